@@ -1,0 +1,1 @@
+int porttrace_ckvm_placeholder;

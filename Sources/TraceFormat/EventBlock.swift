@@ -1,0 +1,304 @@
+/// The decompressed content of one event block, decoded column by column.
+///
+/// Layout (little-endian; see docs/trace-format.md):
+/// ```
+/// "PTEV" u16 version=1 u16 flags=0 u32 eventCount u32 shapeCount u64 baseTimestamp
+/// u8 deltaWidth u8[3] reserved
+/// shapes: shapeCount x { u32 vcpu, u16 port, u8 flags, u8 size, u32 count }
+/// shape index column: eventCount x (u8 if shapeCount <= 256 else u16)
+/// delta planes: deltaWidth x eventCount bytes (plane k = byte k of zigzag(t[i] - t[i-1]))
+/// u32 dataLength, data bytes
+/// u32 markerLength, markers: per marker event { varint nameLen, name, varint value, varint textLen, text }
+/// ```
+public struct EventBlock: Sendable {
+    public static let magic: UInt32 = 0x5645_5450 // "PTEV"
+    public static let version: UInt16 = 1
+
+    /// Shape flag bits.
+    static let flagIn: UInt8 = 0x01
+    static let flagIncomplete: UInt8 = 0x02
+    static let flagMarker: UInt8 = 0x04
+    static let knownFlags: UInt8 = 0x07
+
+    public internal(set) var timestamps: [UInt64]
+    public internal(set) var shapeIndex: [UInt16]
+    /// The shape table; a marker's entry has `isMarker` set.
+    public internal(set) var shapes: [BlockShape]
+    public internal(set) var data: [UInt8]
+    /// One per marker event, in order.
+    public internal(set) var markers: [Marker]
+
+    public var count: Int { timestamps.count }
+
+    public struct BlockShape: Hashable, Sendable {
+        public var shape: EventShape
+        public var isMarker: Bool
+    }
+
+    /// Visits every event without allocating: the closure gets the event's shape
+    /// (nil for markers, with the marker instead) and its data bytes.
+    @inlinable
+    public func forEachAccess(
+        _ body: (_ timestamp: UInt64, _ shape: EventShape, _ data: UnsafeRawBufferPointer) throws -> Void,
+        marker: (_ timestamp: UInt64, _ vcpu: UInt32, _ marker: Marker) throws -> Void
+    ) rethrows {
+        try data.withUnsafeBytes { raw in
+            var offset = 0
+            var markerIndex = 0
+            for i in 0..<timestamps.count {
+                let s = shapes[Int(shapeIndex[i])]
+                if s.isMarker {
+                    try marker(timestamps[i], s.shape.vcpu, markers[markerIndex])
+                    markerIndex += 1
+                    continue
+                }
+                let n = s.shape.dataLength
+                // SAFETY: decoding checked that the data column holds exactly the sum of all events' lengths.
+                try body(timestamps[i], s.shape, UnsafeRawBufferPointer(rebasing: raw[offset..<offset + n]))
+                offset += n
+            }
+        }
+    }
+
+    /// The events as owned values (allocates; for tools and tests, not hot paths).
+    public func events() -> [PortIOEvent] {
+        var out: [PortIOEvent] = []
+        out.reserveCapacity(count)
+        forEachAccess({ t, shape, bytes in
+            out.append(PortIOEvent(timestamp: t, vcpu: shape.vcpu, payload: .access(shape, data: Array(bytes))))
+        }, marker: { t, vcpu, m in
+            out.append(.marker(at: t, vcpu: vcpu, m))
+        })
+        return out
+    }
+
+    public var minTimestamp: UInt64 { timestamps.min() ?? 0 }
+    public var maxTimestamp: UInt64 { timestamps.max() ?? 0 }
+}
+
+/// Collects events for one block and encodes it. The recording thread appends;
+/// `encode()` runs on the compression thread.
+public struct EventBlockBuilder: Sendable {
+    public private(set) var timestamps: [UInt64] = []
+    var shapeIndex: [UInt16] = []
+    var shapes: [EventBlock.BlockShape] = []
+    var shapeLookup: [EventBlock.BlockShape: UInt16] = [:]
+    public private(set) var data: [UInt8] = []
+    var markers: [Marker] = []
+
+    public init(capacity: Int = 0) {
+        timestamps.reserveCapacity(capacity)
+        shapeIndex.reserveCapacity(capacity)
+    }
+
+    public var count: Int { timestamps.count }
+    public var isEmpty: Bool { timestamps.isEmpty }
+    /// An estimate of the decompressed size, for sealing before a block grows past the limit.
+    public var encodedSizeEstimate: Int { 40 + shapes.count * 12 + count * 2 + count * 5 + data.count + markers.count * 32 }
+    /// Distinct shapes so far; a block holds at most 65,536.
+    public var shapeCount: Int { shapes.count }
+
+    @inline(__always)
+    mutating func index(of s: EventBlock.BlockShape) -> UInt16 {
+        if let i = shapeLookup[s] { return i }
+        let i = UInt16(shapes.count)
+        shapes.append(s)
+        shapeLookup[s] = i
+        return i
+    }
+
+    /// Adds a port access. `data` must hold `shape.dataLength` bytes.
+    public mutating func append(timestamp: UInt64, shape: EventShape, data bytes: UnsafeRawBufferPointer) {
+        precondition(bytes.count == shape.dataLength, "event data length does not match its shape")
+        timestamps.append(timestamp)
+        shapeIndex.append(index(of: .init(shape: shape, isMarker: false)))
+        data.append(contentsOf: bytes)
+    }
+
+    public mutating func append(timestamp: UInt64, shape: EventShape, data bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append(timestamp: timestamp, shape: shape, data: $0) }
+    }
+
+    public mutating func append(timestamp: UInt64, vcpu: UInt32, marker: Marker) {
+        timestamps.append(timestamp)
+        let shape = EventShape(vcpu: vcpu, port: 0, direction: .out, size: 0, count: 0)
+        shapeIndex.append(index(of: .init(shape: shape, isMarker: true)))
+        markers.append(marker)
+    }
+
+    public mutating func append(_ event: PortIOEvent) {
+        switch event.payload {
+        case let .access(shape, bytes):
+            var s = shape
+            s.vcpu = event.vcpu
+            append(timestamp: event.timestamp, shape: s, data: bytes)
+        case let .marker(m):
+            append(timestamp: event.timestamp, vcpu: event.vcpu, marker: m)
+        }
+    }
+
+    @inline(__always)
+    static func zigzag(_ delta: UInt64) -> UInt64 {
+        let s = Int64(bitPattern: delta)
+        return UInt64(bitPattern: (s << 1) ^ (s >> 63))
+    }
+
+    /// The block's bytes, ready for compression.
+    public func encode() -> [UInt8] {
+        let n = count
+        var w = ByteWriter(capacity: encodedSizeEstimate)
+        w.u32(EventBlock.magic)
+        w.u16(EventBlock.version)
+        w.u16(0)
+        w.u32(UInt32(n))
+        w.u32(UInt32(shapes.count))
+        w.u64(timestamps.first ?? 0)
+
+        // Zigzag deltas; wrapping arithmetic makes any order and any 64-bit value round trip.
+        var deltas = [UInt64](repeating: 0, count: n)
+        var widest: UInt64 = 0
+        if n > 1 {
+            for i in 1..<n {
+                let z = EventBlockBuilder.zigzag(timestamps[i] &- timestamps[i - 1])
+                deltas[i] = z
+                widest |= z
+            }
+        }
+        let width = widest == 0 ? 0 : (64 - widest.leadingZeroBitCount + 7) / 8
+        w.u8(UInt8(width))
+        w.u8(0); w.u8(0); w.u8(0)
+
+        for s in shapes {
+            w.u32(s.shape.vcpu)
+            w.u16(s.shape.port)
+            var flags: UInt8 = 0
+            if s.shape.direction == .in { flags |= EventBlock.flagIn }
+            if s.shape.incomplete { flags |= EventBlock.flagIncomplete }
+            if s.isMarker { flags |= EventBlock.flagMarker }
+            w.u8(flags)
+            w.u8(s.shape.size)
+            w.u32(s.shape.count)
+        }
+        if shapes.count <= 256 {
+            w.bytes.append(contentsOf: shapeIndex.lazy.map { UInt8(truncatingIfNeeded: $0) })
+        } else {
+            for i in shapeIndex { w.u16(i) }
+        }
+        // Byte planes: zstd's literal coder then models each byte position on its own.
+        for plane in 0..<width {
+            let shift = UInt64(plane * 8)
+            w.bytes.append(contentsOf: deltas.lazy.map { UInt8(truncatingIfNeeded: $0 >> shift) })
+        }
+        w.u32(UInt32(data.count))
+        w.bytes.append(contentsOf: data)
+        var m = ByteWriter()
+        for marker in markers {
+            let name = Array(marker.name.utf8)
+            let text = Array(marker.text.utf8)
+            m.varint(UInt64(name.count)); m.append(contentsOf: name)
+            m.varint(marker.value)
+            m.varint(UInt64(text.count)); m.append(contentsOf: text)
+        }
+        w.u32(UInt32(m.bytes.count))
+        w.append(contentsOf: m.bytes)
+        return w.bytes
+    }
+}
+
+extension EventBlock {
+    public enum DecodeResult {
+        case events(EventBlock)
+        /// A block of a kind this reader does not know (skipped with a warning).
+        case unknownKind(UInt32)
+    }
+
+    /// Decodes a block, checking every length against the bytes present.
+    public static func decode(_ bytes: UnsafeRawBufferPointer) -> Result<DecodeResult, BlockDecodeError> {
+        var c = ByteCursor(bytes)
+        guard let magic = c.readU32() else { return .failure(.init("block shorter than its kind tag")) }
+        guard magic == EventBlock.magic else { return .success(.unknownKind(magic)) }
+        guard let version = c.readU16(), let _ = c.readU16(), let n32 = c.readU32(), let shapeCount32 = c.readU32(),
+              let base = c.readU64(), let width8 = c.readU8(), c.skip(3)
+        else { return .failure(.init("block header cut short")) }
+        guard version == EventBlock.version else { return .failure(.init("event block version \(version) is not supported")) }
+        let n = Int(n32), shapeCount = Int(shapeCount32), width = Int(width8)
+        guard width <= 8 else { return .failure(.init("timestamp width \(width) over 8 bytes")) }
+        guard shapeCount <= 65536, shapeCount * 12 <= c.remaining else { return .failure(.init("shape table (\(shapeCount)) longer than the block")) }
+        // Every event costs at least one index byte and `width` delta bytes.
+        guard n <= c.remaining else { return .failure(.init("event count \(n) larger than the block")) }
+        guard n == 0 || shapeCount > 0 else { return .failure(.init("events but no shapes")) }
+
+        var shapes: [BlockShape] = []
+        shapes.reserveCapacity(shapeCount)
+        for _ in 0..<shapeCount {
+            guard let vcpu = c.readU32(), let port = c.readU16(), let flags = c.readU8(), let size = c.readU8(), let count = c.readU32()
+            else { return .failure(.init("shape table cut short")) }
+            guard flags & ~EventBlock.knownFlags == 0 else { return .failure(.init("unknown shape flags 0x\(String(flags, radix: 16))")) }
+            let isMarker = flags & EventBlock.flagMarker != 0
+            if !isMarker {
+                guard size == 1 || size == 2 || size == 4 else { return .failure(.init("access size \(size) is not 1, 2 or 4")) }
+                guard count >= 1 else { return .failure(.init("repeat count 0")) }
+            }
+            let shape = EventShape(vcpu: vcpu, port: port, direction: flags & EventBlock.flagIn != 0 ? .in : .out,
+                                   size: size, count: count, incomplete: flags & EventBlock.flagIncomplete != 0)
+            shapes.append(BlockShape(shape: shape, isMarker: isMarker))
+        }
+
+        let indexWidth = shapeCount <= 256 ? 1 : 2
+        guard let indexBytes = c.readBytes(n * indexWidth) else { return .failure(.init("shape index column cut short")) }
+        var shapeIndex = [UInt16](repeating: 0, count: n)
+        var dataNeeded = 0
+        var markerEvents = 0
+        for i in 0..<n {
+            let idx = indexWidth == 1 ? UInt16(indexBytes[i]) : UInt16(indexBytes[2 * i]) | UInt16(indexBytes[2 * i + 1]) << 8
+            guard Int(idx) < shapeCount else { return .failure(.init("event \(i) names shape \(idx) of \(shapeCount)")) }
+            shapeIndex[i] = idx
+            let s = shapes[Int(idx)]
+            if s.isMarker { markerEvents += 1 } else { dataNeeded += s.shape.dataLength }
+        }
+
+        guard width == 0 || n <= c.remaining / width else { return .failure(.init("timestamp column cut short")) }
+        var timestamps = [UInt64](repeating: 0, count: n)
+        if n > 0 {
+            guard let planes = c.readBytes(n * width) else { return .failure(.init("timestamp column cut short")) }
+            timestamps[0] = base
+            var t = base
+            for i in 1..<max(n, 1) {
+                var z: UInt64 = 0
+                for p in 0..<width { z |= UInt64(planes[p * n + i]) << UInt64(p * 8) }
+                let delta = UInt64(bitPattern: Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1))
+                t = t &+ delta
+                timestamps[i] = t
+            }
+        }
+
+        guard let dataLen = c.readU32() else { return .failure(.init("data column length missing")) }
+        guard Int(dataLen) == dataNeeded else {
+            return .failure(.init("data column holds \(dataLen) bytes, events need \(dataNeeded)"))
+        }
+        guard let dataBytes = c.readBytes(Int(dataLen)) else { return .failure(.init("data column cut short")) }
+
+        guard let markerLen = c.readU32(), let markerBytes = c.readBytes(Int(markerLen)) else {
+            return .failure(.init("marker column cut short"))
+        }
+        var mc = ByteCursor(markerBytes)
+        var markers: [Marker] = []
+        markers.reserveCapacity(markerEvents)
+        for _ in 0..<markerEvents {
+            guard let nl = mc.readVarint(), nl <= 4096, let name = mc.readBytes(Int(nl)), let value = mc.readVarint(),
+                  let tl = mc.readVarint(), tl <= 65536, let text = mc.readBytes(Int(tl))
+            else { return .failure(.init("marker column cut short")) }
+            markers.append(Marker(String(decoding: name, as: UTF8.self), value: value, text: String(decoding: text, as: UTF8.self)))
+        }
+        guard mc.remaining == 0 else { return .failure(.init("marker column has \(mc.remaining) extra bytes")) }
+        guard c.remaining == 0 else { return .failure(.init("\(c.remaining) bytes after the last column")) }
+
+        return .success(.events(EventBlock(timestamps: timestamps, shapeIndex: shapeIndex, shapes: shapes,
+                                           data: Array(dataBytes), markers: markers)))
+    }
+}
+
+public struct BlockDecodeError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ d: String) { description = d }
+}

@@ -1,0 +1,130 @@
+/// The JSON-lines form of events, shared by `dump --format jsonl` and `import`.
+///
+/// Access: `{"t_ns":N,"vcpu":N,"port":N,"dir":"out","size":1,"count":1,"data":"hex"}` (+ `"incomplete":true`).
+/// Marker: `{"t_ns":N,"vcpu":N,"marker":"name"}` (+ `"value":N`, `"text":"..."` when set).
+/// Header: `{"header":{...metadata and summary...}}`.
+public enum JSONLines {
+    static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Appends one event's line (without newline) to `out`.
+    public static func write(timestamp: UInt64, shape: EventShape, data: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"t_ns":"#.utf8)
+        appendDecimal(timestamp, to: &out)
+        out.append(contentsOf: #","vcpu":"#.utf8)
+        appendDecimal(UInt64(shape.vcpu), to: &out)
+        out.append(contentsOf: #","port":"#.utf8)
+        appendDecimal(UInt64(shape.port), to: &out)
+        out.append(contentsOf: shape.direction == .out ? #","dir":"out","size":"#.utf8 : #","dir":"in","size":"#.utf8)
+        appendDecimal(UInt64(shape.size), to: &out)
+        out.append(contentsOf: #","count":"#.utf8)
+        appendDecimal(UInt64(shape.count), to: &out)
+        out.append(contentsOf: #","data":""#.utf8)
+        for b in data {
+            out.append(hex[Int(b >> 4)])
+            out.append(hex[Int(b & 0xf)])
+        }
+        out.append(UInt8(ascii: "\""))
+        if shape.incomplete { out.append(contentsOf: #","incomplete":true"#.utf8) }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    public static func write(timestamp: UInt64, vcpu: UInt32, marker: Marker, to out: inout [UInt8]) {
+        var pairs: [(String, JSONValue)] = [("t_ns", .uint(timestamp)), ("vcpu", .uint(UInt64(vcpu))), ("marker", .string(marker.name))]
+        if marker.value != 0 { pairs.append(("value", .uint(marker.value))) }
+        if !marker.text.isEmpty { pairs.append(("text", .string(marker.text))) }
+        out.append(contentsOf: JSONValue.object(pairs).serialized().utf8)
+    }
+
+    @inline(__always)
+    static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+        if value < 10 { out.append(UInt8(truncatingIfNeeded: value) &+ 0x30); return }
+        var digits: (UInt64, Int) = (value, 0)
+        var buffer = [UInt8](repeating: 0, count: 20)
+        while digits.0 > 0 {
+            buffer[19 - digits.1] = UInt8(truncatingIfNeeded: digits.0 % 10) &+ 0x30
+            digits.0 /= 10
+            digits.1 += 1
+        }
+        out.append(contentsOf: buffer[(20 - digits.1)...])
+    }
+
+    /// A parsed line of JSON-lines input.
+    public enum Line {
+        case header(JSONValue)
+        case event(PortIOEvent)
+    }
+
+    /// Parses one line; `lineNumber` is for messages.
+    public static func parse(_ text: String, lineNumber: Int) throws -> Line {
+        let value: JSONValue
+        do { value = try JSONParser.parse(text) } catch { throw TraceError.badInput(line: lineNumber, reason: "\(error)") }
+        guard case .object = value else { throw TraceError.badInput(line: lineNumber, reason: "expected a JSON object") }
+        if let header = value["header"] {
+            guard case .object = header else { throw TraceError.badInput(line: lineNumber, reason: "\"header\" is not an object") }
+            return .header(header)
+        }
+        func field(_ key: String) throws -> JSONValue {
+            guard let v = value[key] else { throw TraceError.badInput(line: lineNumber, reason: "missing \"\(key)\"") }
+            return v
+        }
+        func number<T: FixedWidthInteger>(_ key: String, _: T.Type, default d: T? = nil) throws -> T {
+            guard let v = value[key] else {
+                if let d { return d }
+                throw TraceError.badInput(line: lineNumber, reason: "missing \"\(key)\"")
+            }
+            guard case let .number(text) = v, let n = T(text) else {
+                throw TraceError.badInput(line: lineNumber, reason: "\"\(key)\" is not an integer in range for \(T.self)")
+            }
+            return n
+        }
+        let t = try number("t_ns", UInt64.self)
+        let vcpu = try number("vcpu", UInt32.self, default: 0)
+        if let m = value["marker"] {
+            guard let name = m.stringValue, !name.isEmpty, name.utf8.count <= 4096 else {
+                throw TraceError.badInput(line: lineNumber, reason: "\"marker\" must be a non-empty string")
+            }
+            let v = try number("value", UInt64.self, default: 0)
+            let text = value["text"]?.stringValue ?? ""
+            return .event(.marker(at: t, vcpu: vcpu, Marker(name, value: v, text: text)))
+        }
+        let port = try number("port", UInt16.self)
+        guard let dirText = try field("dir").stringValue, let dir = dirText == "out" ? PortDirection.out : (dirText == "in" ? .in : nil) else {
+            throw TraceError.badInput(line: lineNumber, reason: "\"dir\" must be \"in\" or \"out\"")
+        }
+        let size = try number("size", UInt8.self, default: 1)
+        guard size == 1 || size == 2 || size == 4 else { throw TraceError.badInput(line: lineNumber, reason: "\"size\" must be 1, 2 or 4") }
+        let count = try number("count", UInt32.self, default: 1)
+        guard count >= 1 else { throw TraceError.badInput(line: lineNumber, reason: "\"count\" must be at least 1") }
+        let incomplete = value["incomplete"]?.boolValue ?? false
+        guard let hexText = try field("data").stringValue, let data = decodeHex(hexText) else {
+            throw TraceError.badInput(line: lineNumber, reason: "\"data\" must be a string of hex digit pairs")
+        }
+        let shape = EventShape(vcpu: vcpu, port: port, direction: dir, size: size, count: count, incomplete: incomplete)
+        guard data.count == shape.dataLength else {
+            throw TraceError.badInput(line: lineNumber, reason: "\"data\" has \(data.count) bytes; size \(size) x count \(count)\(incomplete ? " (incomplete: first element only)" : "") needs \(shape.dataLength)")
+        }
+        return .event(PortIOEvent(timestamp: t, vcpu: vcpu, payload: .access(shape, data: data)))
+    }
+
+    public static func decodeHex(_ text: String) -> [UInt8]? {
+        let u = Array(text.utf8)
+        guard u.count % 2 == 0 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(u.count / 2)
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: return c - 0x30
+            case 0x61...0x66: return c - 0x61 + 10
+            case 0x41...0x46: return c - 0x41 + 10
+            default: return nil
+            }
+        }
+        var i = 0
+        while i < u.count {
+            guard let h = nibble(u[i]), let l = nibble(u[i + 1]) else { return nil }
+            out.append(h << 4 | l)
+            i += 2
+        }
+        return out
+    }
+}

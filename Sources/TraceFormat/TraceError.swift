@@ -1,0 +1,54 @@
+/// Everything that can go wrong reading or writing a trace, each naming what failed.
+///
+/// `description` is one line, meant to follow the file name on stderr:
+/// `porttrace: run.ptrace: not a porttrace trace (first frame is not a porttrace header)`.
+public enum TraceError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// A system call failed: the operation ("open", "pwrite") and its errno.
+    case system(operation: String, errno: Int32)
+    /// The path names a directory.
+    case isDirectory
+    /// The file is zero bytes long.
+    case emptyFile
+    /// The file does not start with a porttrace header frame.
+    case notATrace(String)
+    /// The header frame is shorter than the file says or than a header can be.
+    case truncatedHeader(String)
+    /// The header is present but its bytes do not check out.
+    case corruptHeader(String)
+    /// Written by a newer porttrace that this reader cannot read.
+    case unsupportedVersion(format: UInt16, minimumReader: UInt16, supported: UInt16)
+    /// A block declares more decompressed bytes than the limit allows.
+    case oversizedBlock(offset: UInt64, declared: UInt64, limit: UInt64)
+    /// A block could not be decoded.
+    case damagedBlock(offset: UInt64, reason: String)
+    /// The metadata JSON could not be parsed or has a wrong type.
+    case badMetadata(String)
+    /// Input to `import` that is not valid.
+    case badInput(line: Int, reason: String)
+    /// The writer was used after it was closed or failed.
+    case writerClosed
+    /// zstd reported an error.
+    case zstd(String)
+
+    public var description: String {
+        switch self {
+        case let .system(operation, errno):
+            return "\(operation): \(systemErrorString(errno))"
+        case .isDirectory: return "is a directory, not a trace file"
+        case .emptyFile: return "empty file, not a trace"
+        case let .notATrace(why): return "not a porttrace trace (\(why))"
+        case let .truncatedHeader(why): return "trace header is cut short (\(why))"
+        case let .corruptHeader(why): return "trace header is damaged (\(why))"
+        case let .unsupportedVersion(format, minimumReader, supported):
+            return "trace format version \(format) needs a reader of version \(minimumReader) or newer; this porttrace reads up to version \(supported)"
+        case let .oversizedBlock(offset, declared, limit):
+            return "block at byte \(offset) declares \(declared) decompressed bytes, over the limit of \(limit)"
+        case let .damagedBlock(offset, reason):
+            return "block at byte \(offset) is damaged: \(reason)"
+        case let .badMetadata(why): return "bad metadata: \(why)"
+        case let .badInput(line, reason): return "line \(line): \(reason)"
+        case .writerClosed: return "trace writer is already closed"
+        case let .zstd(why): return "zstd: \(why)"
+        }
+    }
+}

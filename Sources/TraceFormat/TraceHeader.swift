@@ -1,0 +1,95 @@
+/// The first frame of every trace: a zstd skippable frame (magic 0x184D2A50) holding
+/// ```
+/// "PTRC" u16 formatVersion u16 minReaderVersion u8 state u8[3] reserved
+/// u32 maxBlockBytes u32 metadataLength u32 metadataCRC32 metadata JSON (UTF-8)
+/// ```
+/// `state` is 0 while recording and becomes 1 when the writer closed the trace cleanly.
+public struct TraceHeader: Equatable, Sendable {
+    public static let frameMagic: UInt32 = ZstdMagic.skippableBase
+    public static let magic: UInt32 = 0x4352_5450 // "PTRC"
+    /// The format version this code writes.
+    public static let currentFormatVersion: UInt16 = 1
+    /// The newest format version this code can read.
+    public static let readableFormatVersion: UInt16 = 1
+    /// Offset of the state byte from the start of the file.
+    public static let stateOffset: UInt64 = 16
+    /// No reader accepts blocks larger than this, whatever a header declares.
+    public static let hardBlockLimit: UInt32 = 64 << 20
+    /// Header frames larger than this are refused (metadata is small).
+    public static let maxHeaderBytes: UInt32 = 1 << 20
+
+    public var formatVersion: UInt16
+    public var minimumReaderVersion: UInt16
+    public var closedCleanly: Bool
+    /// The largest decompressed block the writer may produce.
+    public var maxBlockBytes: UInt32
+    public var metadata: TraceMetadata
+
+    public init(metadata: TraceMetadata, maxBlockBytes: UInt32 = 16 << 20) {
+        formatVersion = TraceHeader.currentFormatVersion
+        minimumReaderVersion = 1
+        closedCleanly = false
+        self.maxBlockBytes = maxBlockBytes
+        self.metadata = metadata
+    }
+
+    /// The whole skippable frame.
+    public func encodeFrame() -> [UInt8] {
+        let json = Array(metadata.json.serialized().utf8)
+        var w = ByteWriter()
+        w.u32(TraceHeader.frameMagic)
+        w.u32(UInt32(24 + json.count))
+        w.u32(TraceHeader.magic)
+        w.u16(formatVersion)
+        w.u16(minimumReaderVersion)
+        w.u8(closedCleanly ? 1 : 0)
+        w.u8(0); w.u8(0); w.u8(0)
+        w.u32(maxBlockBytes)
+        w.u32(UInt32(json.count))
+        w.u32(CRC32.checksum(json))
+        w.append(contentsOf: json)
+        return w.bytes
+    }
+
+    /// Reads and checks the header at the start of `file`; returns it and the frame's length.
+    static func read(from file: borrowing FileHandle, fileSize: UInt64) throws -> (TraceHeader, Int) {
+        let prefix = try file.read(at: 0, count: 36)
+        guard prefix.count >= 4 else { throw TraceError.notATrace("only \(prefix.count) bytes") }
+        let (magic, size, inner) = prefix.withUnsafeBytes { raw -> (UInt32?, UInt32?, UInt32?) in
+            var c = ByteCursor(raw)
+            return (c.readU32(), c.readU32(), c.readU32())
+        }
+        guard let magic, magic == frameMagic else { throw TraceError.notATrace("first frame is not a porttrace header") }
+        guard let size else { throw TraceError.truncatedHeader("file ends inside the frame size") }
+        guard let inner else {
+            throw TraceError.truncatedHeader("file is \(fileSize) bytes, the header frame alone needs \(8 + UInt64(size))")
+        }
+        guard inner == TraceHeader.magic else { throw TraceError.notATrace("skippable frame without the PTRC tag") }
+        guard size >= 24, size <= maxHeaderBytes else { throw TraceError.corruptHeader("header frame size \(size) out of range") }
+        guard 8 + UInt64(size) <= fileSize else {
+            throw TraceError.truncatedHeader("file is \(fileSize) bytes, the header frame alone needs \(8 + UInt64(size))")
+        }
+        let frame = try file.read(at: 0, count: 8 + Int(size))
+        return try frame.withUnsafeBytes { (raw) -> (TraceHeader, Int) in
+            var c = ByteCursor(raw, position: 12)
+            guard let version = c.readU16(), let minReader = c.readU16(), let state = c.readU8(), c.skip(3),
+                  let maxBlock = c.readU32(), let jsonLength = c.readU32(), let crc = c.readU32()
+            else { throw TraceError.truncatedHeader("fixed fields cut short") }
+            guard minReader <= TraceHeader.readableFormatVersion else {
+                throw TraceError.unsupportedVersion(format: version, minimumReader: minReader, supported: TraceHeader.readableFormatVersion)
+            }
+            guard state <= 1 else { throw TraceError.corruptHeader("state byte \(state) is neither 0 nor 1") }
+            guard Int(jsonLength) == c.remaining, let json = c.readBytes(Int(jsonLength)) else {
+                throw TraceError.corruptHeader("metadata length \(jsonLength) does not match the frame")
+            }
+            guard CRC32.checksum(json) == crc else { throw TraceError.corruptHeader("metadata checksum mismatch") }
+            let value: JSONValue
+            do { value = try JSONParser.parse(Array(json)) } catch { throw TraceError.corruptHeader("metadata: \(error)") }
+            var header = TraceHeader(metadata: try TraceMetadata(json: value), maxBlockBytes: maxBlock)
+            header.formatVersion = version
+            header.minimumReaderVersion = minReader
+            header.closedCleanly = state == 1
+            return (header, 8 + Int(size))
+        }
+    }
+}

@@ -1,0 +1,116 @@
+/// What a trace says about where it came from: a JSON object whose known keys
+/// have typed accessors. Unknown keys are kept and written back unchanged.
+public struct TraceMetadata: Equatable, Sendable {
+    public private(set) var fields: [(String, JSONValue)]
+
+    public static func == (a: TraceMetadata, b: TraceMetadata) -> Bool { JSONValue.object(a.fields) == .object(b.fields) }
+
+    public init(fields: [(String, JSONValue)] = []) { self.fields = fields }
+
+    public init(json: JSONValue) throws {
+        guard case let .object(pairs) = json else { throw TraceError.badMetadata("metadata is not a JSON object") }
+        fields = pairs
+    }
+
+    public subscript(key: String) -> JSONValue? {
+        get { fields.last(where: { $0.0 == key })?.1 }
+        set {
+            if let i = fields.firstIndex(where: { $0.0 == key }) {
+                if let v = newValue { fields[i].1 = v } else { fields.remove(at: i) }
+            } else if let v = newValue {
+                fields.append((key, v))
+            }
+        }
+    }
+
+    public var json: JSONValue { .object(fields) }
+
+    // MARK: Known keys (documented in docs/trace-format.md)
+
+    /// How the trace was made.
+    public enum Source: String, Sendable, CaseIterable {
+        case kvmRun = "kvm-run"
+        case tracefs = "tracefs"
+        case `import` = "import"
+    }
+
+    public var source: String? {
+        get { self["source"]?.stringValue }
+        set { self["source"] = newValue.map(JSONValue.string) }
+    }
+
+    /// Monotonic ns when the VMM process started (the logger's origin).
+    public var vmmStartNs: UInt64? {
+        get { self["vmm_start_ns"]?.uint64Value }
+        set { self["vmm_start_ns"] = newValue.map(JSONValue.uint) }
+    }
+
+    /// Monotonic ns when the VM was created (the 0x80 device's origin).
+    public var vmStartNs: UInt64? {
+        get { self["vm_start_ns"]?.uint64Value }
+        set { self["vm_start_ns"] = newValue.map(JSONValue.uint) }
+    }
+
+    public var vcpus: UInt32? {
+        get { self["vcpus"]?.uint64Value.flatMap { UInt32(exactly: $0) } }
+        set { self["vcpus"] = newValue.map { .uint(UInt64($0)) } }
+    }
+
+    public var clock: String? {
+        get { self["clock"]?.stringValue }
+        set { self["clock"] = newValue.map(JSONValue.string) }
+    }
+
+    /// A realtime reading taken at a known monotonic instant.
+    public var wallclockAnchor: (realtimeNs: UInt64, monotonicNs: UInt64)? {
+        get {
+            guard let a = self["wallclock_anchor"], let r = a["realtime_ns"]?.uint64Value, let m = a["monotonic_ns"]?.uint64Value
+            else { return nil }
+            return (r, m)
+        }
+        set {
+            self["wallclock_anchor"] = newValue.map { .object([("realtime_ns", .uint($0.realtimeNs)), ("monotonic_ns", .uint($0.monotonicNs))]) }
+        }
+    }
+
+    public var vmmPid: UInt64? {
+        get { self["vmm_pid"]?.uint64Value }
+        set { self["vmm_pid"] = newValue.map(JSONValue.uint) }
+    }
+
+    public var labels: [(String, String)] {
+        get { (self["labels"]?.objectValue ?? []).compactMap { k, v in v.stringValue.map { (k, $0) } } }
+        set { self["labels"] = newValue.isEmpty ? nil : .object(newValue.map { ($0.0, .string($0.1)) }) }
+    }
+
+    public mutating func setLabel(_ key: String, _ value: String) {
+        var l = labels
+        if let i = l.firstIndex(where: { $0.0 == key }) { l[i].1 = value } else { l.append((key, value)) }
+        labels = l
+    }
+
+    /// The devices the recording VMM had, by model name: "debug-port", "debug-console", "firmware-debug", "serial".
+    public var devices: [DeviceEntry] {
+        get {
+            (self["devices"]?.arrayValue ?? []).compactMap { v in
+                guard let model = v["model"]?.stringValue, let port = v["port"]?.uint64Value, let p = UInt16(exactly: port) else { return nil }
+                let length = v["length"]?.uint64Value.flatMap { UInt16(exactly: $0) } ?? 1
+                return DeviceEntry(model: model, port: p, length: length)
+            }
+        }
+        set {
+            self["devices"] = .array(newValue.map { .object([("model", .string($0.model)), ("port", .uint(UInt64($0.port))), ("length", .uint(UInt64($0.length)))]) })
+        }
+    }
+
+    public struct DeviceEntry: Equatable, Sendable {
+        public var model: String
+        public var port: UInt16
+        public var length: UInt16
+        public init(model: String, port: UInt16, length: UInt16) {
+            self.model = model
+            self.port = port
+            self.length = length
+        }
+    }
+}

@@ -1,0 +1,250 @@
+import Foundation
+
+/// Writes a trace file. Appends are cheap and never block on compression:
+/// the calling thread only adds to the open block; a background thread seals,
+/// compresses and writes blocks. Memory stays bounded: at most
+/// `Options.maxPendingBlocks` sealed blocks wait for compression, and when they
+/// do, appends wait (back-pressure) rather than drop anything.
+public final class TraceWriter: @unchecked Sendable {
+    public struct Options: Sendable {
+        /// Seal the open block after this many events.
+        public var maxEventsPerBlock = 65_536
+        /// Seal the open block once its oldest event is this old (wall time),
+        /// so a crashed recorder loses at most this much.
+        public var sealInterval: Duration = .milliseconds(100)
+        /// zstd compression level.
+        public var compressionLevel: Int32 = 9
+        /// Sealed blocks allowed to wait for the compression thread.
+        public var maxPendingBlocks = 4
+        /// Largest decompressed block; declared in the header.
+        public var maxBlockBytes: UInt32 = 16 << 20
+
+        public init() {}
+    }
+
+    public let path: String
+    public let options: Options
+    private let file: FileHandle
+    private let headerFrameLength: Int
+    private let compressor: ZstdCompressor
+
+    // Guarded by `condition`.
+    private let condition = NSCondition()
+    private var open: EventBlockBuilder
+    private var openSince: ContinuousClock.Instant?
+    private var pending: [EventBlockBuilder] = []
+    private var closing = false
+    private var finished = false
+    private var failure: TraceError?
+    private var entries: [BlockIndexEntry] = []
+    private var fileOffset: UInt64
+    private var eventsWritten: UInt64 = 0
+    private var threadExited = false
+
+    /// Creates `path` (mode 0600) and writes the header with `state = recording`.
+    public init(path: String, metadata: TraceMetadata, options: Options = Options()) throws {
+        self.path = path
+        self.options = options
+        file = try FileHandle.create(path)
+        let header = TraceHeader(metadata: metadata, maxBlockBytes: options.maxBlockBytes)
+        let frame = header.encodeFrame()
+        try file.write(frame)
+        headerFrameLength = frame.count
+        fileOffset = UInt64(frame.count)
+        compressor = ZstdCompressor(level: options.compressionLevel)
+        open = EventBlockBuilder(capacity: min(options.maxEventsPerBlock, 8192))
+        let t = Thread { [self] in self.compressionLoop() }
+        t.name = "porttrace-compress"
+        t.start()
+    }
+
+    /// Number of events appended so far.
+    public var eventCount: UInt64 {
+        condition.lock(); defer { condition.unlock() }
+        return eventsWritten + UInt64(open.count) + UInt64(pending.reduce(0) { $0 + $1.count })
+    }
+
+    // MARK: Appending (any thread)
+
+    /// Appends a port access. The order of appends is the order in the file.
+    public func append(timestamp: UInt64, shape: EventShape, data: UnsafeRawBufferPointer) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !finished else { return }
+        noteOpen()
+        open.append(timestamp: timestamp, shape: shape, data: data)
+        sealIfFull()
+    }
+
+    public func append(marker: Marker, timestamp: UInt64, vcpu: UInt32 = 0) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !finished else { return }
+        noteOpen()
+        open.append(timestamp: timestamp, vcpu: vcpu, marker: marker)
+        sealIfFull()
+    }
+
+    public func append(_ event: PortIOEvent) {
+        switch event.payload {
+        case let .access(shape, data):
+            var s = shape
+            s.vcpu = event.vcpu
+            data.withUnsafeBytes { append(timestamp: event.timestamp, shape: s, data: $0) }
+        case let .marker(m):
+            append(marker: m, timestamp: event.timestamp, vcpu: event.vcpu)
+        }
+    }
+
+    @inline(__always)
+    private func noteOpen() {
+        if open.isEmpty { openSince = .now }
+    }
+
+    @inline(__always)
+    private func sealIfFull() {
+        if open.count >= options.maxEventsPerBlock || open.encodedSizeEstimate >= Int(options.maxBlockBytes) - 4096
+            || open.shapeCount >= 65_535 {
+            seal()
+        }
+    }
+
+    /// Moves the open block to the queue; waits while the queue is full. Caller holds the lock.
+    private func seal() {
+        guard !open.isEmpty else { return }
+        while pending.count >= options.maxPendingBlocks && failure == nil {
+            condition.signal()
+            condition.wait()
+        }
+        pending.append(open)
+        open = EventBlockBuilder(capacity: min(options.maxEventsPerBlock, 8192))
+        openSince = nil
+        condition.broadcast()
+    }
+
+    /// Seals the open block now, so that what was appended reaches the file soon.
+    public func flush() {
+        condition.lock()
+        seal()
+        condition.unlock()
+    }
+
+    // MARK: The compression thread
+
+    private func compressionLoop() {
+        condition.lock()
+        while true {
+            if pending.isEmpty {
+                if closing { break }
+                if let since = openSince {
+                    let age = ContinuousClock.now - since
+                    if age >= options.sealInterval { seal(); continue }
+                    let wait = options.sealInterval - age
+                    let seconds = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
+                    _ = condition.wait(until: Date(timeIntervalSinceNow: seconds))
+                } else {
+                    condition.wait()
+                }
+                continue
+            }
+            let block = pending.removeFirst()
+            condition.broadcast()
+            condition.unlock()
+            let result = writeBlock(block)
+            condition.lock()
+            switch result {
+            case let .success(entry):
+                entries.append(entry)
+                eventsWritten += UInt64(entry.events)
+            case let .failure(error):
+                // The file cannot take more: stop accepting events; close() reports the error.
+                if failure == nil { failure = error }
+                pending.removeAll()
+                closing = true
+                finished = true
+            }
+            condition.broadcast()
+        }
+        threadExited = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Compresses and writes one block. Runs without the lock; only this thread touches the file.
+    private func writeBlock(_ block: EventBlockBuilder) -> Result<BlockIndexEntry, TraceError> {
+        let raw = block.encode()
+        do {
+            let frame = try compressor.compress(raw)
+            try file.write(frame)
+            let entry = BlockIndexEntry(
+                offset: fileOffset, compressedSize: UInt32(frame.count), decompressedSize: UInt32(raw.count),
+                minTimestamp: block.timestamps.min() ?? 0, maxTimestamp: block.timestamps.max() ?? 0,
+                events: UInt32(block.count))
+            fileOffset += UInt64(frame.count)
+            return .success(entry)
+        } catch {
+            return .failure(error as? TraceError ?? .zstd("\(error)"))
+        }
+    }
+
+    // MARK: Closing
+
+    /// Writes the remaining events and a `trace_closed` marker, then the index,
+    /// fsyncs, marks the header closed and fsyncs again.
+    public func close(at timestamp: UInt64? = nil) throws {
+        condition.lock()
+        if finished {
+            condition.unlock()
+            waitForThread()
+            throw failure ?? .writerClosed
+        }
+        let t = timestamp ?? Monotonic.now()
+        open.append(timestamp: t, vcpu: 0, marker: Marker(Marker.traceClosed))
+        if openSince == nil { openSince = .now }
+        seal()
+        closing = true
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+        waitForThread()
+        if let failure { throw failure }
+        let index = TraceIndex(blocks: entries, timeIndexOffset: fileOffset)
+        try file.write(index.encode(headerFrameLength: headerFrameLength))
+        try file.sync()
+        try file.write([1], at: TraceHeader.stateOffset)
+        try file.sync()
+    }
+
+    /// Stops without an index or clean-close mark, as a crashed recorder would leave the file
+    /// (blocks already sealed are written). For tests and for giving up after an error.
+    public func abandon() {
+        condition.lock()
+        if !finished { seal() }
+        closing = true
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+        waitForThread()
+    }
+
+    private func waitForThread() {
+        condition.lock()
+        while !threadExited { condition.wait() }
+        condition.unlock()
+    }
+}
+
+/// CLOCK_MONOTONIC and CLOCK_REALTIME readings in nanoseconds.
+public enum Monotonic {
+    public static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    public static func realtime() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}

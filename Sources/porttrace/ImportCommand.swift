@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import TraceFormat
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Write a trace from JSON lines (the output of 'dump --format jsonl --header').",
+        discussion: """
+        Without a header line the metadata defaults to: source "import", vmm_start_ns 0, vm_start_ns 0, \
+        vcpus = highest vCPU index + 1, clock CLOCK_MONOTONIC. --vmm-start, --vm-start and --label override. \
+        "trace_closed" markers in the input are not copied: the writer adds its own at the same time.
+        """
+    )
+
+    enum Format: String, ExpressibleByArgument { case jsonl }
+
+    @Option(help: "Input format (jsonl).") var format: Format = .jsonl
+    @Argument(help: "The input file, or - for standard input.") var input: String
+    @Option(name: .shortAndLong, help: "The trace to write.") var output: String
+    @Option(help: "VMM start, monotonic ns (the logger's time origin).") var vmmStart: UInt64?
+    @Option(help: "VM start, monotonic ns (the 0x80 device's time origin).") var vmStart: UInt64?
+    @Option(help: "A label key=value; repeatable.") var label: [String] = []
+
+    func validate() throws {
+        for l in label where !l.contains("=") || l.hasPrefix("=") {
+            throw ValidationError("--label '\(l)' is not key=value")
+        }
+    }
+
+    func run() throws {
+        let data: Data
+        if input == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDir) else { throw CLIFailure.cannot("\(input): no such file") }
+            guard !isDir.boolValue else { throw CLIFailure.cannot("\(input): is a directory") }
+            guard let d = FileManager.default.contents(atPath: input) else { throw CLIFailure.cannot("\(input): cannot be read") }
+            data = d
+        }
+        let name = input == "-" ? "stdin" : input
+
+        var metadata = TraceMetadata()
+        var events: [PortIOEvent] = []
+        var closedAt: UInt64?
+        var maxVCPU: UInt32?
+        var lineNumber = 0
+        do {
+            for rawLine in data.split(separator: 0x0a, omittingEmptySubsequences: false) {
+                lineNumber += 1
+                var line = rawLine
+                if line.last == 0x0d { line = line.dropLast() }
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                guard let text = String(data: Data(line), encoding: .utf8) else {
+                    throw TraceError.badInput(line: lineNumber, reason: "not UTF-8")
+                }
+                switch try JSONLines.parse(text, lineNumber: lineNumber) {
+                case let .header(h):
+                    guard events.isEmpty, metadata.fields.isEmpty else {
+                        throw TraceError.badInput(line: lineNumber, reason: "a header line must come first")
+                    }
+                    metadata = try TraceMetadata(json: .object((h.objectValue ?? []).filter { !DumpCommand.derivedKeys.contains($0.0) }))
+                case let .event(e):
+                    if e.marker?.name == Marker.traceClosed { closedAt = e.timestamp; continue }
+                    maxVCPU = max(maxVCPU ?? 0, e.vcpu)
+                    events.append(e)
+                }
+            }
+        } catch let e as TraceError {
+            throw CLIFailure.cannot("\(name): \(e)")
+        }
+
+        if metadata["source"] == nil { metadata.source = TraceMetadata.Source.import.rawValue }
+        if metadata["clock"] == nil { metadata.clock = "CLOCK_MONOTONIC" }
+        if metadata["vmm_start_ns"] == nil { metadata.vmmStartNs = 0 }
+        if metadata["vm_start_ns"] == nil { metadata.vmStartNs = 0 }
+        if metadata["vcpus"] == nil { metadata.vcpus = (maxVCPU ?? 0) + 1 }
+        if metadata["recorder"] == nil {
+            metadata["recorder"] = .object([("name", .string("porttrace import")), ("version", .string(PorttraceVersion.string))])
+        }
+        if let vmmStart { metadata.vmmStartNs = vmmStart }
+        if let vmStart { metadata.vmStartNs = vmStart }
+        for l in label {
+            let parts = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            metadata.setLabel(String(parts[0]), String(parts[1]))
+        }
+
+        do {
+            let writer = try TraceWriter(path: output, metadata: metadata)
+            for e in events { writer.append(e) }
+            try writer.close(at: closedAt ?? events.last?.timestamp ?? 0)
+        } catch let e as TraceError {
+            throw CLIFailure.cannot("\(output): \(e)")
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import TraceFormat
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An error that ends the command with a one-line message and an exit status.
+struct CLIFailure: Error {
+    var message: String
+    var status: Int32
+
+    /// The job could not be done (status 2).
+    static func cannot(_ message: String) -> CLIFailure { CLIFailure(message: message, status: 2) }
+    /// A difference or damage was found (status 1).
+    static func found(_ message: String) -> CLIFailure { CLIFailure(message: message, status: 1) }
+}
+
+enum Output {
+    static func stderrLine(_ s: String) {
+        let bytes = Array((s + "\n").utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(2, $0.baseAddress! + done, bytes.count - done) }
+            if n < 0 { if errno == EINTR { continue } else { return } }
+            done += n
+        }
+    }
+
+    /// Writes bytes to stdout unbuffered-by-Swift (we batch ourselves).
+    static func stdout(_ bytes: [UInt8]) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(1, $0.baseAddress! + done, bytes.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EPIPE { throw ExitCode(0) }
+                throw CLIFailure.cannot("stdout: \(systemErrorString(errno))")
+            }
+            done += n
+        }
+    }
+}
+
+/// Opens a trace, turning every failure into a one-line message naming the file.
+func openTrace(_ path: String) throws -> TraceReader {
+    do {
+        return try TraceReader(path: path)
+    } catch let e as TraceError {
+        throw CLIFailure.cannot("\(path): \(e)")
+    }
+}
+
+/// Parses a port (`0x80`, `128`) or a range (`0x3f8-0x3ff`).
+func parsePorts(_ text: String) -> ClosedRange<UInt16>? {
+    func one(_ s: Substring) -> UInt16? {
+        let t = s.lowercased()
+        if t.hasPrefix("0x") { return UInt16(t.dropFirst(2), radix: 16) }
+        return UInt16(t)
+    }
+    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+    if parts.count == 1, let p = one(parts[0]) { return p...p }
+    if parts.count == 2, let a = one(parts[0]), let b = one(parts[1]), a <= b { return a...b }
+    return nil
+}
+
+struct PortList: ExpressibleByArgument {
+    var ranges: [ClosedRange<UInt16>]
+    init?(argument: String) {
+        var r: [ClosedRange<UInt16>] = []
+        for item in argument.split(separator: ",") {
+            guard let range = parsePorts(String(item)) else { return nil }
+            r.append(range)
+        }
+        guard !r.isEmpty else { return nil }
+        ranges = r
+    }
+    func contains(_ port: UInt16) -> Bool { ranges.contains { $0.contains(port) } }
+}
+
+struct TimeArgument: ExpressibleByArgument {
+    var ns: Int64
+    init?(argument: String) {
+        guard let v = TimeSpec.nanoseconds(argument) else { return nil }
+        ns = v
+    }
+}
+
+/// Converts a time relative to an origin into an absolute monotonic ns, clamped to UInt64.
+func absolute(_ relative: Int64, origin: UInt64) -> UInt64 {
+    if relative >= 0 {
+        let (v, o) = origin.addingReportingOverflow(UInt64(relative))
+        return o ? .max : v
+    }
+    return origin >= relative.magnitude ? origin - relative.magnitude : 0
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// Exit statuses (documented in the README):
+//   0 ok, 1 found a difference or damage, 2 could not do the job (bad input, bad flags, missing file).
+do {
+    var command = try Porttrace.parseAsRoot()
+    try command.run()
+} catch let failure as CLIFailure {
+    Output.stderrLine("porttrace: \(failure.message)")
+    exit(failure.status)
+} catch let code as ExitCode {
+    exit(code.rawValue)
+} catch {
+    if Porttrace.exitCode(for: error) == .success {
+        print(Porttrace.fullMessage(for: error))
+        exit(0)
+    }
+    // Argument errors: one line naming the flag and the problem, then status 2.
+    let message = Porttrace.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+    Output.stderrLine("porttrace: \(message) (see 'porttrace --help')")
+    exit(2)
+}
