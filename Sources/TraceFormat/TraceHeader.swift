@@ -1,7 +1,7 @@
 /// The first frame of every trace: a zstd skippable frame (magic 0x184D2A50) holding
 /// ```
 /// "PTRC" u16 formatVersion u16 minReaderVersion u8 state u8[3] reserved
-/// u32 maxBlockBytes u32 metadataLength u32 metadataCRC32 metadata JSON (UTF-8)
+/// u32 maxBlockBytes u32 metadataLength u32 crc32(fixed fields with state=0, metadata) metadata JSON (UTF-8)
 /// ```
 /// `state` is 0 while recording and becomes 1 when the writer closed the trace cleanly.
 public struct TraceHeader: Equatable, Sendable {
@@ -46,9 +46,17 @@ public struct TraceHeader: Equatable, Sendable {
         w.u8(0); w.u8(0); w.u8(0)
         w.u32(maxBlockBytes)
         w.u32(UInt32(json.count))
-        w.u32(CRC32.checksum(json))
+        w.u32(TraceHeader.checksum(fixed: w.bytes[8...], json: json))
         w.append(contentsOf: json)
         return w.bytes
+    }
+
+    /// CRC-32 over the fixed fields (with the state byte taken as 0, since close flips it in place)
+    /// and the metadata.
+    static func checksum<F: Collection, J: Collection>(fixed: F, json: J) -> UInt32 where F.Element == UInt8, J.Element == UInt8 {
+        var covered = Array(fixed.prefix(20))
+        covered[8] = 0
+        return CRC32.checksum(covered + Array(json))
     }
 
     /// Reads and checks the header at the start of `file`; returns it and the frame's length.
@@ -82,7 +90,7 @@ public struct TraceHeader: Equatable, Sendable {
             guard Int(jsonLength) == c.remaining, let json = c.readBytes(Int(jsonLength)) else {
                 throw TraceError.corruptHeader("metadata length \(jsonLength) does not match the frame")
             }
-            guard CRC32.checksum(json) == crc else { throw TraceError.corruptHeader("metadata checksum mismatch") }
+            guard TraceHeader.checksum(fixed: raw[8..<32], json: json) == crc else { throw TraceError.corruptHeader("metadata checksum mismatch") }
             let value: JSONValue
             do { value = try JSONParser.parse(Array(json)) } catch { throw TraceError.corruptHeader("metadata: \(error)") }
             var header = TraceHeader(metadata: try TraceMetadata(json: value), maxBlockBytes: maxBlock)

@@ -30,7 +30,7 @@ public struct TraceIndex: Equatable, Sendable {
         t.u32(1)
         t.u32(UInt32(blocks.count))
         for b in blocks {
-            t.u64(b.offset); t.u64(b.minTimestamp); t.u64(b.maxTimestamp); t.u32(b.events); t.u32(0)
+            t.u64(b.offset); t.u64(b.minTimestamp); t.u64(b.maxTimestamp); t.u32(b.events); t.u32(b.decompressedSize)
         }
         t.u32(CRC32.checksum(t.bytes))
         var w = ByteWriter()
@@ -62,7 +62,7 @@ public struct TraceIndex: Equatable, Sendable {
                 return (c.readU32() ?? 0, c.readU8() ?? 0, c.readU32() ?? 0)
             }
             guard magic == seekableFooterMagic else { return (nil, "no seek table at the end") }
-            guard descriptor & 0x80 == 0, frames >= 2, UInt64(frames) <= fileSize / 8 else { return (nil, "seek table footer out of range") }
+            guard descriptor == 0, frames >= 2, UInt64(frames) <= fileSize / 8 else { return (nil, "seek table footer out of range") }
             let seekFrameLength = UInt64(8 + Int(frames) * 8 + 9)
             guard seekFrameLength <= fileSize else { return (nil, "seek table longer than the file") }
             let seekStart = fileSize - seekFrameLength
@@ -78,6 +78,7 @@ public struct TraceIndex: Equatable, Sendable {
                 return true
             }
             guard ok else { return (nil, "seek table frame is damaged") }
+            guard sizes[0].1 == 0, sizes[sizes.count - 1].1 == 0 else { return (nil, "seek table sizes of the skippable frames are not 0") }
             guard Int(sizes[0].0) == headerFrameLength else { return (nil, "seek table does not start at the header") }
             let total = sizes.reduce(UInt64(0)) { $0 + UInt64($1.0) }
             guard total == seekStart else { return (nil, "seek table sizes do not add up to the file") }
@@ -98,8 +99,10 @@ public struct TraceIndex: Equatable, Sendable {
                         body.loadUnaligned(fromByteOffset: crcOffset, as: UInt32.self).littleEndian else { return false }
                 var expectedOffset = UInt64(headerFrameLength)
                 for i in 0..<blockCount {
-                    guard let off = b.readU64(), let lo = b.readU64(), let hi = b.readU64(), let n = b.readU32(), b.skip(4) else { return false }
-                    guard off == expectedOffset else { return false }
+                    guard let off = b.readU64(), let lo = b.readU64(), let hi = b.readU64(), let n = b.readU32(),
+                          let size = b.readU32() else { return false }
+                    // The CRC-protected time index cross-checks the seek table's sizes.
+                    guard off == expectedOffset, size == sizes[i + 1].1, lo <= hi else { return false }
                     entries.append(BlockIndexEntry(offset: off, compressedSize: sizes[i + 1].0, decompressedSize: sizes[i + 1].1,
                                                    minTimestamp: lo, maxTimestamp: hi, events: n))
                     expectedOffset += UInt64(sizes[i + 1].0)

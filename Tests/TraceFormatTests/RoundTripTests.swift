@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+@testable import TraceFormat
+
+@Suite struct RoundTripTests {
+    @Test(arguments: [1, 2, 3, 4])
+    func randomSequencesRoundTrip(seed: UInt64) throws {
+        let path = temporaryPath()
+        defer { unlink(path) }
+        let events = randomEvents(count: 5000, seed: seed)
+        var options = TraceWriter.Options()
+        options.maxEventsPerBlock = 700 // several blocks, one partial
+        try writeTrace(path, events, options: options)
+        let reader = try TraceReader(path: path)
+        #expect(reader.isComplete)
+        let (read, report) = try reader.readAll()
+        #expect(report.problems.isEmpty)
+        #expect(withoutClose(read) == events)
+        #expect(read.last?.marker?.name == Marker.traceClosed)
+        #expect(report.blocks == 8)
+    }
+
+    @Test func extremeValuesAndManyShapes() throws {
+        let path = temporaryPath()
+        defer { unlink(path) }
+        var events: [PortIOEvent] = []
+        // More than 256 distinct shapes forces the 2-byte shape index.
+        for i in 0..<1000 {
+            let t: UInt64 = i % 2 == 0 ? 0 : .max
+            events.append(.access(at: t, vcpu: UInt32.max - UInt32(i), port: UInt16(i), .out, size: 4, count: 3, data: [UInt8](repeating: UInt8(i & 0xff), count: 12)))
+        }
+        try writeTrace(path, events)
+        let (read, report) = try TraceReader(path: path).readAll()
+        #expect(report.problems.isEmpty)
+        #expect(withoutClose(read) == events)
+    }
+
+    @Test func metadataAndUnknownKeysSurvive() throws {
+        let path = temporaryPath()
+        defer { unlink(path) }
+        var md = metadataSample()
+        md.setLabel("board", "qemu")
+        md.wallclockAnchor = (realtimeNs: 1_700_000_000_000_000_000, monotonicNs: 5)
+        try writeTrace(path, [], metadata: md)
+        let reader = try TraceReader(path: path)
+        #expect(reader.metadata == md)
+        #expect(reader.metadata["future_key"]?["nested"]?.arrayValue?.first?.uint64Value == UInt64.max)
+        #expect(reader.metadata.labels.first! == ("board", "qemu"))
+        #expect(reader.header.formatVersion == TraceHeader.currentFormatVersion)
+    }
+
+    @Test func fileModeIs0600() throws {
+        let path = temporaryPath()
+        defer { unlink(path) }
+        // Even over an existing world-readable file.
+        _ = FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3]), attributes: [.posixPermissions: 0o644])
+        try writeTrace(path, randomEvents(count: 10, seed: 9))
+        var st = stat()
+        stat(path, &st)
+        #expect(st.st_mode & 0o777 == 0o600)
+    }
+
+    @Test func stockZstdAcceptsTheFile() throws {
+        let zstd = ["/usr/bin/zstd", "/usr/local/bin/zstd"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let zstd else {
+            print("skipped: the zstd command is not installed")
+            return
+        }
+        let path = temporaryPath()
+        defer { unlink(path) }
+        var options = TraceWriter.Options()
+        options.maxEventsPerBlock = 100
+        try writeTrace(path, randomEvents(count: 1000, seed: 5), options: options)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: zstd)
+        p.arguments = ["-q", "-t", path]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+    }
+
+    @Test func sealsByTimeSoACrashLosesLittle() throws {
+        let path = temporaryPath()
+        defer { unlink(path) }
+        var options = TraceWriter.Options()
+        options.sealInterval = .milliseconds(20)
+        let w = try TraceWriter(path: path, metadata: metadataSample(), options: options)
+        w.append(.access(at: 1, port: 0x80, .out, data: [1]))
+        Thread.sleep(forTimeInterval: 0.3)
+        // Not closed: the event must already be on disk in a sealed block.
+        let (read, report) = try TraceReader(path: path).readAll()
+        #expect(read == [.access(at: 1, port: 0x80, .out, data: [1])])
+        #expect(report.damage.isEmpty)
+        w.abandon()
+    }
+
+    @Test func seekByTimeUsesTheIndex() throws {
+        let path = temporaryPath()
+        defer { unlink(path) }
+        let events = (0..<10_000).map { PortIOEvent.access(at: UInt64($0) * 1000, port: 0xe9, .out, data: [UInt8($0 & 0x7f)]) }
+        var options = TraceWriter.Options()
+        options.maxEventsPerBlock = 1000
+        try writeTrace(path, events, options: options)
+        let reader = try TraceReader(path: path)
+        #expect(reader.index?.blocks.count == 11) // ten full blocks and the closing marker's
+        var firstSeen: UInt64?
+        let report = try reader.scan(from: 7_500_000) { block in
+            if firstSeen == nil { firstSeen = block.timestamps.first }
+            return true
+        }
+        #expect(firstSeen == 7_000_000) // the block holding t = 7.5 ms starts at 7.0 ms
+        #expect(report.blocks == 4)
+    }
+
+    @Test func boundedMemoryOnALongTrace() throws {
+        let path = temporaryPath()
+        defer { unlink(path) }
+        let w = try TraceWriter(path: path, metadata: metadataSample())
+        let before = residentBytes()
+        var t: UInt64 = 1_000_000
+        let text = Array("The quick brown fox jumps over the lazy dog.\n".utf8)
+        for i in 0..<3_000_000 {
+            t += 9_000 + UInt64(i * 7919 % 2000)
+            text.withUnsafeBytes { raw in
+                w.append(timestamp: t, shape: EventShape(vcpu: 0, port: 0xe9, direction: .out, size: 1),
+                         data: UnsafeRawBufferPointer(rebasing: raw[(i % text.count)..<(i % text.count + 1)]))
+            }
+        }
+        try w.close()
+        let writerGrowth = residentBytes() - before
+        var n: UInt64 = 0
+        let report = try TraceReader(path: path).scan { block in n += UInt64(block.count); return true }
+        let readerGrowth = residentBytes() - before
+        #expect(n == 3_000_001)
+        #expect(report.problems.isEmpty)
+        // 3 M events hold ~27 MB raw; the writer and reader keep a few blocks at most.
+        #expect(writerGrowth < 48 << 20, "writer grew by \(writerGrowth) bytes")
+        #expect(readerGrowth < 64 << 20, "reader grew by \(readerGrowth) bytes")
+    }
+}
+
+/// Resident set size from /proc/self/statm.
+func residentBytes() -> Int {
+    guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let parts = s.split(separator: " ")
+    return (Int(parts[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
