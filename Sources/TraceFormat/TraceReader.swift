@@ -49,6 +49,7 @@ public final class TraceReader {
 
     /// What a scan found besides the blocks it delivered.
     public struct ScanReport: Sendable {
+        public init() {}
         public var blocks = 0
         public var events: UInt64 = 0
         public var problems: [Problem] = []

@@ -1,0 +1,146 @@
+/// Which debug devices a machine has and where they sit.
+public struct MachineConfiguration: Sendable {
+    public var profile: Profile
+    /// The 0x80 device's time origin: monotonic ns of VM creation.
+    public var vmOrigin: UInt64
+    /// The debug console's port, or nil when there is none.
+    public var debugConsolePort: UInt16?
+    public var firmwareDebug: Bool
+    public var serial: Bool
+
+    public init(profile: Profile, vmOrigin: UInt64, debugConsolePort: UInt16? = nil, firmwareDebug: Bool? = nil, serial: Bool = true) {
+        self.profile = profile
+        self.vmOrigin = vmOrigin
+        self.debugConsolePort = debugConsolePort
+        self.firmwareDebug = firmwareDebug ?? profile.firmwareDebugByDefault
+        self.serial = serial
+    }
+}
+
+/// The sinks of a machine's console-type outputs.
+public struct MachineSinks {
+    public var log: ByteSink
+    public var debugConsole: ByteSink
+    public var firmwareDebug: ByteSink
+    public var serial: ByteSink
+
+    public init(log: ByteSink, debugConsole: ByteSink, firmwareDebug: ByteSink, serial: ByteSink) {
+        self.log = log
+        self.debugConsole = debugConsole
+        self.firmwareDebug = firmwareDebug
+        self.serial = serial
+    }
+
+    public var all: [ByteSink] { [log, debugConsole, firmwareDebug, serial] }
+}
+
+/// cloud-hypervisor's x86 port-I/O devices for one release, driven one access at a time.
+/// The same object serves the live recorder and offline replay: feed it accesses in the
+/// recorded order with the recorded times and it prints the same bytes.
+public final class DebugMachine {
+    public let configuration: MachineConfiguration
+    public let bus = PortBus()
+    public let log: DeviceLog
+    public let sinks: MachineSinks
+    public let debugPort: DebugPort?
+    public private(set) var unclaimedReads: UInt64 = 0
+    public private(set) var unclaimedWrites: UInt64 = 0
+    let interceptDebugPort: Bool
+    let profile: Profile
+
+    public init(configuration: MachineConfiguration, log: DeviceLog, sinks: MachineSinks) throws {
+        self.configuration = configuration
+        self.log = log
+        self.sinks = sinks
+        profile = configuration.profile
+        let r = profile.release
+        func at(_ a: Int, _ b: Int, _ c: Int = 0) -> Release { Release.r(a, b, c) }
+
+        switch profile.debugPortEra {
+        case .absent:
+            debugPort = nil
+            interceptDebugPort = false
+        case .intercepted:
+            debugPort = DebugPort(profile: profile, origin: configuration.vmOrigin)
+            interceptDebugPort = true
+        case .busDevice:
+            let d = DebugPort(profile: profile, origin: configuration.vmOrigin)
+            debugPort = d
+            interceptDebugPort = false
+            try bus.insert(d, base: 0x80, length: 1)
+        }
+        if configuration.serial { try bus.insert(Serial16550(sink: sinks.serial), base: 0x3f8, length: 8) }
+        if configuration.firmwareDebug {
+            try bus.insert(FirmwareDebugPort(profile: profile, sink: sinks.firmwareDebug), base: 0x402, length: 1)
+        }
+        if let port = configuration.debugConsolePort {
+            try bus.insert(DebugConsole(sink: sinks.debugConsole), base: port, length: 1)
+        }
+        // Devices whose ports must not look unregistered.
+        try bus.insert(I8042(), base: 0x61, length: 4)
+        try bus.insert(PassiveDevice(name: "pci-config"), base: 0xcf8, length: 8)
+        if r >= at(0, 3, 0) { try bus.insert(PassiveDevice(name: "cmos"), base: 0x70, length: 2) }
+        if r <= at(27, 0) { try bus.insert(ACPIShutdown(), base: 0x3c0, length: 4) }
+        if r >= at(26, 0) { try bus.insert(ACPIShutdown(), base: 0x600, length: 4) }
+        if r >= at(0, 9, 0) && r <= at(27, 0) { try bus.insert(PassiveDevice(name: "pm-timer"), base: 0xb008, length: 4) }
+        if r >= at(26, 0) { try bus.insert(PassiveDevice(name: "pm-timer"), base: 0x608, length: 4) }
+        if r <= at(0, 12, 0) {
+            if r >= at(0, 4, 0) { try bus.insert(PassiveDevice(name: "ged"), base: 0xb000, length: 1) }
+            if r >= at(0, 5, 0) { try bus.insert(PassiveDevice(name: "memory-hotplug"), base: 0xa00, length: 0x18) }
+            if r >= at(0, 6, 0) {
+                try bus.insert(PassiveDevice(name: "pci-hotplug"), base: 0xae00, length: 0x10)
+                try bus.insert(PassiveDevice(name: "cpu-hotplug"), base: 0x0cd8, length: 0xc)
+            }
+        }
+    }
+
+    /// A guest `out`: `length` = size x count bytes; `data` the bytes known.
+    @inline(__always)
+    public func write(timestamp: UInt64, vcpu: UInt32, port: UInt16, length: Int, data: UnsafeRawBufferPointer) {
+        let context = DeviceContext(timestamp: timestamp, vcpu: vcpu, log: log)
+        if interceptDebugPort && port == 0x80 {
+            // v0.2.0 .. v23.1: the vCPU loop logs 1-byte writes, then (v0.10/v0.11 always,
+            // later only for other sizes) the access falls through to an empty bus.
+            if length == 1, let code = data.first { debugPort!.record(code: code, context: context) }
+            if length == 1 && !profile.everyDebugPortWriteWarns { return }
+        }
+        if let (device, offset) = bus.lookup(port) {
+            device.write(offset: offset, length: length, data: data, context: context)
+        } else {
+            unclaimedWrites += 1
+            log.emit(profile.unregisteredLevel ?? .trace, profile.unregisteredWriteLocation,
+                     "Guest PIO write to unregistered address 0x\(String(port, radix: 16))", context: context)
+        }
+    }
+
+    /// A guest `in` of `buffer.count` bytes. Returns false when the VMM left the buffer as it was.
+    public func read(timestamp: UInt64, vcpu: UInt32, port: UInt16, into buffer: UnsafeMutableRawBufferPointer) -> Bool {
+        let context = DeviceContext(timestamp: timestamp, vcpu: vcpu, log: log)
+        if let (device, offset) = bus.lookup(port) {
+            return device.read(offset: offset, into: buffer, context: context)
+        }
+        unclaimedReads += 1
+        let verb = profile.unregisteredReadFillsOnes ? "read from" : "read to"
+        log.emit(profile.unregisteredLevel ?? .trace, profile.unregisteredReadLocation,
+                 "Guest PIO \(verb) unregistered address 0x\(String(port, radix: 16))", context: context)
+        if profile.unregisteredReadFillsOnes {
+            for i in 0..<buffer.count { buffer[i] = 0xff }
+            return true
+        }
+        return false
+    }
+
+    /// Outputs on or off (a replay window turns them on at `--from`).
+    public var outputEnabled: Bool = true {
+        didSet {
+            log.enabled = outputEnabled
+            for s in sinks.all { s.enabled = outputEnabled }
+        }
+    }
+
+    /// Flushes every sink; files are moved into place.
+    public func finish() throws {
+        var seen = Set<ObjectIdentifier>()
+        for s in sinks.all where seen.insert(ObjectIdentifier(s)).inserted { try s.finish() }
+    }
+}

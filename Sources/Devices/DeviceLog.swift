@@ -1,0 +1,29 @@
+/// Where log records go: filtered by level, rendered by the release's formatter, written to a sink.
+public final class DeviceLog {
+    public let formatter: LogFormatter
+    public let maxLevel: LogLevel?
+    let sink: ByteSink
+    /// When false (before a `--from` window), records are counted but not written.
+    public var enabled = true
+    public private(set) var recordsWritten: UInt64 = 0
+
+    public init(formatter: LogFormatter, maxLevel: LogLevel?, sink: ByteSink) {
+        self.formatter = formatter
+        self.maxLevel = maxLevel
+        self.sink = sink
+    }
+
+    @inline(__always)
+    public func wants(_ level: LogLevel) -> Bool {
+        guard let maxLevel else { return false }
+        return level <= maxLevel
+    }
+
+    /// Logs a record; the message is built only when the level is shown.
+    public func emit(_ level: LogLevel, _ location: SourceLocation?, _ message: @autoclosure () -> String, context: DeviceContext) {
+        guard enabled, wants(level), let location else { return }
+        let record = LogRecord(level: level, location: location, message: message(), vcpu: context.vcpu, timestamp: context.timestamp)
+        sink.write(string: formatter.render(record))
+        recordsWritten += 1
+    }
+}

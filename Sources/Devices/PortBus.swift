@@ -1,0 +1,76 @@
+/// A device on the port-I/O bus. It sees offsets within its range, never absolute ports.
+public protocol PortDevice: AnyObject {
+    var name: String { get }
+    /// A guest write of `length` bytes (size x count); `data` holds the bytes known
+    /// (all of them, or only the first element for an incomplete string-I/O event).
+    func write(offset: UInt16, length: Int, data: UnsafeRawBufferPointer, context: DeviceContext)
+    /// A guest read of `buffer.count` bytes. Returns false when the device leaves the buffer untouched.
+    func read(offset: UInt16, into buffer: UnsafeMutableRawBufferPointer, context: DeviceContext) -> Bool
+}
+
+/// What a device may use while handling an access: the time, the vCPU and the log.
+public struct DeviceContext {
+    public let timestamp: UInt64
+    public let vcpu: UInt32
+    public let log: DeviceLog
+}
+
+/// Counters kept per device, as Firecracker keeps missed reads and writes.
+public struct DeviceCounters: Sendable, Equatable {
+    public var reads: UInt64 = 0
+    public var writes: UInt64 = 0
+    /// Accesses the device ignored (wrong size, unknown offset).
+    public var ignored: UInt64 = 0
+}
+
+public enum BusError: Error, Equatable, CustomStringConvertible {
+    case emptyRange(device: String)
+    case rangeOverflow(device: String, base: UInt16, length: Int)
+    case overlap(device: String, with: String, port: UInt16)
+
+    public var description: String {
+        switch self {
+        case let .emptyRange(d): return "\(d): a device needs at least one port"
+        case let .rangeOverflow(d, base, length): return "\(d): range 0x\(String(base, radix: 16)) + \(length) runs past port 0xffff"
+        case let .overlap(d, other, port): return "\(d): port 0x\(String(port, radix: 16)) already belongs to \(other)"
+        }
+    }
+}
+
+/// Maps port ranges to devices. The bus owns the address map; a lookup resolves by the
+/// access's start port only, as cloud-hypervisor's bus does.
+public final class PortBus {
+    public struct Mapping {
+        public let base: UInt16
+        public let length: Int
+        public let device: PortDevice
+    }
+
+    public private(set) var mappings: [Mapping] = []
+    /// Port -> index into `mappings` + 1 (0 = unclaimed). 128 KiB, one load per lookup.
+    private var table = [UInt16](repeating: 0, count: 65536)
+
+    public init() {}
+
+    /// Claims `length` ports from `base` for `device`. Refuses empty ranges, ranges past
+    /// 0xffff and overlaps.
+    public func insert(_ device: PortDevice, base: UInt16, length: Int) throws {
+        guard length > 0 else { throw BusError.emptyRange(device: device.name) }
+        let (end, overflow) = Int(base).addingReportingOverflow(length - 1)
+        guard !overflow, end <= 0xffff else { throw BusError.rangeOverflow(device: device.name, base: base, length: length) }
+        for port in Int(base)...end where table[port] != 0 {
+            throw BusError.overlap(device: device.name, with: mappings[Int(table[port]) - 1].device.name, port: UInt16(port))
+        }
+        mappings.append(Mapping(base: base, length: length, device: device))
+        for port in Int(base)...end { table[port] = UInt16(mappings.count) }
+    }
+
+    /// The device claiming `port` and the offset within its range.
+    @inline(__always)
+    public func lookup(_ port: UInt16) -> (device: PortDevice, offset: UInt16)? {
+        let i = Int(table[Int(port)])
+        guard i != 0 else { return nil }
+        let m = mappings[i - 1]
+        return (m.device, port - m.base)
+    }
+}

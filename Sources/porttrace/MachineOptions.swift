@@ -1,0 +1,148 @@
+import ArgumentParser
+import Devices
+import Foundation
+import TraceFormat
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Output and device options shared by `replay` and `run`, spelled as cloud-hypervisor spells them.
+struct MachineOptions: ParsableArguments {
+    @Option(help: "cloud-hypervisor release whose behaviour is reproduced (e.g. v24.0; 'latest' is the newest). See 'porttrace profiles'.")
+    var profile: String = "latest"
+    @Option(help: "Write the VMM log here instead of stderr.") var logFile: String?
+    @Flag(name: .short, help: "More log: -v info, -vv debug, -vvv trace (as cloud-hypervisor).") var verbose: Int
+    @Option(help: "off|tty|file=PATH[,iobase=0xNN]") var debugConsole: String?
+    @Option(help: "off|tty|file=PATH") var firmwareDebug: String?
+    @Option(help: "off|tty|file=PATH") var serial: String?
+    @Option(help: "Write vmm.log, debug-console.out, firmware-debug.out and serial.out into this directory.")
+    var outDir: String?
+    @Option(help: "Log line template (v52.0+ token language, e.g. '{wallclock} {level} {msg}').") var logFormat: String?
+    @Option(help: "Time zone for the {local*} log tokens (default UTC), e.g. Europe/Berlin.") var timezone: String?
+    @Flag(help: "Write guest bytes to a terminal unescaped.") var raw = false
+
+    func validate() throws {
+        if case let .failure(e) = Release.named(profile) { throw ValidationError("--profile: \(e)") }
+        for (flag, value, iobase) in [("--debug-console", debugConsole, true), ("--firmware-debug", firmwareDebug, false), ("--serial", serial, false)] {
+            if let value, case let .failure(e) = DeviceChoice.parse(value, allowIobase: iobase) {
+                throw ValidationError("\(flag) '\(value)': \(e)")
+            }
+        }
+        if let timezone, TimeZone(identifier: timezone) == nil { throw ValidationError("--timezone: unknown time zone '\(timezone)'") }
+        if outDir != nil, logFile != nil || [debugConsole, firmwareDebug, serial].contains(where: { $0?.contains("file=") == true }) {
+            throw ValidationError("--out-dir names every output file; do not combine it with --log-file or file=")
+        }
+    }
+
+    var release: Release { (try? Release.named(profile).get()) ?? .latest }
+
+    /// Sinks opened so far, to finish or abandon together.
+    final class OpenSinks {
+        var all: [ByteSink] = []
+        lazy var stdout: ByteSink = ByteSink(.descriptor(1), sanitize: false)
+        func abandon() { for s in all { s.abandon() } }
+    }
+
+    /// Builds the machine for a trace (or a live run) with these options.
+    func makeMachine(metadata: TraceMetadata, vmOrigin: UInt64, loggerOrigin: UInt64) throws -> (DebugMachine, OpenSinks) {
+        let profile = Profile(release)
+        let sinks = OpenSinks()
+        let terminal = isatty(1) != 0 && !raw
+        sinks.stdout = ByteSink(.descriptor(1), sanitize: terminal)
+        sinks.all.append(sinks.stdout)
+
+        func file(_ path: String) throws -> ByteSink {
+            do {
+                let s = try ByteSink.atomicFile(path)
+                sinks.all.append(s)
+                return s
+            } catch let e as SinkError {
+                sinks.abandon()
+                throw CLIFailure.cannot("\(e)")
+            }
+        }
+        func sink(_ mode: DeviceChoice.Mode, outName: String) throws -> ByteSink {
+            if let outDir { return try file("\(outDir)/\(outName)") }
+            switch mode {
+            case .off: return .discard()
+            case .tty: return sinks.stdout
+            case let .file(p): return try file(p)
+            }
+        }
+        func choice(_ text: String?, iobase: Bool) -> DeviceChoice? {
+            text.flatMap { try? DeviceChoice.parse($0, allowIobase: iobase).get() }
+        }
+        let hasMap = metadata["devices"] != nil
+
+        // Debug console.
+        var consolePort: UInt16?
+        var consoleMode = DeviceChoice.Mode.off
+        if let c = choice(debugConsole, iobase: true) {
+            consoleMode = c.mode
+            if c.mode != .off { consolePort = c.iobase ?? metadata.device("debug-console")?.port ?? 0xe9 }
+        } else if let d = metadata.device("debug-console"), profile.hasDebugConsole {
+            consoleMode = .tty
+            consolePort = d.port
+        }
+        if consolePort != nil && !profile.hasDebugConsole {
+            throw CLIFailure.cannot("--debug-console: cloud-hypervisor \(profile.release) has no debug console (it came in v38.0)")
+        }
+
+        // Firmware debug port.
+        var fwPresent: Bool
+        var fwMode = DeviceChoice.Mode.tty
+        if let c = choice(firmwareDebug, iobase: false) {
+            fwMode = c.mode
+            fwPresent = profile.firmwareDebug != .absent
+            if c.mode != .off && !fwPresent {
+                throw CLIFailure.cannot("--firmware-debug: cloud-hypervisor \(profile.release) has no firmware debug port (it came in v0.7.0)")
+            }
+        } else {
+            fwPresent = hasMap ? metadata.device("firmware-debug") != nil && profile.firmwareDebug != .absent : profile.firmwareDebugByDefault
+        }
+
+        // Serial.
+        var serialMode = DeviceChoice.Mode.tty
+        var serialPresent = true
+        if let c = choice(serial, iobase: false) {
+            serialMode = c.mode
+            serialPresent = c.mode != .off
+        } else if hasMap {
+            serialPresent = metadata.device("serial") != nil
+        }
+
+        let logSink: ByteSink
+        if let outDir { logSink = try file("\(outDir)/vmm.log") }
+        else if let logFile { logSink = try file(logFile) }
+        else { logSink = ByteSink(.descriptor(2)); sinks.all.append(logSink) }
+
+        let machineSinks = MachineSinks(
+            log: logSink,
+            debugConsole: try sink(consoleMode, outName: "debug-console.out"),
+            firmwareDebug: try sink(fwMode, outName: "firmware-debug.out"),
+            serial: try sink(serialMode, outName: "serial.out"))
+
+        let formatter: LogFormatter
+        do {
+            formatter = try LogFormatter(
+                profile: profile, template: logFormat, loggerOrigin: loggerOrigin, anchor: metadata.wallclockAnchor,
+                pid: metadata.vmmPid ?? 0, tids: (metadata["vcpu_tids"]?.arrayValue ?? []).compactMap(\.uint64Value),
+                timeZone: timezone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!)
+        } catch {
+            sinks.abandon()
+            throw CLIFailure.cannot("--log-format: \(error)")
+        }
+        let log = DeviceLog(formatter: formatter, maxLevel: profile.maxLevel(verbosity: verbose), sink: machineSinks.log)
+        let configuration = MachineConfiguration(profile: profile, vmOrigin: vmOrigin, debugConsolePort: consolePort,
+                                                 firmwareDebug: fwPresent, serial: serialPresent)
+        do {
+            return (try DebugMachine(configuration: configuration, log: log, sinks: machineSinks), sinks)
+        } catch {
+            sinks.abandon()
+            throw CLIFailure.cannot("devices: \(error)")
+        }
+    }
+
+    /// Whether the log goes to stderr (then notes must not be mixed into it).
+    var logOnStderr: Bool { logFile == nil && outDir == nil }
+}
