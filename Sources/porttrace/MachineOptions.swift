@@ -47,6 +47,13 @@ struct MachineOptions: ParsableArguments {
     func makeMachine(metadata: TraceMetadata, vmOrigin: UInt64, loggerOrigin: UInt64) throws -> (DebugMachine, OpenSinks) {
         let profile = Profile(release)
         let sinks = OpenSinks()
+        if let outDir {
+            do {
+                try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+            } catch {
+                throw CLIFailure.cannot("--out-dir \(outDir): cannot create the directory")
+            }
+        }
         let terminal = isatty(1) != 0 && !raw
         sinks.stdout = ByteSink(.descriptor(1), sanitize: terminal)
         sinks.all.append(sinks.stdout)
