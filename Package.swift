@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "TraceFormat"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "KVM", "TraceFormat", "Devices"]),
-        .testTarget(name: "CLITests", dependencies: ["TraceFormat"]),
+        .testTarget(name: "CLITests", dependencies: ["TraceFormat"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

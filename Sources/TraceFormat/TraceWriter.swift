@@ -98,7 +98,11 @@ public final class TraceWriter: @unchecked Sendable {
 
     @inline(__always)
     private func noteOpen() {
-        if open.isEmpty { openSince = .now }
+        // The first event of a block starts its seal timer: wake the compression thread to wait on it.
+        if open.isEmpty {
+            openSince = .now
+            condition.signal()
+        }
     }
 
     @inline(__always)

@@ -85,12 +85,19 @@ import Testing
         var options = TraceWriter.Options()
         options.sealInterval = .milliseconds(20)
         let w = try TraceWriter(path: path, metadata: metadataSample(), options: options)
-        w.append(.access(at: 1, port: 0x80, .out, data: [1]))
-        Thread.sleep(forTimeInterval: 0.3)
-        // Not closed: the event must already be on disk in a sealed block.
-        let (read, report) = try TraceReader(path: path).readAll()
-        #expect(read == [.access(at: 1, port: 0x80, .out, data: [1])])
-        #expect(report.damage.isEmpty)
+        // Each event must reach the disk in a sealed block within the interval, not only the first.
+        var expected: [PortIOEvent] = []
+        for i in 0..<3 {
+            Thread.sleep(forTimeInterval: 0.1)
+            let e = PortIOEvent.access(at: UInt64(i), port: 0x80, .out, data: [UInt8(i)])
+            w.append(e)
+            expected.append(e)
+            Thread.sleep(forTimeInterval: 0.2)
+            // Not closed: what was appended must already be readable.
+            let (read, report) = try TraceReader(path: path).readAll()
+            #expect(read == expected)
+            #expect(report.damage.isEmpty)
+        }
         w.abandon()
     }
 

@@ -1,0 +1,149 @@
+import Devices
+import Foundation
+import KVM
+import TraceFormat
+
+/// porttrace's own KVM machine: guest RAM, the image, N vCPUs, each on its own thread.
+/// Every KVM_EXIT_IO is timestamped, handed to the device models (which supply IN values)
+/// and appended to the trace, all under one lock, so the order the models saw is the order
+/// recorded and timestamps never go backwards in it.
+public final class BuiltInMachine {
+    public let configuration: RunConfiguration
+    public let system: KVMSystem
+    public let vm: VirtualMachine
+    public let memory: GuestMemory
+    public let vcpus: [VCPU]
+    /// Monotonic ns right after KVM_CREATE_VM: the 0x80 device's time origin.
+    public let vmStartNs: UInt64
+
+    /// Opens /dev/kvm, creates the VM and its vCPUs, loads the image and sets the start state.
+    public init(configuration c: RunConfiguration, kvmPath: String = "/dev/kvm") throws {
+        configuration = c
+        guard c.cpus >= 1, c.cpus <= 64 else { throw MachineSetupError("--cpus must be 1 to 64 (got \(c.cpus))") }
+        guard c.memorySize >= 1 << 20, c.memorySize <= 4 << 30, c.memorySize % 4096 == 0 else {
+            throw MachineSetupError("--mem must be between 1 MiB and 4 GiB, in whole pages")
+        }
+        system = try KVMSystem(path: kvmPath)
+        vm = try system.createVM()
+        vmStartNs = Monotonic.now()
+        try vm.setTSSAddress(0xfffb_d000)
+        memory = try vm.addMemory(slot: 0, guestAddress: 0, size: Int(c.memorySize))
+        try X86Boot.writeTables(memory, mode: c.mode)
+        try c.image.load(into: memory)
+        let cpuid = try system.supportedCPUID()
+        var created: [VCPU] = []
+        for i in 0..<c.cpus {
+            let v = try vm.createVCPU(i)
+            try v.setCPUID(cpuid)
+            let entry = c.mode == .real ? c.load : c.effectiveEntry
+            try X86Boot.start(v, index: i, count: c.cpus, mode: c.mode, entry: entry, memorySize: c.memorySize)
+            created.append(v)
+        }
+        vcpus = created
+    }
+
+    /// Runs until every vCPU halts, one shuts down, the timeout passes or SIGINT/SIGTERM arrives.
+    /// `ready` is called once every vCPU thread is up, with their kernel thread ids, and returns the
+    /// trace writer (or nil); it runs before the guest executes its first instruction.
+    public func run(devices: DebugMachine, ready: ([UInt64]) throws -> TraceWriter?) throws -> (RunOutcome, endNs: UInt64) {
+        let state = RunState(count: vcpus.count)
+        let signals = SignalGate()
+        defer { signals.restore() }
+
+        // The models are used only under `state.lock`.
+        let shared = LockedDevices(devices)
+        for vcpu in vcpus {
+            let t = Thread { [state] in
+                state.threadStarted(vcpu.index)
+                guard state.waitForGo() else { return }
+                let outcome = Self.vcpuLoop(vcpu, devices: shared.machine, state: state)
+                state.vcpuFinished(vcpu.index, outcome: outcome)
+            }
+            t.name = "vcpu\(vcpu.index)"
+            t.stackSize = 1 << 20
+            t.start()
+        }
+        let tids = state.waitForThreads()
+        let writer: TraceWriter?
+        do {
+            writer = try ready(tids)
+        } catch {
+            state.go(false)
+            throw error
+        }
+        state.writer = writer
+        state.go(true)
+
+        let deadline = configuration.timeout.map { ContinuousClock.now + $0 }
+        var outcome: RunOutcome?
+        while outcome == nil {
+            if let signal = signals.wait(milliseconds: 20) { outcome = .signal(signal); break }
+            if let done = state.finalOutcome { outcome = done; break }
+            if let deadline, ContinuousClock.now >= deadline { outcome = .timeout }
+        }
+        // Stop every vCPU still running: immediate_exit plus a signal to break KVM_RUN.
+        state.requestStop()
+        while !state.allExited {
+            for (i, vcpu) in vcpus.enumerated() where !state.exited(i) {
+                vcpu.requestImmediateExit()
+                state.kick(i)
+            }
+            state.waitForExits(milliseconds: 2)
+        }
+        let end = state.lock.withLock {
+            let t = Monotonic.now()
+            writer?.append(marker: Marker(outcome!.markerName, text: outcome!.message), timestamp: t)
+            return t
+        }
+        return (state.finalOutcome ?? outcome!, end)
+    }
+
+    /// One vCPU's exit loop. Returns nil when stopped from outside.
+    static func vcpuLoop(_ vcpu: VCPU, devices: DebugMachine, state: RunState) -> RunOutcome? {
+        let index = vcpu.index
+        while true {
+            let exit: VCPUExit
+            do {
+                exit = try vcpu.runOnce()
+            } catch {
+                return .failed("vCPU \(index): \(error)")
+            }
+            switch exit {
+            case let .ioOut(port, size, count):
+                let data = vcpu.ioData
+                let shape = EventShape(vcpu: index, port: port, direction: .out, size: size, count: count)
+                state.lock.lock()
+                let t = Monotonic.now()
+                devices.write(timestamp: t, vcpu: index, port: port, length: data.count, data: UnsafeRawBufferPointer(data))
+                state.writer?.append(timestamp: t, shape: shape, data: UnsafeRawBufferPointer(data))
+                state.lock.unlock()
+            case let .ioIn(port, size, count):
+                let data = vcpu.ioData
+                let shape = EventShape(vcpu: index, port: port, direction: .in, size: size, count: count)
+                state.lock.lock()
+                let t = Monotonic.now()
+                // A device that leaves the buffer untouched: the guest gets what is there, and so does the trace.
+                _ = devices.read(timestamp: t, vcpu: index, port: port, into: data)
+                state.writer?.append(timestamp: t, shape: shape, data: UnsafeRawBufferPointer(data))
+                state.lock.unlock()
+            case .halt:
+                state.lock.withLock {
+                    state.writer?.append(marker: Marker(Marker.vcpuHalted, value: UInt64(index)), timestamp: Monotonic.now(), vcpu: index)
+                }
+                return .halted
+            case .interrupted:
+                if state.stopRequested { return nil }
+            case .shutdown:
+                return .shutdown(vcpu: index, rip: vcpu.instructionPointer)
+            default:
+                return .unexpectedExit(vcpu: index, exit: exit.name, rip: vcpu.instructionPointer)
+            }
+        }
+    }
+}
+
+/// The device models, handed to vCPU threads that use them only while holding the run's lock.
+final class LockedDevices: @unchecked Sendable {
+    let machine: DebugMachine
+    init(_ machine: DebugMachine) { self.machine = machine }
+}

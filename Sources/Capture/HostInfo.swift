@@ -1,0 +1,26 @@
+import Foundation
+import TraceFormat
+
+/// Facts about the recording host, for trace metadata.
+public enum HostInfo {
+    public static func metadata() -> JSONValue {
+        var u = utsname()
+        uname(&u)
+        func field<T>(_ value: T) -> String {
+            withUnsafeBytes(of: value) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        }
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first(where: { $0.hasPrefix("model name") })?
+            .split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
+        return .object([("name", .string(field(u.nodename))), ("kernel", .string(field(u.release))),
+                        ("machine", .string(field(u.machine))), ("cpu", .string(cpu))])
+    }
+
+    /// A realtime reading at a known monotonic instant (taken back to back, monotonic in the middle).
+    public static func wallclockAnchor() -> (realtimeNs: UInt64, monotonicNs: UInt64) {
+        let r1 = Monotonic.realtime()
+        let m = Monotonic.now()
+        let r2 = Monotonic.realtime()
+        return (r1 / 2 + r2 / 2 + (r1 % 2 + r2 % 2) / 2, m)
+    }
+}

@@ -1,0 +1,64 @@
+import KVM
+
+/// What `porttrace run` boots.
+public struct RunConfiguration: Sendable {
+    public var image: GuestImage
+    public var mode: CPUMode
+    /// Where a flat image was loaded (for real mode, CS = load >> 4).
+    public var load: UInt64
+    /// Entry point; defaults to the ELF header's, or to `load`.
+    public var entry: UInt64?
+    public var memorySize: UInt64
+    public var cpus: UInt32
+    /// Stop the guest after this long (the trace is closed cleanly).
+    public var timeout: Duration?
+
+    public init(image: GuestImage, mode: CPUMode, load: UInt64, entry: UInt64? = nil, memorySize: UInt64 = 64 << 20,
+                cpus: UInt32 = 1, timeout: Duration? = nil) {
+        self.image = image
+        self.mode = mode
+        self.load = load
+        self.entry = entry
+        self.memorySize = memorySize
+        self.cpus = cpus
+        self.timeout = timeout
+    }
+
+    public var effectiveEntry: UInt64 { entry ?? image.elfEntry ?? load }
+}
+
+/// How a run ended.
+public enum RunOutcome: Equatable, Sendable {
+    /// Every vCPU executed HLT.
+    case halted
+    /// A vCPU hit a triple fault or shutdown.
+    case shutdown(vcpu: UInt32, rip: UInt64)
+    case timeout
+    case signal(Int32)
+    /// An exit the machine does not handle.
+    case unexpectedExit(vcpu: UInt32, exit: String, rip: UInt64)
+    /// KVM itself failed.
+    case failed(String)
+
+    public var markerName: String {
+        switch self {
+        case .halted: return "guest_halted"
+        case .shutdown: return "shutdown"
+        case .timeout: return "timeout"
+        case .signal: return "signal"
+        case .unexpectedExit: return "unexpected_exit"
+        case .failed: return "failed"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .halted: return "every vCPU halted"
+        case let .shutdown(v, rip): return "vCPU \(v) shut down (triple fault) at RIP 0x\(String(rip, radix: 16))"
+        case .timeout: return "stopped at the timeout"
+        case let .signal(s): return "stopped by signal \(s)"
+        case let .unexpectedExit(v, exit, rip): return "vCPU \(v): unhandled \(exit) at RIP 0x\(String(rip, radix: 16))"
+        case let .failed(why): return why
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import KVM
+import TraceFormat
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Shared state of one run: thread start-up, the lock around the models and the trace,
+/// and how each vCPU ended.
+final class RunState: @unchecked Sendable {
+    /// Held while a vCPU timestamps an exit, drives the models and appends to the trace.
+    let lock = NSLock()
+    var writer: TraceWriter?
+
+    private let condition = NSCondition()
+    private let count: Int
+    private var tids: [UInt64]
+    private var threads: [pthread_t?]
+    private var started = 0
+    private var goDecision: Bool?
+    private var exitedFlags: [Bool]
+    private var outcomes: [RunOutcome?]
+    private(set) var stopRequested = false
+
+    init(count: Int) {
+        self.count = count
+        tids = [UInt64](repeating: 0, count: count)
+        threads = [pthread_t?](repeating: nil, count: count)
+        exitedFlags = [Bool](repeating: false, count: count)
+        outcomes = [RunOutcome?](repeating: nil, count: count)
+        SignalGate.installKickHandler()
+    }
+
+    func threadStarted(_ index: UInt32) {
+        condition.lock()
+        tids[Int(index)] = currentThreadID()
+        threads[Int(index)] = pthread_self()
+        started += 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func waitForThreads() -> [UInt64] {
+        condition.lock()
+        while started < count { condition.wait() }
+        defer { condition.unlock() }
+        return tids
+    }
+
+    func go(_ run: Bool) {
+        condition.lock()
+        goDecision = run
+        if !run { for i in 0..<count { exitedFlags[i] = true } }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func waitForGo() -> Bool {
+        condition.lock()
+        while goDecision == nil { condition.wait() }
+        defer { condition.unlock() }
+        return goDecision!
+    }
+
+    func vcpuFinished(_ index: UInt32, outcome: RunOutcome?) {
+        condition.lock()
+        outcomes[Int(index)] = outcome
+        exitedFlags[Int(index)] = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The run's result once it is decided by the vCPUs: a failure at once, or "halted" when all halted.
+    var finalOutcome: RunOutcome? {
+        condition.lock()
+        defer { condition.unlock() }
+        if let bad = outcomes.compactMap({ $0 }).first(where: { $0 != .halted }) { return bad }
+        if outcomes.allSatisfy({ $0 == .halted }) { return .halted }
+        return nil
+    }
+
+    func requestStop() {
+        condition.lock()
+        stopRequested = true
+        condition.unlock()
+    }
+
+    var allExited: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return exitedFlags.allSatisfy { $0 }
+    }
+
+    func exited(_ i: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return exitedFlags[i]
+    }
+
+    func kick(_ i: Int) {
+        condition.lock()
+        let thread = exitedFlags[i] ? nil : threads[i]
+        condition.unlock()
+        if let thread { pthread_kill(thread, SignalGate.kickSignal) }
+    }
+
+    func waitForExits(milliseconds: Int) {
+        condition.lock()
+        if !exitedFlags.allSatisfy({ $0 }) {
+            _ = condition.wait(until: Date(timeIntervalSinceNow: Double(milliseconds) / 1000))
+        }
+        condition.unlock()
+    }
+}
+
+/// SIGINT and SIGTERM are blocked while the machine runs and collected by the main thread
+/// with sigtimedwait; SIGUSR1 interrupts KVM_RUN in a vCPU thread.
+final class SignalGate {
+    static let kickSignal = SIGUSR1
+    private var previous = sigset_t()
+
+    init() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &set, &previous)
+    }
+
+    static func installKickHandler() {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0 // no SA_RESTART: KVM_RUN must return EINTR
+        sigaction(kickSignal, &action, nil)
+    }
+
+    /// A pending SIGINT or SIGTERM, waiting up to `milliseconds`.
+    func wait(milliseconds: Int) -> Int32? {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        var timeout = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+        let s = sigtimedwait(&set, nil, &timeout)
+        return s > 0 ? s : nil
+    }
+
+    func restore() {
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
+    }
+}

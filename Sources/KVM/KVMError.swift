@@ -1,0 +1,25 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A failed KVM operation: which ioctl (or call) and the errno it returned.
+public struct KVMError: Error, Equatable, CustomStringConvertible, Sendable {
+    public let operation: String
+    public let errno: Int32
+
+    public init(_ operation: String, errno: Int32) {
+        self.operation = operation
+        self.errno = errno
+    }
+
+    public var description: String {
+        let text = strerror(errno).map { String(cString: $0) } ?? "error \(errno)"
+        return "\(operation): \(text)"
+    }
+}
+
+/// A problem with what the guest or the user asked for, not with a system call.
+public struct MachineSetupError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,164 @@
+import ArgumentParser
+import Capture
+import Devices
+import Foundation
+import KVM
+import TraceFormat
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Boot a guest image in porttrace's own KVM machine, print its debug output live and record every port-I/O exit.",
+        discussion: """
+        Every vCPU starts at the entry with DI/EDI/RDI = its index and SI/ESI/RSI = the vCPU count, \
+        and its own stack below the top of RAM (see the README). The VM ends when every vCPU has halted \
+        (status 0), on a triple fault (status 1), at --timeout or on Ctrl-C/SIGTERM (status 0; the trace \
+        is closed cleanly). Live output is byte-identical to 'porttrace replay' of the trace.
+        """
+    )
+
+    @Argument(help: "Guest image: a flat binary or a static 32/64-bit ELF executable.") var image: String
+    @Option(name: .shortAndLong, help: "The trace to write.") var output: String?
+    @Flag(help: "Run without recording a trace.") var noTrace = false
+    @Option(help: "real, protected or long (ELF: from its class; flat: real).") var mode: CPUModeArgument?
+    @Option(help: "Load address of a flat image (default 0x10000 real, 0x100000 otherwise).") var load: AddressArgument?
+    @Option(help: "Entry point (default: the ELF entry, else the load address).") var entry: AddressArgument?
+    @Option(help: "Guest RAM, e.g. 64M, 1G.") var mem: SizeArgument = SizeArgument(bytes: 64 << 20)
+    @Option(help: "Number of vCPUs.") var cpus: UInt32 = 1
+    @Option(help: "Stop after this long (1.5s, 200ms, ...).") var timeout: TimeArgument?
+    @Option(help: "A label key=value stored in the trace; repeatable.") var label: [String] = []
+    @OptionGroup var machine: MachineOptions
+
+    func validate() throws {
+        if noTrace == (output != nil) { throw ValidationError("give either -o TRACE or --no-trace") }
+        if cpus < 1 || cpus > 64 { throw ValidationError("--cpus must be 1 to 64") }
+        if let t = timeout, t.ns <= 0 { throw ValidationError("--timeout must be positive") }
+        for l in label where !l.contains("=") || l.hasPrefix("=") { throw ValidationError("--label '\(l)' is not key=value") }
+    }
+
+    func run() throws {
+        let vmmStart = Monotonic.now()
+        let guest: GuestImage
+        do {
+            guest = try GuestImage(path: image, load: 0)
+        } catch let e as MachineSetupError {
+            throw CLIFailure.cannot("\(e)")
+        }
+        let cpuMode = mode?.mode ?? guest.defaultMode
+        let loadAddress = load?.value ?? (cpuMode == .real ? 0x10000 : 0x100000)
+        let placed = guest.kind == .flat ? try GuestImage(path: image, load: loadAddress) : guest
+        let config = RunConfiguration(image: placed, mode: cpuMode, load: loadAddress, entry: entry?.value,
+                                      memorySize: mem.bytes, cpus: cpus,
+                                      timeout: timeout.map { .nanoseconds($0.ns) })
+        let vm: BuiltInMachine
+        do {
+            vm = try BuiltInMachine(configuration: config)
+        } catch let e as KVMError {
+            throw CLIFailure.cannot(e.operation.hasPrefix("open") ? "\(e) (is the kvm module loaded, and may you use /dev/kvm?)" : "\(e)")
+        } catch let e as MachineSetupError {
+            throw CLIFailure.cannot("\(e)")
+        }
+
+        var metadata = TraceMetadata()
+        metadata["recorder"] = .object([("name", .string("porttrace run")), ("version", .string(PorttraceVersion.string))])
+        metadata.source = TraceMetadata.Source.kvmRun.rawValue
+        metadata["host"] = HostInfo.metadata()
+        metadata.clock = "CLOCK_MONOTONIC"
+        metadata.vmmStartNs = vmmStart
+        metadata.vmStartNs = vm.vmStartNs
+        metadata.wallclockAnchor = HostInfo.wallclockAnchor()
+        metadata.vcpus = cpus
+        metadata.vmmPid = UInt64(getpid())
+        metadata["guest"] = .object([("image", .string(placed.name)), ("sha256", .string(placed.sha256)),
+                                     ("format", .string(placed.kind.rawValue)), ("mode", .string(cpuMode.rawValue)),
+                                     ("entry", .uint(config.effectiveEntry)), ("memory", .uint(mem.bytes))])
+        metadata["vmm_command_line"] = .array(CommandLine.arguments.map(JSONValue.string))
+        metadata["profile"] = .string(machine.release.tag)
+        for l in label {
+            let kv = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            metadata.setLabel(String(kv[0]), String(kv[1]))
+        }
+
+        let (devices, sinks) = try machine.makeMachine(metadata: metadata, vmOrigin: vm.vmStartNs, loggerOrigin: vmmStart)
+        metadata.devices = Self.deviceMap(devices.configuration)
+        if let port = devices.configuration.debugConsolePort { metadata["debug_console_iobase"] = .uint(UInt64(port)) }
+
+        let outcome: RunOutcome
+        var writer: TraceWriter?
+        do {
+            (outcome, _) = try vm.run(devices: devices) { tids in
+                metadata["vcpu_tids"] = .array(tids.map(JSONValue.uint))
+                guard let output else { return nil }
+                let w = try TraceWriter(path: output, metadata: metadata)
+                w.append(marker: Marker(Marker.vmmStarted), timestamp: vmmStart)
+                w.append(marker: Marker(Marker.vmCreated), timestamp: vm.vmStartNs)
+                writer = w
+                return w
+            }
+            try writer?.close()
+            try devices.finish()
+        } catch let e as TraceError {
+            sinks.abandon()
+            throw CLIFailure.cannot("\(output ?? "trace"): \(e)")
+        } catch let e as SinkError {
+            sinks.abandon()
+            throw CLIFailure.cannot("\(e)")
+        }
+
+        switch outcome {
+        case .halted, .timeout, .signal:
+            if !machine.logOnStderr {
+                Output.stderrLine("porttrace: \(outcome.message)\(output.map { "; trace in \($0)" } ?? "")")
+            }
+        case .shutdown, .unexpectedExit, .failed:
+            throw CLIFailure.found("\(image): \(outcome.message)")
+        }
+    }
+
+    /// The devices the run had, for the trace's device map.
+    static func deviceMap(_ c: MachineConfiguration) -> [TraceMetadata.DeviceEntry] {
+        var d: [TraceMetadata.DeviceEntry] = []
+        if c.profile.debugPortEra != .absent { d.append(.init(model: "debug-port", port: 0x80, length: 1)) }
+        if let p = c.debugConsolePort { d.append(.init(model: "debug-console", port: p, length: 1)) }
+        if c.firmwareDebug { d.append(.init(model: "firmware-debug", port: 0x402, length: 1)) }
+        if c.serial { d.append(.init(model: "serial", port: 0x3f8, length: 8)) }
+        return d
+    }
+}
+
+struct CPUModeArgument: ExpressibleByArgument {
+    var mode: CPUMode
+    init?(argument: String) {
+        guard let m = CPUMode(rawValue: argument) else { return nil }
+        mode = m
+    }
+}
+
+struct AddressArgument: ExpressibleByArgument {
+    var value: UInt64
+    init?(argument: String) {
+        let t = argument.lowercased()
+        guard let v = t.hasPrefix("0x") ? UInt64(t.dropFirst(2), radix: 16) : UInt64(t) else { return nil }
+        value = v
+    }
+}
+
+struct SizeArgument: ExpressibleByArgument {
+    var bytes: UInt64
+    init(bytes: UInt64) { self.bytes = bytes }
+    init?(argument: String) {
+        let t = argument.uppercased()
+        let units: [(String, UInt64)] = [("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30)]
+        var scale: UInt64 = 1
+        var digits = Substring(t)
+        for (suffix, f) in units where t.hasSuffix(suffix) || t.hasSuffix(suffix + "B") || t.hasSuffix(suffix + "IB") {
+            scale = f
+            digits = digits.prefix(while: \.isNumber)
+        }
+        guard let n = UInt64(digits), n > 0 else { return nil }
+        let (v, o) = n.multipliedReportingOverflow(by: scale)
+        guard !o else { return nil }
+        bytes = v
+    }
+    var defaultValueDescription: String { "64M" }
+}
