@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+
+let kvmMissing: String? = {
+    let fd = open("/dev/kvm", O_RDWR | O_CLOEXEC)
+    if fd < 0 { return "skipped: /dev/kvm cannot be opened (\(String(cString: strerror(errno))))" }
+    close(fd)
+    return nil
+}()
+
+let guestBuild = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Guests/build").path
+
+/// Starts `porttrace run` on the spinning guest, sends `signal` after `delay`, returns the exit status.
+func runAndSignal(_ signal: Int32, trace: String, delay: Double) throws -> Int32 {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: porttraceBinary())
+    p.arguments = ["run", "\(guestBuild)/spin.bin", "-o", trace, "--log-file", "/dev/null"]
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    Thread.sleep(forTimeInterval: delay)
+    kill(p.processIdentifier, signal)
+    p.waitUntilExit()
+    return p.terminationStatus
+}
+
+@Suite(.serialized) struct RunCommandTests {
+    @Test func sigintClosesTheTraceCleanly() throws {
+        if let why = kvmMissing { print(why); return }
+        let trace = "\(tempDir())/int.pt"
+        #expect(try runAndSignal(SIGINT, trace: trace, delay: 0.6) == 0)
+        let v = try porttrace(["verify", trace])
+        #expect(v.status == 0, "\(v.stderr)")
+        let dump = try porttrace(["dump", trace])
+        #expect(dump.out.contains("marker signal"))
+    }
+
+    @Test func sigtermClosesTheTraceCleanly() throws {
+        if let why = kvmMissing { print(why); return }
+        let trace = "\(tempDir())/term.pt"
+        #expect(try runAndSignal(SIGTERM, trace: trace, delay: 0.6) == 0)
+        #expect(try porttrace(["verify", trace]).status == 0)
+    }
+
+    @Test func sigkillLeavesARecoverableTrace() throws {
+        if let why = kvmMissing { print(why); return }
+        let trace = "\(tempDir())/kill.pt"
+        _ = try runAndSignal(SIGKILL, trace: trace, delay: 0.8)
+        let v = try porttrace(["verify", trace])
+        #expect(v.status == 1)
+        #expect(v.stderr.contains("not closed cleanly"))
+        // At most one seal interval (100 ms) plus start-up is lost: the guest posts every few ms.
+        let dump = try porttrace(["dump", "--format", "jsonl", trace])
+        #expect(dump.status == 0)
+        #expect(dump.out.split(separator: "\n").count > 20)
+    }
+
+    @Test func liveOutputEqualsReplayThroughTheCLI() throws {
+        if let why = kvmMissing { print(why); return }
+        let dir = tempDir()
+        let run = try porttrace(["run", "\(guestBuild)/boot-demo.bin", "-o", "\(dir)/demo.pt", "--debug-console", "tty",
+                                 "-vv", "--out-dir", "\(dir)/live"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let replay = try porttrace(["replay", "\(dir)/demo.pt", "-vv", "--out-dir", "\(dir)/replay", "--check"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        for name in ["vmm.log", "debug-console.out", "firmware-debug.out", "serial.out"] {
+            let a = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/live/\(name)"))
+            let b = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/replay/\(name)"))
+            #expect(a == b, "\(name)")
+            #expect(!a.isEmpty, "\(name)")
+        }
+        // The same through stdout/stderr, as a user sees it.
+        let live = try porttrace(["run", "\(guestBuild)/boot-demo.bin", "-o", "\(dir)/demo2.pt", "--debug-console", "tty"])
+        let again = try porttrace(["replay", "\(dir)/demo2.pt"])
+        #expect(live.stdout == again.stdout)
+        #expect(live.stderr == again.stderr)
+    }
+
+    @Test func runRefusesBadSetups() throws {
+        let cases: [([String], String)] = [
+            (["run", "/nonexistent.bin", "--no-trace"], "no such file"),
+            (["run", "\(guestBuild)/boot-demo.bin"], "-o TRACE or --no-trace"),
+            (["run", "\(guestBuild)/boot-demo.bin", "--no-trace", "--mode", "weird"], "--mode"),
+            (["run", "\(guestBuild)/boot-demo.bin", "--no-trace", "--cpus", "0"], "--cpus"),
+        ]
+        for (args, needle) in cases {
+            let r = try porttrace(args)
+            #expect(r.status == 2, "\(args)")
+            #expect(r.stderr.split(separator: "\n").count == 1, "\(args): \(r.stderr)")
+            #expect(r.stderr.contains(needle), "\(args): \(r.stderr)")
+        }
+    }
+
+    @Test func tripleFaultExitsWithStatus1() throws {
+        if let why = kvmMissing { print(why); return }
+        let r = try porttrace(["run", "\(guestBuild)/triple.bin", "--mode", "protected", "--no-trace", "--log-file", "/dev/null"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("triple fault") && r.stderr.contains("RIP 0x"))
+    }
+}
