@@ -1,1 +1,292 @@
-print("x")
+// Release-build benchmarks for porttrace (not timed tests). Run through Benchmarks/run.
+//   PorttraceBench encoding [REAL.pt]      bytes/event per workload, level and layout
+//   PorttraceBench write-read [EVENTS]     events/s written and read
+//   PorttraceBench replay [EVENTS]         events/s replayed; memory on a long trace
+//   PorttraceBench kvm GUEST BARE ROUNDS   exits/s: porttrace run with/without trace vs a bare C loop
+import Capture
+import Devices
+import Foundation
+import KVM
+import TraceFormat
+
+let args = CommandLine.arguments
+guard args.count >= 2 else {
+    print("usage: PorttraceBench encoding|write-read|replay|kvm ...")
+    exit(2)
+}
+
+func tempPath(_ name: String) -> String { NSTemporaryDirectory() + "porttrace-bench-\(getpid())-\(name)" }
+
+func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+func residentMiB() -> Double {
+    guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    return Double(Int(s.split(separator: " ")[1]) ?? 0) * Double(sysconf(Int32(_SC_PAGESIZE))) / 1048576
+}
+
+struct Workload {
+    var name: String
+    var events: (inout SplitMix) -> [PortIOEvent]
+}
+
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Standard normal (Box-Muller).
+    mutating func gaussian() -> Double {
+        let u1 = max(Double(next() >> 11) / Double(1 << 53), 1e-12), u2 = Double(next() >> 11) / Double(1 << 53)
+        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+    }
+}
+
+let text = Array("[    0.000000] Linux version 6.1.0 (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC\n[    0.004000] Command line: console=ttyS0 root=/dev/vda1\n".utf8)
+
+/// One byte to 0xe9 every ~10 us, with Gaussian jitter of `sigma` ns.
+func consoleBurst(count: Int, sigma: Double) -> Workload {
+    Workload(name: "console burst, 10 us +- \(Int(sigma)) ns") { rng in
+        var t: UInt64 = 1_000_000_000
+        return (0..<count).map { i in
+            t += UInt64(max(1000, 10_000 + sigma * rng.gaussian()))
+            return .access(at: t, port: 0xe9, .out, data: [text[i % text.count]])
+        }
+    }
+}
+
+/// Console burst with deltas drawn from a real recording's delta distribution.
+func replayedJitter(count: Int, deltas: [UInt64]) -> Workload {
+    Workload(name: "console burst, jitter resampled from the real recording") { rng in
+        var t: UInt64 = 1_000_000_000
+        return (0..<count).map { i in
+            t += deltas[Int(rng.next() % UInt64(deltas.count))]
+            return .access(at: t, port: 0xe9, .out, data: [text[i % text.count]])
+        }
+    }
+}
+
+func sparsePost(count: Int) -> Workload {
+    Workload(name: "sparse POST codes (one per ~50 ms)") { rng in
+        var t: UInt64 = 1_000_000_000
+        return (0..<count).map { i in
+            t += 50_000_000 + rng.next() % 5_000_000
+            return .access(at: t, port: 0x80, .out, data: [UInt8(i & 0x7f)])
+        }
+    }
+}
+
+func mixed(count: Int) -> Workload {
+    Workload(name: "mixed: serial with LSR polls, 0x402, 0xe9, POST, 2 vCPUs") { rng in
+        var t: UInt64 = 1_000_000_000
+        var out: [PortIOEvent] = []
+        var i = 0
+        while out.count < count {
+            let vcpu = UInt32(rng.next() % 2)
+            t += 9_000 + rng.next() % 3_000
+            switch rng.next() % 10 {
+            case 0...3:
+                out.append(.access(at: t, vcpu: vcpu, port: 0x3fd, .in, data: [0x60]))
+                t += 9_000 + rng.next() % 3_000
+                out.append(.access(at: t, vcpu: vcpu, port: 0x3f8, .out, data: [text[i % text.count]]))
+            case 4...6: out.append(.access(at: t, vcpu: vcpu, port: 0x402, .out, data: [text[i % text.count]]))
+            case 7...8: out.append(.access(at: t, vcpu: vcpu, port: 0xe9, .out, data: [text[i % text.count]]))
+            default: out.append(.access(at: t, vcpu: vcpu, port: 0x80, .out, data: [UInt8(rng.next() & 0xff)]))
+            }
+            i += 1
+        }
+        return out
+    }
+}
+
+/// Writes events as a live recorder would (100 ms blocks by event time) and returns the file size.
+func writeTrace(_ events: [PortIOEvent], path: String, level: Int32, columnBlocks: Bool, blockNs: UInt64 = 100_000_000) throws -> UInt64 {
+    var options = TraceWriter.Options()
+    options.compressionLevel = level
+    options.columnBlocks = columnBlocks
+    options.maxEventsPerBlock = 1 << 30
+    options.sealInterval = .seconds(3600)
+    let w = try TraceWriter(path: path, metadata: TraceMetadata(), options: options)
+    var blockStart = events.first?.timestamp ?? 0
+    for e in events {
+        if e.timestamp - blockStart >= blockNs { w.flush(); blockStart = e.timestamp }
+        w.append(e)
+    }
+    try w.close(at: events.last?.timestamp ?? 0)
+    return try TraceReader(path: path).fileSize
+}
+
+func realDeltas(_ path: String) throws -> [PortIOEvent] {
+    try TraceReader(path: path).readAll().events.filter { $0.shape?.port == 0xe9 }
+}
+
+switch args[1] {
+case "encoding":
+    let n = 200_000
+    var workloads = [consoleBurst(count: n, sigma: 50), consoleBurst(count: n, sigma: 200), consoleBurst(count: n, sigma: 1000),
+                     sparsePost(count: 2_000), mixed(count: n)]
+    var real: [PortIOEvent] = []
+    if args.count >= 3 {
+        real = try realDeltas(args[2])
+        let ts = real.map(\.timestamp)
+        let deltas = zip(ts, ts.dropFirst()).map { $1 - $0 }
+        workloads.insert(replayedJitter(count: n, deltas: deltas), at: 0)
+    }
+    print("| workload | events | zstd level | per-column blocks | bytes/event |")
+    print("|---|---:|---:|---|---:|")
+    let path = tempPath("enc")
+    defer { unlink(path) }
+    if !real.isEmpty {
+        for (level, cols) in [(Int32(3), true), (9, false), (9, true), (19, true)] {
+            let size = try writeTrace(real, path: path, level: level, columnBlocks: cols)
+            print("| real recording: bench.bin, 0xe9 burst under nested KVM | \(real.count) | \(level) | \(cols) | \(String(format: "%.3f", Double(size) / Double(real.count))) |")
+        }
+    }
+    for w in workloads {
+        var rng = SplitMix(state: 42)
+        let events = w.events(&rng)
+        for (level, cols) in [(Int32(3), true), (9, false), (9, true), (19, true)] {
+            let size = try writeTrace(events, path: path, level: level, columnBlocks: cols)
+            print("| \(w.name) | \(events.count) | \(level) | \(cols) | \(String(format: "%.3f", Double(size) / Double(events.count))) |")
+        }
+    }
+
+case "write-read":
+    let n = args.count >= 3 ? Int(args[2])! : 2_000_000
+    print("| workload | events | write events/s | read events/s | bytes/event |")
+    print("|---|---:|---:|---:|---:|")
+    let path = tempPath("wr")
+    defer { unlink(path) }
+    for w in [consoleBurst(count: n, sigma: 200), sparsePost(count: n / 10), mixed(count: n)] {
+        var rng = SplitMix(state: 7)
+        let events = w.events(&rng)
+        let clock = ContinuousClock()
+        var writer: TraceWriter!
+        let writeTime = try clock.measure {
+            writer = try TraceWriter(path: path, metadata: TraceMetadata())
+            for e in events { writer.append(e) }
+            try writer.close(at: events.last!.timestamp)
+        }
+        var count = 0
+        let readTime = try clock.measure {
+            try TraceReader(path: path).scan { count += $0.count; return true }
+        }
+        let size = try TraceReader(path: path).fileSize
+        print("| \(w.name) | \(events.count) | \(Int(Double(events.count) / seconds(writeTime))) | \(Int(Double(count) / seconds(readTime))) | \(String(format: "%.3f", Double(size) / Double(events.count))) |")
+    }
+
+case "replay":
+    let n = args.count >= 3 ? Int(args[2])! : 20_000_000
+    let long = args.count >= 4 ? Int(args[3])! : 0
+    func machine(console: ByteSink, log: ByteSink) throws -> DebugMachine {
+        let p = Profile(.latest)
+        let f = try LogFormatter(profile: p, template: nil, loggerOrigin: 0, anchor: nil, pid: 0, tids: [], timeZone: TimeZone(identifier: "UTC")!)
+        return try DebugMachine(configuration: MachineConfiguration(profile: p, vmOrigin: 0, debugConsolePort: 0xe9),
+                                log: DeviceLog(formatter: f, maxLevel: p.maxLevel(verbosity: 0), sink: log),
+                                sinks: MachineSinks(log: log, debugConsole: console, firmwareDebug: console, serial: console))
+    }
+    /// Writes `count` events of one port in blocks, without holding them all in memory.
+    func synthetic(_ path: String, count: Int, port: UInt16, gap: UInt64) throws {
+        let w = try TraceWriter(path: path, metadata: TraceMetadata())
+        var t: UInt64 = 0
+        var rng = SplitMix(state: 1)
+        for i in 0..<count {
+            t += gap + rng.next() % 2000
+            var b = port == 0x80 ? UInt8(i & 0xff) : text[i % text.count]
+            withUnsafeBytes(of: &b) { w.append(timestamp: t, shape: EventShape(vcpu: 0, port: port, direction: .out, size: 1), data: $0) }
+        }
+        try w.close(at: t)
+    }
+    print("| trace | events | output | replay events/s (1 core) | peak RSS MiB |")
+    print("|---|---:|---|---:|---:|")
+    let cases: [(String, Int, UInt16, UInt64, String)] = [
+        ("console burst (0xe9)", n, 0xe9, 10_000, "/dev/null"),
+        ("POST codes (0x80), every line logged", n / 10, 0x80, 10_000, "log file"),
+    ] + (long > 0 ? [("console burst, long trace", long, 0xe9, 10_000, "/dev/null")] : [])
+    let only = ProcessInfo.processInfo.environment["PORTTRACE_BENCH_ONLY"]
+    for (name, count, port, gap, output) in cases where only == nil || name.hasPrefix(only!) {
+        let path = NSTemporaryDirectory() + "porttrace-bench-replay-\(port)-\(count).pt"
+        if (try? TraceReader(path: path))?.isComplete != true { try synthetic(path, count: count, port: port, gap: gap) }
+        let devnull = open("/dev/null", O_WRONLY)
+        let logPath = tempPath("log")
+        defer { unlink(logPath) }
+        let log = output == "log file" ? try ByteSink.atomicFile(logPath) : ByteSink(.descriptor(devnull))
+        let m = try machine(console: ByteSink(.descriptor(devnull)), log: log)
+        let driver = ReplayDriver(machine: m)
+        let before = residentMiB()
+        var peak = before
+        let reader = try TraceReader(path: path)
+        let time = try ContinuousClock().measure {
+            try reader.scan { block in
+                driver.feed(block: block)
+                peak = max(peak, residentMiB())
+                return true
+            }
+            try m.finish()
+        }
+        print("| \(name) | \(count) | \(output) | \(Int(Double(count) / seconds(time))) | \(String(format: "%.0f", peak)) (start \(String(format: "%.0f", before))) |")
+        close(devnull)
+    }
+
+case "kvm":
+    guard args.count >= 5 else { print("usage: kvm GUEST BARE_BINARY ROUNDS"); exit(2) }
+    let guestPath = args[2], bare = args[3], rounds = Int(args[4])!
+    let image = try GuestImage(path: guestPath, load: 0x10000)
+    func porttraceRun(record: Bool) throws -> Double {
+        let vm = try BuiltInMachine(configuration: RunConfiguration(image: image, mode: .real, load: 0x10000))
+        let p = Profile(.latest)
+        let devnull = open("/dev/null", O_WRONLY)
+        defer { close(devnull) }
+        let sink = ByteSink(.descriptor(devnull))
+        let f = try LogFormatter(profile: p, template: nil, loggerOrigin: 0, anchor: nil, pid: 0, tids: [], timeZone: TimeZone(identifier: "UTC")!)
+        let devices = try DebugMachine(configuration: MachineConfiguration(profile: p, vmOrigin: vm.vmStartNs, debugConsolePort: 0xe9),
+                                       log: DeviceLog(formatter: f, maxLevel: p.maxLevel(verbosity: 0), sink: sink),
+                                       sinks: MachineSinks(log: sink, debugConsole: sink, firmwareDebug: sink, serial: sink))
+        let path = tempPath("kvm")
+        defer { unlink(path) }
+        var writer: TraceWriter?
+        let start = ContinuousClock.now
+        let (outcome, _) = try vm.run(devices: devices) { _ in
+            writer = record ? try TraceWriter(path: path, metadata: TraceMetadata()) : nil
+            return writer
+        }
+        let elapsed = ContinuousClock.now - start
+        try writer?.close()
+        guard outcome == .halted else { throw MachineSetupError("bench guest did not halt: \(outcome)") }
+        return 100_000 / seconds(elapsed)
+    }
+    func bareRun() throws -> Double {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: bare)
+        p.arguments = [guestPath]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return Double(out.split(separator: " ").last!.trimmingCharacters(in: .whitespacesAndNewlines))!
+    }
+    var bareRates: [Double] = [], plainRates: [Double] = [], recordRates: [Double] = []
+    for _ in 0..<rounds {
+        // Interleaved, so drift in the host affects all three alike.
+        bareRates.append(try bareRun())
+        plainRates.append(try porttraceRun(record: false))
+        recordRates.append(try porttraceRun(record: true))
+    }
+    func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
+    let b = median(bareRates), p = median(plainRates), r = median(recordRates)
+    print("| loop (100,000 one-byte OUTs to 0xe9, 1 vCPU, median of \(rounds) interleaved rounds) | exits/s | vs bare C |")
+    print("|---|---:|---:|")
+    print("| bare C KVM_RUN loop | \(Int(b)) | 1.000 |")
+    print("| porttrace run --no-trace (models, output to /dev/null) | \(Int(p)) | \(String(format: "%.3f", p / b)) |")
+    print("| porttrace run -o TRACE (models + recording) | \(Int(r)) | \(String(format: "%.3f", r / b)) |")
+    print("")
+    print("all rounds (exits/s): bare \(bareRates.map { Int($0) }), no-trace \(plainRates.map { Int($0) }), record \(recordRates.map { Int($0) })")
+
+default:
+    print("unknown benchmark \(args[1])")
+    exit(2)
+}

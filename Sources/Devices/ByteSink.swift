@@ -59,6 +59,7 @@ public final class ByteSink {
 
     @inline(__always)
     public func write(_ data: UnsafeRawBufferPointer) {
+        if data.count == 1 { write(byte: data[0]); return }
         guard enabled else { return }
         bytesWritten &+= UInt64(data.count)
         if sanitize {

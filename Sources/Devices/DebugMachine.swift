@@ -104,9 +104,7 @@ public final class DebugMachine {
             if length == 1, let code = data.first { debugPort!.record(code: code, context: context) }
             if length == 1 && !profile.everyDebugPortWriteWarns { return }
         }
-        if let (device, offset) = bus.lookup(port) {
-            device.write(offset: offset, length: length, data: data, context: context)
-        } else {
+        if !bus.write(port: port, length: length, data: data, context: context) {
             unclaimedWrites += 1
             log.emit(profile.unregisteredLevel ?? .trace, profile.unregisteredWriteLocation,
                      "Guest PIO write to unregistered address 0x\(String(port, radix: 16))", context: context)
@@ -116,9 +114,7 @@ public final class DebugMachine {
     /// A guest `in` of `buffer.count` bytes. Returns false when the VMM left the buffer as it was.
     public func read(timestamp: UInt64, vcpu: UInt32, port: UInt16, into buffer: UnsafeMutableRawBufferPointer) -> Bool {
         let context = DeviceContext(timestamp: timestamp, vcpu: vcpu, log: log)
-        if let (device, offset) = bus.lookup(port) {
-            return device.read(offset: offset, into: buffer, context: context)
-        }
+        if let filled = bus.read(port: port, into: buffer, context: context) { return filled }
         unclaimedReads += 1
         let verb = profile.unregisteredReadFillsOnes ? "read from" : "read to"
         log.emit(profile.unregisteredLevel ?? .trace, profile.unregisteredReadLocation,

@@ -4,7 +4,17 @@ import Foundation
 public struct LogFormatter: Sendable {
     public enum Piece: Sendable, Equatable {
         case literal(String)
-        case token(String)
+        case token(Token)
+    }
+
+    /// The v53.0 token set, resolved once when the template is parsed.
+    public enum Token: String, Sendable, CaseIterable {
+        case boottime, wallclock, glog, localglog, pid, tid, thread, level, levelchar, location, msg
+        case year, month, day, hour, minute, second, micros, offset
+        case localyear, localmonth, localday, localhour, localminute, localsecond, localmicros, localoffset
+
+        var needsUTC: Bool { [.wallclock, .glog, .year, .month, .day, .hour, .minute, .second, .micros, .offset].contains(self) }
+        var needsLocal: Bool { rawValue.hasPrefix("local") }
     }
 
     public let profile: Profile
@@ -18,6 +28,8 @@ public struct LogFormatter: Sendable {
     let tids: [UInt64]
     /// Offset in seconds for the `local*` tokens, from `--timezone` (UTC when not given).
     let timeZone: TimeZone
+    let usesUTC: Bool
+    let usesLocal: Bool
 
     public static let defaultTemplate = "cloud-hypervisor: {boottime}s: <{thread}> {level}:{location} -- {msg}"
 
@@ -34,12 +46,17 @@ public struct LogFormatter: Sendable {
         self.tids = tids
         self.timeZone = timeZone
         if profile.loggerFormat == .f5 {
-            self.template = try LogFormatter.parse(template ?? LogFormatter.defaultTemplate, tokens: profile.logFormatTokens)
+            let pieces = try LogFormatter.parse(template ?? LogFormatter.defaultTemplate, tokens: profile.logFormatTokens)
+            self.template = pieces
+            usesUTC = pieces.contains { if case let .token(t) = $0 { return t.needsUTC } else { return false } }
+            usesLocal = pieces.contains { if case let .token(t) = $0 { return t.needsLocal } else { return false } }
         } else {
             if template != nil {
                 throw TemplateError(description: "cloud-hypervisor \(profile.release) has no --log-format (it came in v52.0)")
             }
             self.template = nil
+            usesUTC = false
+            usesLocal = false
         }
     }
 
@@ -57,11 +74,11 @@ public struct LogFormatter: Sendable {
                     throw TemplateError(description: "Error parsing logger format: Unterminated '{' in format string")
                 }
                 let name = String(text[next..<close])
-                guard tokens.contains(name) else {
+                guard tokens.contains(name), let token = Token(rawValue: name) else {
                     throw TemplateError(description: "Error parsing logger format: Unknown format token '{\(name)}'")
                 }
                 if !literal.isEmpty { pieces.append(.literal(literal)); literal = "" }
-                pieces.append(.token(name))
+                pieces.append(.token(token))
                 i = text.index(after: close)
             } else if c == "}" {
                 guard next < text.endIndex, text[next] == "}" else {
@@ -107,44 +124,51 @@ public struct LogFormatter: Sendable {
 
     private func renderTemplate(_ record: LogRecord, elapsed: UInt64, thread: String) -> String {
         var out = ""
-        let realtime: UInt64 = anchor.map { a in
-            record.timestamp >= a.monotonicNs ? a.realtimeNs &+ (record.timestamp - a.monotonicNs) : a.realtimeNs &- (a.monotonicNs - record.timestamp)
-        } ?? record.timestamp
-        lazy var utc = CivilTime(realtimeNs: realtime, offsetSeconds: 0)
-        lazy var local = CivilTime(realtimeNs: realtime, offsetSeconds: timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(realtime / 1_000_000_000))))
+        out.reserveCapacity(160)
+        var utc = CivilTime.epoch
+        var local = CivilTime.epoch
+        if usesUTC || usesLocal {
+            let realtime: UInt64 = anchor.map { a in
+                record.timestamp >= a.monotonicNs ? a.realtimeNs &+ (record.timestamp - a.monotonicNs) : a.realtimeNs &- (a.monotonicNs - record.timestamp)
+            } ?? record.timestamp
+            if usesUTC { utc = CivilTime(realtimeNs: realtime, offsetSeconds: 0) }
+            if usesLocal {
+                let offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(realtime / 1_000_000_000)))
+                local = CivilTime(realtimeNs: realtime, offsetSeconds: offset)
+            }
+        }
         for piece in template ?? [] {
             switch piece {
             case let .literal(s): out += s
-            case let .token(name):
-                switch name {
-                case "boottime": out += RustFormat.secondsF32(elapsed)
-                case "wallclock": out += utc.rfc3339
-                case "glog": out += utc.glog
-                case "localglog": out += local.glog
-                case "pid": out += String(pid)
-                case "tid": out += String(Int(record.vcpu) < tids.count ? tids[Int(record.vcpu)] : pid)
-                case "thread": out += thread
-                case "level": out += record.level.name
-                case "levelchar": out += String(record.level.name.first!)
-                case "location": out += record.location.description
-                case "msg": out += record.message
-                case "year": out += utc.year
-                case "month": out += utc.two(utc.month)
-                case "day": out += utc.two(utc.day)
-                case "hour": out += utc.two(utc.hour)
-                case "minute": out += utc.two(utc.minute)
-                case "second": out += utc.two(utc.second)
-                case "micros": out += utc.micros
-                case "offset": out += utc.offset
-                case "localyear": out += local.year
-                case "localmonth": out += local.two(local.month)
-                case "localday": out += local.two(local.day)
-                case "localhour": out += local.two(local.hour)
-                case "localminute": out += local.two(local.minute)
-                case "localsecond": out += local.two(local.second)
-                case "localmicros": out += local.micros
-                case "localoffset": out += local.offset
-                default: break
+            case let .token(token):
+                switch token {
+                case .boottime: out += RustFormat.secondsF32(elapsed)
+                case .wallclock: out += utc.rfc3339
+                case .glog: out += utc.glog
+                case .localglog: out += local.glog
+                case .pid: out += String(pid)
+                case .tid: out += String(Int(record.vcpu) < tids.count ? tids[Int(record.vcpu)] : pid)
+                case .thread: out += thread
+                case .level: out += record.level.name
+                case .levelchar: out += String(record.level.name.first!)
+                case .location: out += record.location.description
+                case .msg: out += record.message
+                case .year: out += utc.year
+                case .month: out += utc.two(utc.month)
+                case .day: out += utc.two(utc.day)
+                case .hour: out += utc.two(utc.hour)
+                case .minute: out += utc.two(utc.minute)
+                case .second: out += utc.two(utc.second)
+                case .micros: out += utc.micros
+                case .offset: out += utc.offset
+                case .localyear: out += local.year
+                case .localmonth: out += local.two(local.month)
+                case .localday: out += local.two(local.day)
+                case .localhour: out += local.two(local.hour)
+                case .localminute: out += local.two(local.minute)
+                case .localsecond: out += local.two(local.second)
+                case .localmicros: out += local.micros
+                case .localoffset: out += local.offset
                 }
             }
         }
@@ -154,6 +178,7 @@ public struct LogFormatter: Sendable {
 
 /// A broken-down civil time at a fixed UTC offset, computed without the C library's time zone state.
 struct CivilTime {
+    static let epoch = CivilTime(realtimeNs: 0, offsetSeconds: 0)
     var year4: Int64, month: Int, day: Int, hour: Int, minute: Int, second: Int, microsecond: Int, offsetSeconds: Int
 
     init(realtimeNs: UInt64, offsetSeconds: Int) {

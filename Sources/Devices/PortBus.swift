@@ -65,6 +65,27 @@ public final class PortBus {
         for port in Int(base)...end { table[port] = UInt16(mappings.count) }
     }
 
+    /// Hands a write to the device claiming `port`. Returns false when no device claims it.
+    @inline(__always)
+    public func write(port: UInt16, length: Int, data: UnsafeRawBufferPointer, context: DeviceContext) -> Bool {
+        let i = Int(table[Int(port)])
+        guard i != 0 else { return false }
+        mappings.withUnsafeBufferPointer { m in
+            let mapping = m[i - 1]
+            mapping.device.write(offset: port &- mapping.base, length: length, data: data, context: context)
+        }
+        return true
+    }
+
+    /// Hands a read to the device claiming `port`: nil when unclaimed, else whether the device filled the buffer.
+    @inline(__always)
+    public func read(port: UInt16, into buffer: UnsafeMutableRawBufferPointer, context: DeviceContext) -> Bool? {
+        let i = Int(table[Int(port)])
+        guard i != 0 else { return nil }
+        let mapping = mappings[i - 1]
+        return mapping.device.read(offset: port &- mapping.base, into: buffer, context: context)
+    }
+
     /// The device claiming `port` and the offset within its range.
     @inline(__always)
     public func lookup(_ port: UInt16) -> (device: PortDevice, offset: UInt16)? {

@@ -29,6 +29,7 @@ public final class ReplayDriver {
     public var window: ClosedRange<UInt64> = 0...UInt64.max
     public private(set) var report = ReplayReport()
     private var scratch = [UInt8](repeating: 0, count: 256)
+    private var outputOn = true
 
     public init(machine: DebugMachine) { self.machine = machine }
 
@@ -37,8 +38,11 @@ public final class ReplayDriver {
     public func feed(timestamp t: UInt64, shape: EventShape, data: UnsafeRawBufferPointer) {
         report.events &+= 1
         report.accesses &+= 1
-        let inside = window.contains(t)
-        if inside != machine.outputEnabled { machine.outputEnabled = inside }
+        let inside = t >= window.lowerBound && t <= window.upperBound
+        if inside != outputOn {
+            outputOn = inside
+            machine.outputEnabled = inside
+        }
         let length = Int(shape.size) * Int(shape.count)
         if shape.incomplete { report.incompleteEvents &+= 1 }
         if shape.direction == .out {
@@ -66,11 +70,30 @@ public final class ReplayDriver {
         if marker.name == Marker.lost { report.lostEvents &+= marker.value }
     }
 
+    /// Replays one decoded block, walking its columns directly (the hot loop of replay).
+    public func feed(block: EventBlock) {
+        block.withColumns { timestamps, shapeIndex, shapes, data, markers in
+            var offset = 0
+            var markerIndex = 0
+            for i in 0..<timestamps.count {
+                let s = shapes[Int(shapeIndex[i])]
+                if s.isMarker {
+                    feed(timestamp: timestamps[i], vcpu: s.shape.vcpu, marker: markers[markerIndex])
+                    markerIndex += 1
+                    continue
+                }
+                let n = s.shape.dataLength
+                // SAFETY: decoding checked that the data column holds exactly the sum of the events' lengths.
+                feed(timestamp: timestamps[i], shape: s.shape, data: UnsafeRawBufferPointer(rebasing: data[offset..<offset + n]))
+                offset += n
+            }
+        }
+    }
+
     /// Replays a whole trace.
     public func replay(_ reader: TraceReader) throws {
         report.scan = try reader.scan { block in
-            block.forEachAccess({ t, shape, data in self.feed(timestamp: t, shape: shape, data: data) },
-                               marker: { t, vcpu, m in self.feed(timestamp: t, vcpu: vcpu, marker: m) })
+            feed(block: block)
             return true
         }
     }

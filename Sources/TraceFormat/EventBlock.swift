@@ -60,6 +60,19 @@ public struct EventBlock: Sendable {
         }
     }
 
+    /// The block's columns as buffers, for loops that must not allocate or count references per event.
+    @inlinable
+    public func withColumns<R>(_ body: (UnsafeBufferPointer<UInt64>, UnsafeBufferPointer<UInt16>, UnsafeBufferPointer<BlockShape>,
+                                        UnsafeRawBufferPointer, [Marker]) throws -> R) rethrows -> R {
+        try timestamps.withUnsafeBufferPointer { t in
+            try shapeIndex.withUnsafeBufferPointer { i in
+                try shapes.withUnsafeBufferPointer { s in
+                    try data.withUnsafeBytes { d in try body(t, i, s, d, markers) }
+                }
+            }
+        }
+    }
+
     /// The events as owned values (allocates; for tools and tests, not hot paths).
     public func events() -> [PortIOEvent] {
         var out: [PortIOEvent] = []
@@ -98,8 +111,20 @@ public struct EventBlockBuilder: Sendable {
     /// Distinct shapes so far; a block holds at most 65,536.
     public var shapeCount: Int { shapes.count }
 
+    /// The previous event's shape: consecutive events usually share one, so most appends skip hashing.
+    var lastShape: EventBlock.BlockShape?
+    var lastIndex: UInt16 = 0
+
     @inline(__always)
     mutating func index(of s: EventBlock.BlockShape) -> UInt16 {
+        if s == lastShape { return lastIndex }
+        let i = lookupOrAdd(s)
+        lastShape = s
+        lastIndex = i
+        return i
+    }
+
+    mutating func lookupOrAdd(_ s: EventBlock.BlockShape) -> UInt16 {
         if let i = shapeLookup[s] { return i }
         let i = UInt16(shapes.count)
         shapes.append(s)
@@ -144,7 +169,11 @@ public struct EventBlockBuilder: Sendable {
     }
 
     /// The block's bytes, ready for compression.
-    public func encode() -> [UInt8] {
+    public func encode() -> [UInt8] { encodeWithColumns().bytes }
+
+    /// The block's bytes and the offsets where its columns start (for per-column entropy coding).
+    public func encodeWithColumns() -> (bytes: [UInt8], columns: [Int]) {
+        var columns: [Int] = []
         let n = count
         var w = ByteWriter(capacity: encodedSizeEstimate)
         w.u32(EventBlock.magic)
@@ -179,6 +208,7 @@ public struct EventBlockBuilder: Sendable {
             w.u8(s.shape.size)
             w.u32(s.shape.count)
         }
+        columns.append(w.bytes.count)
         if shapes.count <= 256 {
             w.bytes.append(contentsOf: shapeIndex.lazy.map { UInt8(truncatingIfNeeded: $0) })
         } else {
@@ -186,9 +216,11 @@ public struct EventBlockBuilder: Sendable {
         }
         // Byte planes: zstd's literal coder then models each byte position on its own.
         for plane in 0..<width {
+            columns.append(w.bytes.count)
             let shift = UInt64(plane * 8)
             w.bytes.append(contentsOf: deltas.lazy.map { UInt8(truncatingIfNeeded: $0 >> shift) })
         }
+        columns.append(w.bytes.count)
         w.u32(UInt32(data.count))
         w.bytes.append(contentsOf: data)
         var m = ByteWriter()
@@ -199,9 +231,10 @@ public struct EventBlockBuilder: Sendable {
             m.varint(marker.value)
             m.varint(UInt64(text.count)); m.append(contentsOf: text)
         }
+        columns.append(w.bytes.count)
         w.u32(UInt32(m.bytes.count))
         w.append(contentsOf: m.bytes)
-        return w.bytes
+        return (w.bytes, columns)
     }
 }
 
@@ -247,28 +280,44 @@ extension EventBlock {
         let indexWidth = shapeCount <= 256 ? 1 : 2
         guard let indexBytes = c.readBytes(n * indexWidth) else { return .failure(.init("shape index column cut short")) }
         var shapeIndex = [UInt16](repeating: 0, count: n)
+        // Per-shape data length (0 for markers), so the pass below is one table load per event.
+        let lengths = shapes.map { $0.isMarker ? 0 : $0.shape.dataLength }
         var dataNeeded = 0
         var markerEvents = 0
-        for i in 0..<n {
-            let idx = indexWidth == 1 ? UInt16(indexBytes[i]) : UInt16(indexBytes[2 * i]) | UInt16(indexBytes[2 * i + 1]) << 8
-            guard Int(idx) < shapeCount else { return .failure(.init("event \(i) names shape \(idx) of \(shapeCount)")) }
-            shapeIndex[i] = idx
-            let s = shapes[Int(idx)]
-            if s.isMarker { markerEvents += 1 } else { dataNeeded += s.shape.dataLength }
+        var badIndex: Int?
+        shapeIndex.withUnsafeMutableBufferPointer { out in
+            lengths.withUnsafeBufferPointer { len in
+                for i in 0..<n {
+                    let idx = indexWidth == 1 ? UInt16(indexBytes[i]) : UInt16(indexBytes[2 * i]) | UInt16(indexBytes[2 * i + 1]) << 8
+                    guard Int(idx) < shapeCount else { badIndex = i; return }
+                    out[i] = idx
+                    dataNeeded &+= len[Int(idx)] // at most 2^32 events x 2^34 bytes: no overflow in 64 bits
+                }
+            }
+        }
+        if let i = badIndex { return .failure(.init("event \(i) names a shape beyond the \(shapeCount) in the table")) }
+        if shapes.contains(where: \.isMarker) {
+            for i in 0..<n where shapes[Int(shapeIndex[i])].isMarker { markerEvents += 1 }
         }
 
         guard width == 0 || n <= c.remaining / width else { return .failure(.init("timestamp column cut short")) }
         var timestamps = [UInt64](repeating: 0, count: n)
         if n > 0 {
             guard let planes = c.readBytes(n * width) else { return .failure(.init("timestamp column cut short")) }
-            timestamps[0] = base
-            var t = base
-            for i in 1..<max(n, 1) {
-                var z: UInt64 = 0
-                for p in 0..<width { z |= UInt64(planes[p * n + i]) << UInt64(p * 8) }
-                let delta = UInt64(bitPattern: Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1))
-                t = t &+ delta
-                timestamps[i] = t
+            timestamps.withUnsafeMutableBufferPointer { ts in
+                // Gather the zigzag deltas plane by plane, then undo zigzag and sum.
+                for p in 0..<width {
+                    let plane = UnsafeRawBufferPointer(rebasing: planes[(p * n)..<(p * n + n)])
+                    let shift = UInt64(p * 8)
+                    for i in 1..<max(n, 1) { ts[i] |= UInt64(plane[i]) << shift }
+                }
+                var t = base
+                ts[0] = base
+                for i in 1..<max(n, 1) {
+                    let z = ts[i]
+                    t = t &+ UInt64(bitPattern: Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1))
+                    ts[i] = t
+                }
             }
         }
 

@@ -16,6 +16,8 @@ public final class TraceWriter: @unchecked Sendable {
         public var compressionLevel: Int32 = 9
         /// Sealed blocks allowed to wait for the compression thread.
         public var maxPendingBlocks = 4
+        /// End a zstd block at each column boundary, so each column has its own entropy tables.
+        public var columnBlocks = true
         /// Largest decompressed block; declared in the header.
         public var maxBlockBytes: UInt32 = 16 << 20
 
@@ -176,9 +178,10 @@ public final class TraceWriter: @unchecked Sendable {
 
     /// Compresses and writes one block. Runs without the lock; only this thread touches the file.
     private func writeBlock(_ block: EventBlockBuilder) -> Result<BlockIndexEntry, TraceError> {
-        let raw = block.encode()
+        let (raw, columns) = block.encodeWithColumns()
         do {
-            let frame = try compressor.compress(raw)
+            // Separate entropy tables pay off only when columns are long enough to amortize them.
+            let frame = try compressor.compress(raw, boundaries: options.columnBlocks && raw.count >= 2048 ? columns : [])
             try file.write(frame)
             let entry = BlockIndexEntry(
                 offset: fileOffset, compressedSize: UInt32(frame.count), decompressedSize: UInt32(raw.count),

@@ -51,7 +51,7 @@ import Testing
         #expect(throws: (any Error).self) { try LogFormatter.parse("msg}", tokens: tokens) }
         #expect(throws: (any Error).self) { try LogFormatter.parse("{nope}", tokens: tokens) }
         #expect(throws: (any Error).self) { try LogFormatter.parse("{glog}", tokens: Profile(Release(tag: "v52.0")!).logFormatTokens) }
-        #expect((try? LogFormatter.parse("{{x}} {msg}", tokens: tokens)) == [.literal("{x} "), .token("msg")])
+        #expect((try? LogFormatter.parse("{{x}} {msg}", tokens: tokens)) == [.literal("{x} "), .token(.msg)])
     }
 
     @Test func unknownTagsNameTheNearest() {
