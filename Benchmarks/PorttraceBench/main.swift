@@ -248,15 +248,13 @@ case "kvm":
         let path = tempPath("kvm")
         defer { unlink(path) }
         var writer: TraceWriter?
-        let start = ContinuousClock.now
-        let (outcome, _) = try vm.run(devices: devices) { _ in
+        let (outcome, _, stats) = try vm.runMeasured(devices: devices) { _ in
             writer = record ? try TraceWriter(path: path, metadata: TraceMetadata()) : nil
             return writer
         }
-        let elapsed = ContinuousClock.now - start
         try writer?.close()
         guard outcome == .halted else { throw MachineSetupError("bench guest did not halt: \(outcome)") }
-        return 100_000 / seconds(elapsed)
+        return stats.exitsPerSecond
     }
     func bareRun() throws -> Double {
         let p = Process()

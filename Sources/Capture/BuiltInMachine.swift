@@ -46,8 +46,15 @@ public final class BuiltInMachine {
     /// `ready` is called once every vCPU thread is up, with their kernel thread ids, and returns the
     /// trace writer (or nil); it runs before the guest executes its first instruction.
     public func run(devices: DebugMachine, ready: ([UInt64]) throws -> TraceWriter?) throws -> (RunOutcome, endNs: UInt64) {
+        let (outcome, end, _) = try runMeasured(devices: devices, ready: ready)
+        return (outcome, end)
+    }
+
+    /// `run`, also returning exit counts and the guest's running time.
+    public func runMeasured(devices: DebugMachine, ready: ([UInt64]) throws -> TraceWriter?) throws -> (RunOutcome, endNs: UInt64, statistics: RunStatistics) {
         let state = RunState(count: vcpus.count)
         let signals = SignalGate()
+        state.mainThread = pthread_self()
         defer { signals.restore() }
 
         // The models are used only under `state.lock`.
@@ -56,8 +63,9 @@ public final class BuiltInMachine {
             let t = Thread { [state] in
                 state.threadStarted(vcpu.index)
                 guard state.waitForGo() else { return }
-                let outcome = Self.vcpuLoop(vcpu, devices: shared.machine, state: state)
-                state.vcpuFinished(vcpu.index, outcome: outcome)
+                var exits: UInt64 = 0
+                let outcome = Self.vcpuLoop(vcpu, devices: shared.machine, state: state, exits: &exits)
+                state.vcpuFinished(vcpu.index, outcome: outcome, exits: exits, at: Monotonic.now())
             }
             t.name = "vcpu\(vcpu.index)"
             t.stackSize = 1 << 20
@@ -77,9 +85,15 @@ public final class BuiltInMachine {
         let deadline = configuration.timeout.map { ContinuousClock.now + $0 }
         var outcome: RunOutcome?
         while outcome == nil {
-            if let signal = signals.wait(milliseconds: 20) { outcome = .signal(signal); break }
             if let done = state.finalOutcome { outcome = done; break }
-            if let deadline, ContinuousClock.now >= deadline { outcome = .timeout }
+            // Sleep until a signal, the wake signal from a vCPU, or the deadline: no polling while the guest runs.
+            var waitMs = 1000
+            if let deadline {
+                let left = deadline - ContinuousClock.now
+                if left <= .zero { outcome = .timeout; break }
+                waitMs = min(waitMs, max(1, Int(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)))
+            }
+            if let signal = signals.wait(milliseconds: waitMs), signal != SignalGate.wakeSignal { outcome = .signal(signal) }
         }
         // Stop every vCPU still running: immediate_exit plus a signal to break KVM_RUN.
         state.requestStop()
@@ -95,13 +109,17 @@ public final class BuiltInMachine {
             writer?.append(marker: Marker(outcome!.markerName, text: outcome!.message), timestamp: t)
             return t
         }
-        return (state.finalOutcome ?? outcome!, end)
+        return (state.finalOutcome ?? outcome!, end, state.statistics)
     }
 
     /// One vCPU's exit loop. Returns nil when stopped from outside.
-    static func vcpuLoop(_ vcpu: VCPU, devices: DebugMachine, state: RunState) -> RunOutcome? {
+    static func vcpuLoop(_ vcpu: VCPU, devices: DebugMachine, state: RunState, exits: inout UInt64) -> RunOutcome? {
         let index = vcpu.index
+        // Constant while the guest runs: read once, not per exit.
+        let lock = state.lock
+        let writer = state.writer
         while true {
+            exits &+= 1
             let exit: VCPUExit
             do {
                 exit = try vcpu.runOnce()
@@ -112,23 +130,23 @@ public final class BuiltInMachine {
             case let .ioOut(port, size, count):
                 let data = vcpu.ioData
                 let shape = EventShape(vcpu: index, port: port, direction: .out, size: size, count: count)
-                state.lock.lock()
+                lock.lock()
                 let t = Monotonic.now()
                 devices.write(timestamp: t, vcpu: index, port: port, length: data.count, data: UnsafeRawBufferPointer(data))
-                state.writer?.append(timestamp: t, shape: shape, data: UnsafeRawBufferPointer(data))
-                state.lock.unlock()
+                writer?.append(timestamp: t, shape: shape, data: UnsafeRawBufferPointer(data))
+                lock.unlock()
             case let .ioIn(port, size, count):
                 let data = vcpu.ioData
                 let shape = EventShape(vcpu: index, port: port, direction: .in, size: size, count: count)
-                state.lock.lock()
+                lock.lock()
                 let t = Monotonic.now()
                 // A device that leaves the buffer untouched: the guest gets what is there, and so does the trace.
                 _ = devices.read(timestamp: t, vcpu: index, port: port, into: data)
-                state.writer?.append(timestamp: t, shape: shape, data: UnsafeRawBufferPointer(data))
-                state.lock.unlock()
+                writer?.append(timestamp: t, shape: shape, data: UnsafeRawBufferPointer(data))
+                lock.unlock()
             case .halt:
-                state.lock.withLock {
-                    state.writer?.append(marker: Marker(Marker.vcpuHalted, value: UInt64(index)), timestamp: Monotonic.now(), vcpu: index)
+                lock.withLock {
+                    writer?.append(marker: Marker(Marker.vcpuHalted, value: UInt64(index)), timestamp: Monotonic.now(), vcpu: index)
                 }
                 return .halted
             case .interrupted:

@@ -62,3 +62,11 @@ public enum RunOutcome: Equatable, Sendable {
         }
     }
 }
+
+/// What a run measured: exits handled and the guest's running time, from the release of the
+/// vCPUs to the last one's exit (the same window a bare KVM_RUN loop measures).
+public struct RunStatistics: Sendable {
+    public var exits: UInt64 = 0
+    public var guestNs: UInt64 = 0
+    public var exitsPerSecond: Double { guestNs == 0 ? 0 : Double(exits) / (Double(guestNs) / 1e9) }
+}

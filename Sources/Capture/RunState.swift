@@ -21,6 +21,9 @@ final class RunState: @unchecked Sendable {
     private var exitedFlags: [Bool]
     private var outcomes: [RunOutcome?]
     private(set) var stopRequested = false
+    private var goNs: UInt64 = 0
+    private var lastExitNs: UInt64 = 0
+    private var exitCount: UInt64 = 0
 
     init(count: Int) {
         self.count = count
@@ -49,6 +52,7 @@ final class RunState: @unchecked Sendable {
 
     func go(_ run: Bool) {
         condition.lock()
+        goNs = Monotonic.now()
         goDecision = run
         if !run { for i in 0..<count { exitedFlags[i] = true } }
         condition.broadcast()
@@ -62,13 +66,21 @@ final class RunState: @unchecked Sendable {
         return goDecision!
     }
 
-    func vcpuFinished(_ index: UInt32, outcome: RunOutcome?) {
+    func vcpuFinished(_ index: UInt32, outcome: RunOutcome?, exits: UInt64, at time: UInt64) {
         condition.lock()
+        exitCount += exits
+        lastExitNs = max(lastExitNs, time)
         outcomes[Int(index)] = outcome
         exitedFlags[Int(index)] = true
+        let decided = outcome != nil && (outcome != .halted || outcomes.allSatisfy { $0 == .halted })
         condition.broadcast()
         condition.unlock()
+        // Wake the main thread, which sleeps in sigtimedwait, as soon as the run's end is decided.
+        if decided, let main = mainThread { pthread_kill(main, SignalGate.wakeSignal) }
     }
+
+    /// The thread that waits for the run to end.
+    var mainThread: pthread_t?
 
     /// The run's result once it is decided by the vCPUs: a failure at once, or "halted" when all halted.
     var finalOutcome: RunOutcome? {
@@ -77,6 +89,12 @@ final class RunState: @unchecked Sendable {
         if let bad = outcomes.compactMap({ $0 }).first(where: { $0 != .halted }) { return bad }
         if outcomes.allSatisfy({ $0 == .halted }) { return .halted }
         return nil
+    }
+
+    var statistics: RunStatistics {
+        condition.lock()
+        defer { condition.unlock() }
+        return RunStatistics(exits: exitCount, guestNs: lastExitNs > goNs ? lastExitNs - goNs : 0)
     }
 
     func requestStop() {
@@ -117,6 +135,8 @@ final class RunState: @unchecked Sendable {
 /// with sigtimedwait; SIGUSR1 interrupts KVM_RUN in a vCPU thread.
 final class SignalGate {
     static let kickSignal = SIGUSR1
+    /// Sent by a vCPU thread to the waiting thread when the run's end is decided.
+    static let wakeSignal = SIGUSR2
     private var previous = sigset_t()
 
     init() {
@@ -124,6 +144,7 @@ final class SignalGate {
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
+        sigaddset(&set, SignalGate.wakeSignal)
         pthread_sigmask(SIG_BLOCK, &set, &previous)
     }
 
@@ -135,18 +156,25 @@ final class SignalGate {
         sigaction(kickSignal, &action, nil)
     }
 
-    /// A pending SIGINT or SIGTERM, waiting up to `milliseconds`.
+    /// Waits up to `milliseconds` for SIGINT, SIGTERM or the wake signal; returns the signal, or nil at the timeout.
     func wait(milliseconds: Int) -> Int32? {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
+        sigaddset(&set, SignalGate.wakeSignal)
         var timeout = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
         let s = sigtimedwait(&set, nil, &timeout)
         return s > 0 ? s : nil
     }
 
     func restore() {
+        // Drop a wake signal that raced with the end of the run before unblocking it.
+        var pending = sigset_t()
+        sigemptyset(&pending)
+        sigaddset(&pending, SignalGate.wakeSignal)
+        var zero = timespec(tv_sec: 0, tv_nsec: 0)
+        while sigtimedwait(&pending, nil, &zero) > 0 {}
         pthread_sigmask(SIG_SETMASK, &previous, nil)
     }
 }
