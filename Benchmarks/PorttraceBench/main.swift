@@ -267,22 +267,70 @@ case "kvm":
         p.waitUntilExit()
         return Double(out.split(separator: " ").last!.trimmingCharacters(in: .whitespacesAndNewlines))!
     }
-    var bareRates: [Double] = [], plainRates: [Double] = [], recordRates: [Double] = []
+    /// The KVM module alone, on the calling thread: no models, no trace, no threads.
+    func swiftLoop(models: Bool = false) throws -> Double {
+        let vm = try BuiltInMachine(configuration: RunConfiguration(image: image, mode: .real, load: 0x10000))
+        let vcpu = vm.vcpus[0]
+        let devnull = open("/dev/null", O_WRONLY)
+        defer { close(devnull) }
+        let out = ByteSink(.descriptor(devnull))
+        let p = Profile(.latest)
+        let f = try LogFormatter(profile: p, template: nil, loggerOrigin: 0, anchor: nil, pid: 0, tids: [], timeZone: TimeZone(identifier: "UTC")!)
+        let devices = try DebugMachine(configuration: MachineConfiguration(profile: p, vmOrigin: vm.vmStartNs, debugConsolePort: 0xe9),
+                                       log: DeviceLog(formatter: f, maxLevel: p.maxLevel(verbosity: 0), sink: out),
+                                       sinks: MachineSinks(log: out, debugConsole: out, firmwareDebug: out, serial: out))
+        let lock = NSLock()
+        var exits = 0
+        var sink: UInt8 = 0
+        let start = Monotonic.now()
+        loop: while true {
+            switch try vcpu.runOnce() {
+            case let .ioOut(port, _, _):
+                exits += 1
+                if models {
+                    lock.lock()
+                    let t = Monotonic.now()
+                    let d = vcpu.ioData
+                    devices.write(timestamp: t, vcpu: 0, port: port, length: d.count, data: UnsafeRawBufferPointer(d))
+                    lock.unlock()
+                } else {
+                    sink ^= vcpu.ioData[0]
+                }
+            case .halt: break loop
+            default: throw MachineSetupError("unexpected exit")
+            }
+        }
+        let end = Monotonic.now()
+        _ = sink
+        return Double(exits) / (Double(end - start) / 1e9)
+    }
+    var bareRates: [Double] = [], plainRates: [Double] = [], recordRates: [Double] = [], swiftRates: [Double] = [], modelRates: [Double] = []
     for _ in 0..<rounds {
         // Interleaved, so drift in the host affects all three alike.
         bareRates.append(try bareRun())
         plainRates.append(try porttraceRun(record: false))
         recordRates.append(try porttraceRun(record: true))
+        swiftRates.append(try swiftLoop())
+        modelRates.append(try swiftLoop(models: true))
     }
     func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
-    let b = median(bareRates), p = median(plainRates), r = median(recordRates)
-    print("| loop (100,000 one-byte OUTs to 0xe9, 1 vCPU, median of \(rounds) interleaved rounds) | exits/s | vs bare C |")
-    print("|---|---:|---:|")
-    print("| bare C KVM_RUN loop | \(Int(b)) | 1.000 |")
-    print("| porttrace run --no-trace (models, output to /dev/null) | \(Int(p)) | \(String(format: "%.3f", p / b)) |")
-    print("| porttrace run -o TRACE (models + recording) | \(Int(r)) | \(String(format: "%.3f", r / b)) |")
+    func quartiles(_ v: [Double]) -> String {
+        let s = v.sorted()
+        return String(format: "%.3f-%.3f", s[s.count / 4], s[(3 * s.count) / 4])
+    }
+    /// Ratios taken within each round (back-to-back runs), so slow drift of the host cancels.
+    func ratios(_ v: [Double]) -> [Double] { zip(v, bareRates).map { $0 / $1 } }
+    print("| loop: 100,000 one-byte OUTs to 0xe9, 1 vCPU, \(rounds) interleaved rounds | median exits/s | median of per-round ratio to bare C | interquartile range of the ratio |")
+    print("|---|---:|---:|---:|")
+    print("| bare C KVM_RUN loop | \(Int(median(bareRates))) | 1.000 | |")
+    for (name, rates) in [("Swift loop over the KVM module alone (no models, same thread)", swiftRates),
+                          ("same, plus lock, clock and device models per exit", modelRates),
+                          ("porttrace run --no-trace (vCPU thread, models, output to /dev/null)", plainRates),
+                          ("porttrace run -o TRACE (models + recording)", recordRates)] {
+        print("| \(name) | \(Int(median(rates))) | \(String(format: "%.3f", median(ratios(rates)))) | \(quartiles(ratios(rates))) |")
+    }
     print("")
-    print("all rounds (exits/s): bare \(bareRates.map { Int($0) }), no-trace \(plainRates.map { Int($0) }), record \(recordRates.map { Int($0) })")
+    print("all rounds (exits/s): bare \(bareRates.map { Int($0) }), swift loop \(swiftRates.map { Int($0) }), with models \(modelRates.map { Int($0) }), no-trace \(plainRates.map { Int($0) }), record \(recordRates.map { Int($0) })")
 
 default:
     print("unknown benchmark \(args[1])")
