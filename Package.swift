@@ -4,7 +4,8 @@ import PackageDescription
 // Dependencies, each for a reason:
 // - swift-argument-parser: the CLI's subcommands, flags and help text.
 // Nothing else: the trace format, device models and KVM layer need only the
-// standard library, Foundation and two C libraries reached through small targets.
+// standard library, Foundation and C libraries from Debian (libzstd, libtracefs)
+// reached through small system-library targets.
 let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(
@@ -22,6 +23,7 @@ let package = Package(
         // C at the edge.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "CKVM"),
+        .systemLibrary(name: "CTraceFS", pkgConfig: "libtracefs", providers: [.apt(["libtracefs-dev", "libtraceevent-dev"])]),
 
         // Pure Swift cores: no kernel needed.
         // Hot paths (per-event encode, decode and device dispatch): no dynamic exclusivity
@@ -31,7 +33,7 @@ let package = Package(
 
         // Kernel edges.
         .target(name: "KVM", dependencies: ["CKVM"]),
-        .target(name: "Capture", dependencies: ["KVM", "TraceFormat", "Devices"]),
+        .target(name: "Capture", dependencies: ["KVM", "TraceFormat", "Devices", "CTraceFS"]),
 
         // The thin executable.
         .executableTarget(

@@ -1,4 +1,6 @@
+#define _GNU_SOURCE
 #include "ckvm.h"
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -14,3 +16,5 @@ struct kvm_cpuid2 *ckvm_cpuid_alloc(void) {
     if (c) c->nent = CKVM_MAX_CPUID_ENTRIES;
     return c;
 }
+
+int ckvm_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }

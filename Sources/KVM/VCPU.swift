@@ -6,6 +6,9 @@ import Glibc
 /// The calling thread's kernel thread id. The corresponding call is `gettid(2)`.
 public func currentThreadID() -> UInt64 { ckvm_gettid() }
 
+/// Names the calling thread (15 characters at most). The corresponding call is `pthread_setname_np`.
+public func setCurrentThreadName(_ name: String) { _ = ckvm_set_thread_name(name) }
+
 /// Why `VCPU.run()` returned.
 public enum VCPUExit: Equatable, Sendable {
     /// `out`/`outs`: the data is in `VCPU.ioData` (size x count bytes).

@@ -69,6 +69,9 @@ static inline void ckvm_run_set_immediate_exit(struct kvm_run *run, uint8_t valu
     __atomic_store_n(&run->immediate_exit, value, __ATOMIC_SEQ_CST);
 }
 
+/// Names the calling thread (as vCPU threads are named: `vcpu0`, ...). Returns 0 or an errno.
+int ckvm_set_thread_name(const char *name);
+
 /// The calling thread's kernel thread id (gettid(2)).
 uint64_t ckvm_gettid(void);
 

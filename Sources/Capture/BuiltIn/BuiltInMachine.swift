@@ -61,6 +61,8 @@ public final class BuiltInMachine {
         let shared = LockedDevices(devices)
         for vcpu in vcpus {
             let t = Thread { [state] in
+                // Named as cloud-hypervisor names vCPU threads, so a host capture maps them too.
+                setCurrentThreadName("vcpu\(vcpu.index)")
                 state.threadStarted(vcpu.index)
                 guard state.waitForGo() else { return }
                 var exits: UInt64 = 0

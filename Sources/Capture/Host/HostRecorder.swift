@@ -1,0 +1,144 @@
+import Foundation
+import TraceFormat
+
+/// What `porttrace record` records: a VMM it starts, or one already running.
+public enum RecordTarget: Sendable {
+    case launch([String])
+    case attach(Int32)
+}
+
+/// How a recording ended.
+public struct RecordOutcome: Sendable {
+    public var events: UInt64
+    public var lostEvents: UInt64
+    public var lostReports: Int
+    public var unmappedThreads: Int
+    /// The VMM's exit status (launched VMMs), or nil.
+    public var vmmStatus: Int32?
+    /// SIGINT or SIGTERM that stopped the recording, if any.
+    public var signal: Int32?
+}
+
+/// SIGINT/SIGTERM set a flag here; handlers, not a blocked mask, because the VMM we start
+/// must keep the default dispositions and Foundation may run threads of its own.
+nonisolated(unsafe) private var stopSignal: sig_atomic_t = 0
+
+/// Runs a capture from start to cleanup. The tracefs instance is removed on every path out.
+public final class HostRecorder {
+    public let target: RecordTarget
+    public let capture: HostCapture
+
+    public init(target: RecordTarget, options: HostCapture.Options) throws {
+        if case let .attach(pid) = target, !ProcessInfoReader.exists(pid) {
+            throw TraceFSError("no process with pid \(pid)")
+        }
+        if case let .launch(argv) = target {
+            guard let program = argv.first, HostRecorder.resolve(program) != nil else {
+                throw TraceFSError("\(argv.first ?? "VMM"): no such command")
+            }
+        }
+        self.target = target
+        capture = try HostCapture(options: options)
+    }
+
+    /// Finds `program` as execvp would.
+    static func resolve(_ program: String) -> String? {
+        if program.contains("/") { return access(program, X_OK) == 0 ? program : nil }
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let p = "\(dir)/\(program)"
+            if access(p, X_OK) == 0 { return p }
+        }
+        return nil
+    }
+
+    /// Records until the VMM exits (or, attached, until it exits or a signal arrives).
+    /// `makeWriter` gets the VMM's pid and start time once known and returns the trace writer.
+    public func run(makeWriter: (_ pid: Int32, _ startNs: UInt64) throws -> TraceWriter) throws -> RecordOutcome {
+        defer { capture.destroy() }
+        let previousINT = signal(SIGINT) { stopSignal = $0 }
+        let previousTERM = signal(SIGTERM) { stopSignal = $0 }
+        // A parent may have started us with these blocked (test runners do): unblock them here.
+        var handled = sigset_t(), previousMask = sigset_t()
+        sigemptyset(&handled)
+        sigaddset(&handled, SIGINT)
+        sigaddset(&handled, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &handled, &previousMask)
+        defer {
+            pthread_sigmask(SIG_SETMASK, &previousMask, nil)
+            signal(SIGINT, previousINT)
+            signal(SIGTERM, previousTERM)
+        }
+        stopSignal = 0
+
+        let pid: Int32
+        let startNs: UInt64
+        switch target {
+        case let .attach(p):
+            pid = p
+            startNs = ProcessInfoReader.startMonotonicNs(of: p) ?? Monotonic.now()
+            try capture.start(tids: ProcessInfoReader.threads(of: p))
+        case let .launch(argv):
+            // Trace ourselves with event-fork before the VMM exists, so its first exit is caught.
+            try capture.start(tids: [getpid()])
+            startNs = Monotonic.now()
+            pid = try HostRecorder.spawn(argv)
+        }
+        let writer = try makeWriter(pid, startNs)
+        var status: Int32?
+        var stoppedBy: Int32?
+        var forwardedAt: ContinuousClock.Instant?
+        while true {
+            capture.pump(into: writer)
+            if case .launch = target {
+                var st: Int32 = 0
+                if waitpid(pid, &st, WNOHANG) == pid {
+                    status = (st & 0x7f) == 0 ? (st >> 8) & 0xff : 128 + (st & 0x7f)
+                    break
+                }
+            } else if !ProcessInfoReader.exists(pid) {
+                break
+            }
+            if stopSignal != 0 && stoppedBy == nil {
+                stoppedBy = Int32(stopSignal)
+                if case .attach = target { break }
+                kill(pid, SIGTERM) // a VMM we started ends with the recording
+                forwardedAt = .now
+            }
+            if let f = forwardedAt, ContinuousClock.now - f > .seconds(3) { kill(pid, SIGKILL) }
+            usleep(20_000)
+        }
+        // Drain what the kernel still holds: twice, in case the last page was being filled.
+        capture.pump(into: writer)
+        usleep(10_000)
+        capture.pump(into: writer, final: true)
+        let end = Monotonic.now()
+        if let status { writer.append(marker: Marker("vmm_exited", value: UInt64(status)), timestamp: end) }
+        if let s = stoppedBy { writer.append(marker: Marker(Marker.signal, value: UInt64(s)), timestamp: end) }
+        try writer.close(at: end)
+        return RecordOutcome(events: capture.recorded, lostEvents: capture.lostEvents, lostReports: capture.lostReports,
+                             unmappedThreads: capture.unmappedThreads, vmmStatus: status, signal: stoppedBy)
+    }
+
+    /// Starts `argv` with default signal handling and an empty signal mask.
+    /// The corresponding call is `posix_spawnp`.
+    static func spawn(_ argv: [String]) throws -> Int32 {
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t(), defaults = sigset_t()
+        sigemptyset(&empty)
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGINT)
+        sigaddset(&defaults, SIGTERM)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var cargs = argv.map { strdup($0) } + [nil]
+        defer { for p in cargs { free(p) } }
+        var pid: pid_t = 0
+        // SAFETY: `cargs` is a NULL-terminated array of C strings alive for the call; environ is the process's.
+        let rc = posix_spawnp(&pid, argv[0], nil, &attr, &cargs, environ)
+        guard rc == 0 else { throw TraceFSError("starting \(argv[0])", errno: rc) }
+        return pid
+    }
+}

@@ -1,0 +1,104 @@
+import TraceFormat
+
+/// Device configuration read off a VMM's command line, where the VMM is one we know.
+public struct VMMCommandLine: Sendable {
+    public enum Kind: String, Sendable { case qemu, cloudHypervisor = "cloud-hypervisor", firecracker, unknown }
+
+    public let kind: Kind
+    /// The devices the VMM has, as the cloud-hypervisor models that replay them.
+    public let devices: [TraceMetadata.DeviceEntry]
+
+    /// Reads `argv`, looking past wrappers (`timeout 4 qemu-system-x86_64 ...`, `taskset`, `env`, ...)
+    /// to the first program that is a VMM we know.
+    public init(_ argv: [String]) {
+        func base(_ s: String) -> String { s.split(separator: "/").last.map(String.init) ?? s }
+        func known(_ s: String) -> Bool {
+            let b = base(s)
+            return b.hasPrefix("qemu-system") || b == "qemu-kvm" || b.hasPrefix("cloud-hypervisor") || b.hasPrefix("firecracker")
+        }
+        let start = argv.firstIndex(where: known) ?? 0
+        let argv = Array(argv[start...])
+        let program = argv.first.map(base) ?? ""
+        if program.hasPrefix("qemu-system") || program == "qemu-kvm" {
+            kind = .qemu
+            devices = VMMCommandLine.qemuDevices(Array(argv.dropFirst()))
+        } else if program.hasPrefix("cloud-hypervisor") {
+            kind = .cloudHypervisor
+            devices = VMMCommandLine.cloudHypervisorDevices(Array(argv.dropFirst()))
+        } else if program.hasPrefix("firecracker") {
+            kind = .firecracker
+            devices = [.init(model: "serial", port: 0x3f8, length: 8)]
+        } else {
+            kind = .unknown
+            devices = []
+        }
+    }
+
+    /// Comma-separated `key=value` options after a driver or mode name.
+    static func options(_ spec: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for item in spec.split(separator: ",") {
+            let kv = item.split(separator: "=", maxSplits: 1)
+            out[String(kv[0])] = kv.count == 2 ? String(kv[1]) : ""
+        }
+        return out
+    }
+
+    static func port(_ text: String?) -> UInt16? {
+        guard let t = text?.lowercased() else { return nil }
+        return t.hasPrefix("0x") ? UInt16(t.dropFirst(2), radix: 16) : UInt16(t)
+    }
+
+    /// QEMU: `-device isa-debugcon[,iobase=N]` (default 0xe9) becomes the debug console, or the
+    /// firmware debug port when at 0x402 (where cloud-hypervisor's device sits);
+    /// a serial port exists unless `-serial none` or `-nodefaults` without `-serial`.
+    static func qemuDevices(_ args: [String]) -> [TraceMetadata.DeviceEntry] {
+        var devices: [TraceMetadata.DeviceEntry] = [.init(model: "debug-port", port: 0x80, length: 1)]
+        var serial = !args.contains("-nodefaults")
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            let value = i + 1 < args.count ? args[i + 1] : ""
+            if a == "-device" || a == "--device", value.hasPrefix("isa-debugcon") {
+                let port = VMMCommandLine.port(options(value)["iobase"]) ?? 0xe9
+                devices.append(.init(model: port == 0x402 ? "firmware-debug" : "debug-console", port: port, length: 1))
+                i += 2
+                continue
+            }
+            if a == "-serial" || a == "--serial" {
+                serial = value != "none"
+                i += 2
+                continue
+            }
+            i += 1
+        }
+        if serial { devices.append(.init(model: "serial", port: 0x3f8, length: 8)) }
+        return devices
+    }
+
+    /// cloud-hypervisor: `--debug-console MODE[,iobase=0xNN]`, `--serial MODE`; fwdebug and 0x80 always (x86).
+    static func cloudHypervisorDevices(_ args: [String]) -> [TraceMetadata.DeviceEntry] {
+        var devices: [TraceMetadata.DeviceEntry] = [.init(model: "debug-port", port: 0x80, length: 1),
+                                                    .init(model: "firmware-debug", port: 0x402, length: 1)]
+        var serial = true
+        var i = 0
+        while i < args.count {
+            var a = args[i]
+            var value = i + 1 < args.count ? args[i + 1] : ""
+            if let eq = a.firstIndex(of: "="), a.hasPrefix("--") {
+                value = String(a[a.index(after: eq)...])
+                a = String(a[..<eq])
+            }
+            if a == "--debug-console" {
+                let o = options(value)
+                if o["file"] != nil || o["tty"] != nil {
+                    devices.append(.init(model: "debug-console", port: port(o["iobase"]) ?? 0xe9, length: 1))
+                }
+            }
+            if a == "--serial" { serial = options(value)["off"] == nil }
+            i += 1
+        }
+        if serial { devices.append(.init(model: "serial", port: 0x3f8, length: 8)) }
+        return devices
+    }
+}

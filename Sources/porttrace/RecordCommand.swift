@@ -1,0 +1,96 @@
+import ArgumentParser
+import Capture
+import Foundation
+import TraceFormat
+
+struct RecordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Record an unmodified VMM's port I/O through the kernel's kvm:kvm_pio tracepoint.",
+        discussion: """
+        'porttrace record -o TRACE -- VMM ARGS...' starts the VMM and records until it exits; \
+        'porttrace record -o TRACE --pid PID' attaches until it exits or Ctrl-C. Needs root and tracefs. \
+        The tracepoint carries only the first element of string I/O: such events keep their count and \
+        are marked incomplete. Ring-buffer overruns are recorded as 'lost' markers. A private tracefs \
+        instance is used and removed on every exit path.
+        """
+    )
+
+    @Option(name: .shortAndLong, help: "The trace to write.") var output: String
+    @Option(help: "Attach to this running VMM instead of starting one.") var pid: Int32?
+    @Option(help: "Only these ports, filtered in the kernel (0x80,0xe9,0x402,0x3f8-0x3ff). Default: all.") var ports: PortList?
+    @Option(help: "Ring buffer per CPU, KiB.") var bufferSize: Int = 8192
+    @Option(help: "The VMM's debug console: iobase=0xNN (overrides what the command line says).") var debugConsole: String?
+    @Option(help: "A label key=value stored in the trace; repeatable.") var label: [String] = []
+    @Argument(parsing: .postTerminator, help: "The VMM and its arguments, after --.") var vmm: [String] = []
+
+    func validate() throws {
+        if (pid == nil) == vmm.isEmpty { throw ValidationError("give either --pid PID or -- VMM ARGS...") }
+        if bufferSize < 64 { throw ValidationError("--buffer-size must be at least 64 (KiB)") }
+        if let d = debugConsole, consolePort(d) == nil { throw ValidationError("--debug-console '\(d)': expected iobase=0xNN") }
+        for l in label where !l.contains("=") || l.hasPrefix("=") { throw ValidationError("--label '\(l)' is not key=value") }
+    }
+
+    func consolePort(_ text: String) -> UInt16? {
+        let v = text.hasPrefix("iobase=") ? String(text.dropFirst(7)) : text
+        return v.hasPrefix("0x") ? UInt16(v.dropFirst(2), radix: 16) : nil
+    }
+
+    func run() throws {
+        guard geteuid() == 0 else { throw CLIFailure.cannot("record needs root (tracefs and the kvm tracepoints are root-only)") }
+        var options = HostCapture.Options()
+        options.ports = ports?.ranges
+        options.bufferKiB = bufferSize
+        let target: RecordTarget = pid.map { .attach($0) } ?? .launch(vmm)
+        let recorder: HostRecorder
+        do {
+            recorder = try HostRecorder(target: target, options: options)
+        } catch let e as TraceFSError {
+            throw CLIFailure.cannot("\(e)")
+        }
+        let outcome: RecordOutcome
+        do {
+            outcome = try recorder.run { vmmPid, startNs in
+                let argv = pid.map { ProcessInfoReader.commandLine(of: $0) } ?? vmm
+                var md = TraceMetadata()
+                md["recorder"] = .object([("name", .string("porttrace record")), ("version", .string(PorttraceVersion.string))])
+                md.source = TraceMetadata.Source.tracefs.rawValue
+                md["host"] = HostInfo.metadata()
+                md.clock = "CLOCK_MONOTONIC"
+                md.vmmStartNs = startNs
+                // VM creation is not visible to the tracepoint: the VMM's start stands in for it.
+                md.vmStartNs = startNs
+                md["vm_start_source"] = .string("vmm start (VM creation is not visible to kvm:kvm_pio)")
+                md.wallclockAnchor = HostInfo.wallclockAnchor()
+                md.vmmPid = UInt64(vmmPid)
+                md["vmm_command_line"] = .array(argv.map(JSONValue.string))
+                md["vcpu_map"] = .string("thread-names")
+                if let ports { md["ports_filter"] = .string(HostCapture.filter(ports.ranges)) }
+                let detected = VMMCommandLine(argv)
+                md["vmm_kind"] = .string(detected.kind.rawValue)
+                var devices = detected.devices
+                if let d = debugConsole, let port = consolePort(d) {
+                    devices.removeAll { $0.model == "debug-console" || $0.port == port }
+                    devices.append(.init(model: port == 0x402 ? "firmware-debug" : "debug-console", port: port, length: 1))
+                }
+                // An unknown VMM gets no device map: replay then uses the release's own devices.
+                if detected.kind != .unknown || debugConsole != nil { md.devices = devices }
+                if let c = devices.first(where: { $0.model == "debug-console" }) { md["debug_console_iobase"] = .uint(UInt64(c.port)) }
+                for l in label {
+                    let kv = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    md.setLabel(String(kv[0]), String(kv[1]))
+                }
+                return try TraceWriter(path: output, metadata: md)
+            }
+        } catch let e as TraceFSError {
+            throw CLIFailure.cannot("\(e)")
+        } catch let e as TraceError {
+            throw CLIFailure.cannot("\(output): \(e)")
+        }
+        var summary = "porttrace: recorded \(outcome.events) port accesses to \(output)"
+        if outcome.lostReports > 0 { summary += "; the ring buffer overran \(outcome.lostReports) times (\(outcome.lostEvents) events counted lost, recorded as markers)" }
+        if outcome.unmappedThreads > 0 { summary += "; \(outcome.unmappedThreads) threads had no vCPU name (see vcpu_unmapped markers)" }
+        if let s = outcome.vmmStatus, s != 0 { summary += "; the VMM exited with status \(s)" }
+        Output.stderrLine(summary)
+    }
+}

@@ -1,0 +1,66 @@
+import Testing
+@testable import Capture
+import TraceFormat
+
+/// The parts of host capture that need no kernel.
+@Suite struct HostCaptureTests {
+    @Test(arguments: [("CPU 0/KVM", UInt32?(0)), ("CPU 12/KVM", 12), ("vcpu3", 3), ("fc_vcpu 1", 1), ("fc_vcpu2", 2),
+                      ("qemu-system-x86", nil), ("vcpu", nil), ("CPU x/KVM", nil), ("vcpu3\n", 3), ("main", nil)])
+    func threadNames(name: String, expected: UInt32?) {
+        #expect(VCPUThreadNames.vcpuIndex(threadName: name) == expected)
+    }
+
+    @Test func qemuCommandLines() {
+        let a = VMMCommandLine(["timeout", "-s", "TERM", "4", "/usr/bin/qemu-system-x86_64", "-accel", "kvm", "-nodefaults",
+                                "-device", "isa-debugcon,iobase=0x402,chardev=dbg", "-serial", "file:/tmp/s"])
+        #expect(a.kind == .qemu)
+        #expect(a.devices.map(\.model) == ["debug-port", "firmware-debug", "serial"])
+        #expect(a.devices.first { $0.model == "firmware-debug" }?.port == 0x402)
+        let b = VMMCommandLine(["qemu-system-x86_64", "-device", "isa-debugcon,chardev=c", "-serial", "none"])
+        #expect(b.devices.map(\.model) == ["debug-port", "debug-console"])
+        #expect(b.devices.last?.port == 0xe9)
+        let c = VMMCommandLine(["qemu-system-x86_64", "-nodefaults"])
+        #expect(!c.devices.contains { $0.model == "serial" })
+    }
+
+    @Test func cloudHypervisorAndOtherCommandLines() {
+        let a = VMMCommandLine(["cloud-hypervisor", "--kernel", "k", "--debug-console", "file=/tmp/d,iobase=0xe8", "--serial", "off"])
+        #expect(a.kind == .cloudHypervisor)
+        #expect(a.devices.map(\.model) == ["debug-port", "firmware-debug", "debug-console"])
+        #expect(a.devices.last?.port == 0xe8)
+        let b = VMMCommandLine(["cloud-hypervisor", "--debug-console=off"])
+        #expect(b.devices.map(\.model) == ["debug-port", "firmware-debug", "serial"])
+        #expect(VMMCommandLine(["firecracker", "--api-sock", "x"]).devices.map(\.model) == ["serial"])
+        #expect(VMMCommandLine(["my-vmm"]).kind == .unknown)
+    }
+
+    @Test func recordsBecomeEvents() {
+        let out = PioRecord(timestamp: 5, tid: 9, rw: 1, port: 0x80, size: 1, count: 1, value: 0x41)
+        #expect(out.event(vcpu: 2) == .access(at: 5, vcpu: 2, port: 0x80, .out, data: [0x41]))
+        let wide = PioRecord(timestamp: 6, tid: 9, rw: 0, port: 0x3fd, size: 4, count: 1, value: 0x1122_3344)
+        #expect(wide.event(vcpu: 0) == .access(at: 6, port: 0x3fd, .in, size: 4, data: [0x44, 0x33, 0x22, 0x11]))
+        let string = PioRecord(timestamp: 7, tid: 9, rw: 1, port: 0xe9, size: 1, count: 16, value: 0x6b)
+        let e = string.event(vcpu: 0)
+        #expect(e?.shape?.incomplete == true && e?.shape?.count == 16)
+        if case let .access(_, data)? = e?.payload { #expect(data == [0x6b]) }
+        #expect(PioRecord(timestamp: 8, tid: 9, rw: 1, port: 0x80, size: 3, count: 1, value: 0).event(vcpu: 0) == nil)
+        #expect(PioRecord(timestamp: 8, tid: 9, rw: 1, port: 0x1_0000, size: 1, count: 1, value: 0).event(vcpu: 0) == nil)
+    }
+
+    @Test func vcpuAssignmentByNameThenByAppearance() {
+        var a = VCPUAssigner()
+        let (v1, m1) = a.vcpu(for: 100) { "CPU 1/KVM" }
+        #expect(v1 == 1 && m1?.name == "vcpu_thread")
+        let (v2, m2) = a.vcpu(for: 101) { "worker" }
+        #expect(v2 == 0 && m2?.name == "vcpu_unmapped")
+        let (v3, _) = a.vcpu(for: 102) { nil }
+        #expect(v3 == 2)
+        let (again, none) = a.vcpu(for: 100) { Issue.record("name looked up twice"); return nil }
+        #expect(again == 1 && none == nil)
+        #expect(a.unmappedThreads == 2)
+    }
+
+    @Test func kernelFilterExpression() {
+        #expect(HostCapture.filter([0x80...0x80, 0x3f8...0x3ff]) == "port == 128 || (port >= 1016 && port <= 1023)")
+    }
+}
