@@ -27,6 +27,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Number of vCPUs.") var cpus: UInt32 = 1
     @Option(help: "Stop after this long (1.5s, 200ms, ...).") var timeout: TimeArgument?
     @Option(help: "A label key=value stored in the trace; repeatable.") var label: [String] = []
+    @Flag(help: "Print the exit count and rate on stderr at the end.") var stats = false
     @OptionGroup var machine: MachineOptions
 
     func validate() throws {
@@ -84,9 +85,10 @@ struct RunCommand: ParsableCommand {
         if let port = devices.configuration.debugConsolePort { metadata["debug_console_iobase"] = .uint(UInt64(port)) }
 
         let outcome: RunOutcome
+        let statistics: RunStatistics
         var writer: TraceWriter?
         do {
-            (outcome, _) = try vm.run(devices: devices) { tids in
+            (outcome, _, statistics) = try vm.runMeasured(devices: devices) { tids in
                 metadata["vcpu_tids"] = .array(tids.map(JSONValue.uint))
                 guard let output else { return nil }
                 let w = try TraceWriter(path: output, metadata: metadata)
@@ -105,6 +107,10 @@ struct RunCommand: ParsableCommand {
             throw CLIFailure.cannot("\(e)")
         }
 
+        if stats {
+            Output.stderrLine(String(format: "porttrace: %llu exits in %.6f s of guest time (%.0f exits/s)",
+                                     statistics.exits, Double(statistics.guestNs) / 1e9, statistics.exitsPerSecond))
+        }
         switch outcome {
         case .halted, .timeout, .signal:
             if !machine.logOnStderr {
