@@ -111,6 +111,20 @@ public final class DebugMachine {
         }
     }
 
+    /// A run of guest `out`s of one shape (same vCPU, port and length), data adjacent in `data`:
+    /// the same effect as calling `write` for each, in order.
+    public func writeRun(timestamps: UnsafeBufferPointer<UInt64>, vcpu: UInt32, port: UInt16, length: Int, data: UnsafeRawBufferPointer) {
+        if interceptDebugPort && port == 0x80 || bus.lookup(port) == nil {
+            var at = 0
+            for t in timestamps {
+                write(timestamp: t, vcpu: vcpu, port: port, length: length, data: UnsafeRawBufferPointer(rebasing: data[at..<at + length]))
+                at += length
+            }
+            return
+        }
+        _ = bus.writeRun(port: port, length: length, data: data, timestamps: timestamps, vcpu: vcpu, log: log)
+    }
+
     /// A guest `in` of `buffer.count` bytes. Returns false when the VMM left the buffer as it was.
     public func read(timestamp: UInt64, vcpu: UInt32, port: UInt16, into buffer: UnsafeMutableRawBufferPointer) -> Bool {
         let context = DeviceContext(timestamp: timestamp, vcpu: vcpu, log: log)

@@ -6,6 +6,23 @@ public protocol PortDevice: AnyObject {
     func write(offset: UInt16, length: Int, data: UnsafeRawBufferPointer, context: DeviceContext)
     /// A guest read of `buffer.count` bytes. Returns false when the device leaves the buffer untouched.
     func read(offset: UInt16, into buffer: UnsafeMutableRawBufferPointer, context: DeviceContext) -> Bool
+    /// A run of writes of the same shape at `timestamps`, each `length` bytes, their data adjacent
+    /// in `data`. The default hands them to `write` one by one; a device whose writes only stream
+    /// bytes out may take the run at once.
+    func writeRun(offset: UInt16, length: Int, data: UnsafeRawBufferPointer, timestamps: UnsafeBufferPointer<UInt64>,
+                  vcpu: UInt32, log: DeviceLog)
+}
+
+extension PortDevice {
+    public func writeRun(offset: UInt16, length: Int, data: UnsafeRawBufferPointer, timestamps: UnsafeBufferPointer<UInt64>,
+                         vcpu: UInt32, log: DeviceLog) {
+        var at = 0
+        for t in timestamps {
+            write(offset: offset, length: length, data: UnsafeRawBufferPointer(rebasing: data[at..<at + length]),
+                  context: DeviceContext(timestamp: t, vcpu: vcpu, log: log))
+            at += length
+        }
+    }
 }
 
 /// What a device may use while handling an access: the time, the vCPU and the log.
@@ -74,6 +91,16 @@ public final class PortBus {
             let mapping = m[i - 1]
             mapping.device.write(offset: port &- mapping.base, length: length, data: data, context: context)
         }
+        return true
+    }
+
+    /// Hands a run of same-shape writes to the device claiming `port`. Returns false when unclaimed.
+    public func writeRun(port: UInt16, length: Int, data: UnsafeRawBufferPointer, timestamps: UnsafeBufferPointer<UInt64>,
+                         vcpu: UInt32, log: DeviceLog) -> Bool {
+        let i = Int(table[Int(port)])
+        guard i != 0 else { return false }
+        let mapping = mappings[i - 1]
+        mapping.device.writeRun(offset: port &- mapping.base, length: length, data: data, timestamps: timestamps, vcpu: vcpu, log: log)
         return true
     }
 

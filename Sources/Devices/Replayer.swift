@@ -71,21 +71,47 @@ public final class ReplayDriver {
     }
 
     /// Replays one decoded block, walking its columns directly (the hot loop of replay).
+    /// Consecutive complete `out`s of one shape, all inside the window, go to the machine as a run.
     public func feed(block: EventBlock) {
         block.withColumns { timestamps, shapeIndex, shapes, data, markers in
             var offset = 0
             var markerIndex = 0
-            for i in 0..<timestamps.count {
-                let s = shapes[Int(shapeIndex[i])]
+            var i = 0
+            let n = timestamps.count
+            while i < n {
+                let si = shapeIndex[i]
+                let s = shapes[Int(si)]
+                if !s.isMarker, s.shape.direction == .out, !s.shape.incomplete, i + 1 < n, shapeIndex[i + 1] == si {
+                    var j = i + 1
+                    while j < n && shapeIndex[j] == si { j += 1 }
+                    let run = UnsafeBufferPointer(rebasing: timestamps[i..<j])
+                    if run.allSatisfy({ $0 >= window.lowerBound && $0 <= window.upperBound }) {
+                        if !outputOn {
+                            outputOn = true
+                            machine.outputEnabled = true
+                        }
+                        let length = s.shape.dataLength
+                        let bytes = length * (j - i)
+                        // SAFETY: decoding checked that the data column holds exactly the sum of the events' lengths.
+                        machine.writeRun(timestamps: run, vcpu: s.shape.vcpu, port: s.shape.port, length: length,
+                                         data: UnsafeRawBufferPointer(rebasing: data[offset..<offset + bytes]))
+                        report.events &+= UInt64(j - i)
+                        report.accesses &+= UInt64(j - i)
+                        offset += bytes
+                        i = j
+                        continue
+                    }
+                }
+                defer { i += 1 }
                 if s.isMarker {
                     feed(timestamp: timestamps[i], vcpu: s.shape.vcpu, marker: markers[markerIndex])
                     markerIndex += 1
                     continue
                 }
-                let n = s.shape.dataLength
+                let length = s.shape.dataLength
                 // SAFETY: decoding checked that the data column holds exactly the sum of the events' lengths.
-                feed(timestamp: timestamps[i], shape: s.shape, data: UnsafeRawBufferPointer(rebasing: data[offset..<offset + n]))
-                offset += n
+                feed(timestamp: timestamps[i], shape: s.shape, data: UnsafeRawBufferPointer(rebasing: data[offset..<offset + length]))
+                offset += length
             }
         }
     }

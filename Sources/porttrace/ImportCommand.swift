@@ -23,9 +23,7 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "A label key=value; repeatable.") var label: [String] = []
 
     func validate() throws {
-        for l in label where !l.contains("=") || l.hasPrefix("=") {
-            throw ValidationError("--label '\(l)' is not key=value")
-        }
+        try validateLabels(label)
     }
 
     func run() throws {
@@ -81,10 +79,7 @@ struct ImportCommand: ParsableCommand {
         }
         if let vmmStart { metadata.vmmStartNs = vmmStart }
         if let vmStart { metadata.vmStartNs = vmStart }
-        for l in label {
-            let parts = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            metadata.setLabel(String(parts[0]), String(parts[1]))
-        }
+        metadata.applyLabels(label)
 
         do {
             let writer = try TraceWriter(path: output, metadata: metadata)

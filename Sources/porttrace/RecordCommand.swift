@@ -28,7 +28,7 @@ struct RecordCommand: ParsableCommand {
         if (pid == nil) == vmm.isEmpty { throw ValidationError("give either --pid PID or -- VMM ARGS...") }
         if bufferSize < 64 { throw ValidationError("--buffer-size must be at least 64 (KiB)") }
         if let d = debugConsole, consolePort(d) == nil { throw ValidationError("--debug-console '\(d)': expected iobase=0xNN") }
-        for l in label where !l.contains("=") || l.hasPrefix("=") { throw ValidationError("--label '\(l)' is not key=value") }
+        try validateLabels(label)
     }
 
     func consolePort(_ text: String) -> UInt16? {
@@ -52,16 +52,11 @@ struct RecordCommand: ParsableCommand {
         do {
             outcome = try recorder.run { vmmPid, startNs in
                 let argv = pid.map { ProcessInfoReader.commandLine(of: $0) } ?? vmm
-                var md = TraceMetadata()
-                md["recorder"] = .object([("name", .string("porttrace record")), ("version", .string(PorttraceVersion.string))])
-                md.source = TraceMetadata.Source.tracefs.rawValue
-                md["host"] = HostInfo.metadata()
-                md.clock = "CLOCK_MONOTONIC"
+                var md = TraceMetadata.recording(recorder: "porttrace record", source: .tracefs, labels: label)
                 md.vmmStartNs = startNs
                 // VM creation is not visible to the tracepoint: the VMM's start stands in for it.
                 md.vmStartNs = startNs
                 md["vm_start_source"] = .string("vmm start (VM creation is not visible to kvm:kvm_pio)")
-                md.wallclockAnchor = HostInfo.wallclockAnchor()
                 md.vmmPid = UInt64(vmmPid)
                 md["vmm_command_line"] = .array(argv.map(JSONValue.string))
                 md["vcpu_map"] = .string("thread-names")
@@ -76,10 +71,6 @@ struct RecordCommand: ParsableCommand {
                 // An unknown VMM gets no device map: replay then uses the release's own devices.
                 if detected.kind != .unknown || debugConsole != nil { md.devices = devices }
                 if let c = devices.first(where: { $0.model == "debug-console" }) { md["debug_console_iobase"] = .uint(UInt64(c.port)) }
-                for l in label {
-                    let kv = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                    md.setLabel(String(kv[0]), String(kv[1]))
-                }
                 return try TraceWriter(path: output, metadata: md)
             }
         } catch let e as TraceFSError {

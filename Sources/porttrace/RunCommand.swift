@@ -34,7 +34,7 @@ struct RunCommand: ParsableCommand {
         if noTrace == (output != nil) { throw ValidationError("give either -o TRACE or --no-trace") }
         if cpus < 1 || cpus > 64 { throw ValidationError("--cpus must be 1 to 64") }
         if let t = timeout, t.ns <= 0 { throw ValidationError("--timeout must be positive") }
-        for l in label where !l.contains("=") || l.hasPrefix("=") { throw ValidationError("--label '\(l)' is not key=value") }
+        try validateLabels(label)
     }
 
     func run() throws {
@@ -60,14 +60,9 @@ struct RunCommand: ParsableCommand {
             throw CLIFailure.cannot("\(e)")
         }
 
-        var metadata = TraceMetadata()
-        metadata["recorder"] = .object([("name", .string("porttrace run")), ("version", .string(PorttraceVersion.string))])
-        metadata.source = TraceMetadata.Source.kvmRun.rawValue
-        metadata["host"] = HostInfo.metadata()
-        metadata.clock = "CLOCK_MONOTONIC"
+        var metadata = TraceMetadata.recording(recorder: "porttrace run", source: .kvmRun, labels: label)
         metadata.vmmStartNs = vmmStart
         metadata.vmStartNs = vm.vmStartNs
-        metadata.wallclockAnchor = HostInfo.wallclockAnchor()
         metadata.vcpus = cpus
         metadata.vmmPid = UInt64(getpid())
         metadata["guest"] = .object([("image", .string(placed.name)), ("sha256", .string(placed.sha256)),
@@ -75,10 +70,6 @@ struct RunCommand: ParsableCommand {
                                      ("entry", .uint(config.effectiveEntry)), ("memory", .uint(mem.bytes))])
         metadata["vmm_command_line"] = .array(CommandLine.arguments.map(JSONValue.string))
         metadata["profile"] = .string(machine.release.tag)
-        for l in label {
-            let kv = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            metadata.setLabel(String(kv[0]), String(kv[1]))
-        }
 
         let (devices, sinks) = try machine.makeMachine(metadata: metadata, vmOrigin: vm.vmStartNs, loggerOrigin: vmmStart)
         metadata.devices = Self.deviceMap(devices.configuration)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Capture
 import TraceFormat
 #if canImport(Glibc)
 import Glibc
@@ -92,4 +93,34 @@ func absolute(_ relative: Int64, origin: UInt64) -> UInt64 {
         return o ? .max : v
     }
     return origin >= relative.magnitude ? origin - relative.magnitude : 0
+}
+
+/// Checks `--label key=value` arguments (for `validate()`).
+func validateLabels(_ labels: [String]) throws {
+    for l in labels where !l.contains("=") || l.hasPrefix("=") {
+        throw ValidationError("--label '\(l)' is not key=value")
+    }
+}
+
+extension TraceMetadata {
+    /// What every recorder writes: who recorded, from what, on which host, with which clock,
+    /// a wall-clock anchor and the user's labels.
+    static func recording(recorder: String, source: Source, labels: [String]) -> TraceMetadata {
+        var md = TraceMetadata()
+        md["recorder"] = .object([("name", .string(recorder)), ("version", .string(PorttraceVersion.string))])
+        md.source = source.rawValue
+        md["host"] = HostInfo.metadata()
+        md.clock = "CLOCK_MONOTONIC"
+        md.wallclockAnchor = HostInfo.wallclockAnchor()
+        md.applyLabels(labels)
+        return md
+    }
+
+    /// Stores `key=value` labels (validated already).
+    mutating func applyLabels(_ labels: [String]) {
+        for l in labels {
+            let kv = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            setLabel(String(kv[0]), String(kv[1]))
+        }
+    }
 }
