@@ -58,29 +58,47 @@ func instancesLeft() -> [String] {
         #expect(info.out.contains("\"source\":\"tracefs\""))
     }
 
-    /// porttrace's own machine recorded from the outside: the console outputs replayed from the
-    /// host capture equal those replayed from the built-in recording.
-    @Test func hostCaptureOfTheBuiltInMachineMatchesItsOwnTrace() throws {
+    /// porttrace's own machine recorded from the outside. With one vCPU the replayed outputs of
+    /// the host capture equal those of the built-in recording byte for byte. With two, the kernel
+    /// orders exits by when they happened and the built-in recorder by when its lock was taken, so
+    /// only each vCPU's own byte stream must be equal.
+    @Test(arguments: [1, 2])
+    func hostCaptureOfTheBuiltInMachineMatchesItsOwnTrace(cpus: Int) throws {
         if let why = recordUnavailable { print(why); return }
         let dir = tempDir()
         let r = try porttrace(["record", "-o", "\(dir)/host.pt", "--ports", "0x80,0xe9,0x402,0x3f8-0x3ff", "--",
-                               porttraceBinary(), "run", "\(guestBuild)/iotest64.bin", "--mode", "long", "--cpus", "2",
+                               porttraceBinary(), "run", "\(guestBuild)/iotest64.bin", "--mode", "long", "--cpus", "\(cpus)",
                                "-o", "\(dir)/own.pt", "--debug-console", "tty", "--log-file", "/dev/null"])
         #expect(r.status == 0, "\(r.stderr)")
-        for (name, trace) in [("host", "host.pt"), ("own", "own.pt")] {
-            let rep = try porttrace(["replay", "\(dir)/\(trace)", "--out-dir", "\(dir)/\(name)", "--debug-console", "tty"])
-            #expect(rep.status == 0, "\(rep.stderr)")
+        if cpus == 1 {
+            for (name, trace) in [("host", "host.pt"), ("own", "own.pt")] {
+                let rep = try porttrace(["replay", "\(dir)/\(trace)", "--out-dir", "\(dir)/\(name)", "--debug-console", "tty"])
+                #expect(rep.status == 0, "\(rep.stderr)")
+            }
+            for file in ["debug-console.out", "firmware-debug.out", "serial.out"] {
+                let a = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/host/\(file)"))
+                let b = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/own/\(file)"))
+                #expect(a == b, "\(file)")
+            }
         }
-        for file in ["debug-console.out", "firmware-debug.out", "serial.out"] {
-            let a = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/host/\(file)"))
-            let b = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/own/\(file)"))
-            #expect(a == b, "\(file)")
+        // Per vCPU and port, the bytes written are the same in both traces.
+        func streams(_ trace: String) throws -> [String: String] {
+            var out: [String: String] = [:]
+            for line in try porttrace(["dump", "--format", "jsonl", trace]).out.split(separator: "\n") {
+                guard let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                      let port = obj["port"] as? Int, let vcpu = obj["vcpu"] as? Int, obj["dir"] as? String == "out",
+                      let data = obj["data"] as? String else { continue }
+                out["\(vcpu)/\(port)", default: ""] += data
+            }
+            return out
         }
+        let host = try streams("\(dir)/host.pt"), own = try streams("\(dir)/own.pt")
+        #expect(host == own)
+        #expect(host.keys.contains("\(cpus - 1)/233"))
+        // Every vCPU thread was mapped by name (vcpuN), none by order of appearance.
         let dump = try porttrace(["dump", "\(dir)/host.pt"])
-        // Both vCPU threads were mapped by name (vcpu0, vcpu1), none by order of appearance.
         let mapped = dump.out.split(separator: "\n").filter { $0.contains("marker vcpu_thread") }
-        #expect(mapped.count == 2)
-        #expect(mapped.contains { $0.contains("marker vcpu_thread 1 ") })
+        #expect(mapped.count == cpus)
         #expect(!dump.out.contains("vcpu_unmapped"))
         // The kernel port filter kept only the ports asked for.
         let info = try porttrace(["info", "--json", "\(dir)/host.pt"])
