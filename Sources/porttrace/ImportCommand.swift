@@ -39,30 +39,26 @@ struct ImportCommand: ParsableCommand {
         }
         let name = input == "-" ? "stdin" : input
 
+        // Two passes over the input so memory stays bounded by the input itself, not by parsed events:
+        // the first checks every line and finds the header and the defaults, the second writes.
         var metadata = TraceMetadata()
-        var events: [PortIOEvent] = []
+        var sawEvent = false
         var closedAt: UInt64?
+        var lastTime: UInt64?
         var maxVCPU: UInt32?
-        var lineNumber = 0
         do {
-            for rawLine in data.split(separator: 0x0a, omittingEmptySubsequences: false) {
-                lineNumber += 1
-                var line = rawLine
-                if line.last == 0x0d { line = line.dropLast() }
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                guard let text = String(data: Data(line), encoding: .utf8) else {
-                    throw TraceError.badInput(line: lineNumber, reason: "not UTF-8")
-                }
-                switch try JSONLines.parse(text, lineNumber: lineNumber) {
+            try Self.forEachLine(data) { lineNumber, line in
+                switch line {
                 case let .header(h):
-                    guard events.isEmpty, metadata.fields.isEmpty else {
+                    guard !sawEvent, metadata.fields.isEmpty else {
                         throw TraceError.badInput(line: lineNumber, reason: "a header line must come first")
                     }
                     metadata = try TraceMetadata(json: .object((h.objectValue ?? []).filter { !DumpCommand.derivedKeys.contains($0.0) }))
                 case let .event(e):
-                    if e.marker?.name == Marker.traceClosed { closedAt = e.timestamp; continue }
+                    sawEvent = true
+                    if e.marker?.name == Marker.traceClosed { closedAt = e.timestamp; return }
                     maxVCPU = max(maxVCPU ?? 0, e.vcpu)
-                    events.append(e)
+                    lastTime = e.timestamp
                 }
             }
         } catch let e as TraceError {
@@ -83,10 +79,27 @@ struct ImportCommand: ParsableCommand {
 
         do {
             let writer = try TraceWriter(path: output, metadata: metadata)
-            for e in events { writer.append(e) }
-            try writer.close(at: closedAt ?? events.last?.timestamp ?? 0)
+            try Self.forEachLine(data) { _, line in
+                if case let .event(e) = line, e.marker?.name != Marker.traceClosed { writer.append(e) }
+            }
+            try writer.close(at: closedAt ?? lastTime ?? 0)
         } catch let e as TraceError {
             throw CLIFailure.cannot("\(output): \(e)")
+        }
+    }
+
+    /// Parses each non-blank line of JSON-lines input.
+    static func forEachLine(_ data: Data, _ body: (Int, JSONLines.Line) throws -> Void) throws {
+        var lineNumber = 0
+        for rawLine in data.split(separator: 0x0a, omittingEmptySubsequences: false) {
+            lineNumber += 1
+            var line = rawLine
+            if line.last == 0x0d { line = line.dropLast() }
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            guard let text = String(data: Data(line), encoding: .utf8) else {
+                throw TraceError.badInput(line: lineNumber, reason: "not UTF-8")
+            }
+            try body(lineNumber, try JSONLines.parse(text, lineNumber: lineNumber))
         }
     }
 }

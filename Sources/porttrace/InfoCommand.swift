@@ -81,7 +81,7 @@ struct InfoCommand: ParsableCommand {
             lines.append("labels:       " + md.labels.map { "\($0.0)=\($0.1)" }.joined(separator: ", "))
         }
         lines.append("events:       \(summary.events) (\(summary.accesses) port accesses, \(summary.markers) markers) in \(report.blocks) blocks")
-        lines.append(String(format: "duration:     %@ s", TimeSpec.signedSeconds(Int64(clamping: summary.durationNs)).dropFirst() as CVarArg))
+        lines.append("duration:     \(TimeSpec.signedSeconds(Int64(clamping: summary.durationNs)).dropFirst()) s")
         lines.append(String(format: "size:         %.3f bytes/event", bytesPerEvent))
         lines.append("incomplete:   \(summary.incompleteEvents) events (string I/O with only the first element)")
         lines.append("lost:         \(summary.lostEvents) events")
