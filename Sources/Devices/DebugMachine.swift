@@ -140,6 +140,9 @@ public final class DebugMachine {
         return false
     }
 
+    /// Accesses the devices ignored (wrong size, unknown register), summed over the bus.
+    public var ignoredAccesses: UInt64 { bus.mappings.reduce(0) { $0 + $1.device.counters.ignored } }
+
     /// Outputs on or off (a replay window turns them on at `--from`).
     public var outputEnabled: Bool = true {
         didSet {

@@ -11,9 +11,13 @@ public protocol PortDevice: AnyObject {
     /// bytes out may take the run at once.
     func writeRun(offset: UInt16, length: Int, data: UnsafeRawBufferPointer, timestamps: UnsafeBufferPointer<UInt64>,
                   vcpu: UInt32, log: DeviceLog)
+    /// Accesses handled and ignored, for reports.
+    var counters: DeviceCounters { get }
 }
 
 extension PortDevice {
+    public var counters: DeviceCounters { DeviceCounters() }
+
     public func writeRun(offset: UInt16, length: Int, data: UnsafeRawBufferPointer, timestamps: UnsafeBufferPointer<UInt64>,
                          vcpu: UInt32, log: DeviceLog) {
         var at = 0

@@ -18,6 +18,8 @@ public struct ReplayReport: Sendable {
     public var divergences: [Divergence] = []
     public var incompleteEvents: UInt64 = 0
     public var lostEvents: UInt64 = 0
+    /// `lost` markers seen (a marker may not know how many events it stands for).
+    public var lostReports: UInt64 = 0
     public var scan = TraceReader.ScanReport()
 }
 
@@ -67,7 +69,10 @@ public final class ReplayDriver {
 
     public func feed(timestamp: UInt64, vcpu: UInt32, marker: Marker) {
         report.events &+= 1
-        if marker.name == Marker.lost { report.lostEvents &+= marker.value }
+        if marker.name == Marker.lost {
+            report.lostEvents &+= marker.value
+            report.lostReports &+= 1
+        }
     }
 
     /// Replays one decoded block, walking its columns directly (the hot loop of replay).
@@ -103,6 +108,7 @@ public final class ReplayDriver {
                     }
                 }
                 defer { i += 1 }
+                if s.isUnknownKind { continue }
                 if s.isMarker {
                     feed(timestamp: timestamps[i], vcpu: s.shape.vcpu, marker: markers[markerIndex])
                     markerIndex += 1

@@ -33,7 +33,18 @@ public struct EventBlock: Sendable {
     public struct BlockShape: Hashable, Sendable {
         public var shape: EventShape
         public var isMarker: Bool
+        /// An event kind of a newer format revision; its events are skipped.
+        public var isUnknownKind = false
+
+        public init(shape: EventShape, isMarker: Bool, isUnknownKind: Bool = false) {
+            self.shape = shape
+            self.isMarker = isMarker
+            self.isUnknownKind = isUnknownKind
+        }
     }
+
+    /// Events of unknown kinds in this block (skipped by every visitor).
+    public internal(set) var skippedEvents = 0
 
     /// Visits every event without allocating: the closure gets the event's shape
     /// (nil for markers, with the marker instead) and its data bytes.
@@ -47,6 +58,7 @@ public struct EventBlock: Sendable {
             var markerIndex = 0
             for i in 0..<timestamps.count {
                 let s = shapes[Int(shapeIndex[i])]
+                if s.isUnknownKind { continue }
                 if s.isMarker {
                     try marker(timestamps[i], s.shape.vcpu, markers[markerIndex])
                     markerIndex += 1
@@ -266,15 +278,17 @@ extension EventBlock {
         for _ in 0..<shapeCount {
             guard let vcpu = c.readU32(), let port = c.readU16(), let flags = c.readU8(), let size = c.readU8(), let count = c.readU32()
             else { return .failure(.init("shape table cut short")) }
-            guard flags & ~EventBlock.knownFlags == 0 else { return .failure(.init("unknown shape flags 0x\(String(flags, radix: 16))")) }
-            let isMarker = flags & EventBlock.flagMarker != 0
+            // A shape with flags this reader does not know is an event kind from a newer writer:
+            // by the format's rule it carries no bytes in the data column, and its events are skipped.
+            let unknownKind = flags & ~EventBlock.knownFlags != 0
+            let isMarker = flags & EventBlock.flagMarker != 0 || unknownKind
             if !isMarker {
                 guard size == 1 || size == 2 || size == 4 else { return .failure(.init("access size \(size) is not 1, 2 or 4")) }
                 guard count >= 1 else { return .failure(.init("repeat count 0")) }
             }
             let shape = EventShape(vcpu: vcpu, port: port, direction: flags & EventBlock.flagIn != 0 ? .in : .out,
                                    size: size, count: count, incomplete: flags & EventBlock.flagIncomplete != 0)
-            shapes.append(BlockShape(shape: shape, isMarker: isMarker))
+            shapes.append(BlockShape(shape: shape, isMarker: isMarker, isUnknownKind: unknownKind))
         }
 
         let indexWidth = shapeCount <= 256 ? 1 : 2
@@ -296,8 +310,12 @@ extension EventBlock {
             }
         }
         if let i = badIndex { return .failure(.init("event \(i) names a shape beyond the \(shapeCount) in the table")) }
+        var skipped = 0
         if shapes.contains(where: \.isMarker) {
-            for i in 0..<n where shapes[Int(shapeIndex[i])].isMarker { markerEvents += 1 }
+            for i in 0..<n {
+                let sh = shapes[Int(shapeIndex[i])]
+                if sh.isUnknownKind { skipped += 1 } else if sh.isMarker { markerEvents += 1 }
+            }
         }
 
         guard width == 0 || n <= c.remaining / width else { return .failure(.init("timestamp column cut short")) }
@@ -342,8 +360,9 @@ extension EventBlock {
         guard mc.remaining == 0 else { return .failure(.init("marker column has \(mc.remaining) extra bytes")) }
         guard c.remaining == 0 else { return .failure(.init("\(c.remaining) bytes after the last column")) }
 
-        return .success(.events(EventBlock(timestamps: timestamps, shapeIndex: shapeIndex, shapes: shapes,
-                                           data: Array(dataBytes), markers: markers)))
+        var block = EventBlock(timestamps: timestamps, shapeIndex: shapeIndex, shapes: shapes, data: Array(dataBytes), markers: markers)
+        block.skippedEvents = skipped
+        return .success(.events(block))
     }
 }
 

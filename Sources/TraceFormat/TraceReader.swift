@@ -38,13 +38,13 @@ public final class TraceReader {
 
     /// A problem met while scanning: where, and what.
     public struct Problem: Equatable, Sendable, CustomStringConvertible {
-        public enum Kind: Sendable { case damaged, truncated, oversized, unknownFrame, unknownBlockKind }
+        public enum Kind: Sendable { case damaged, truncated, unknownFrame, unknownBlockKind, unknownEventKind }
         public var offset: UInt64
         public var kind: Kind
         public var reason: String
         public var description: String { "byte \(offset): \(reason)" }
         /// Warnings are things skipped on purpose (kinds from newer writers); the rest is damage.
-        public var isWarning: Bool { kind == .unknownFrame || kind == .unknownBlockKind }
+        public var isWarning: Bool { kind == .unknownFrame || kind == .unknownBlockKind || kind == .unknownEventKind }
     }
 
     /// What a scan found besides the blocks it delivered.
@@ -118,7 +118,11 @@ public final class TraceReader {
                 switch decoded {
                 case let .success(.events(block)):
                     report.blocks += 1
-                    report.events += UInt64(block.count)
+                    report.events += UInt64(block.count - block.skippedEvents)
+                    if block.skippedEvents > 0 {
+                        report.problems.append(Problem(offset: offset, kind: .unknownEventKind,
+                                                       reason: "skipped \(block.skippedEvents) events of a kind this reader does not know"))
+                    }
                     if try !body(block) { return report }
                 case let .success(.unknownKind(kind)):
                     report.problems.append(Problem(offset: offset, kind: .unknownBlockKind,
@@ -136,10 +140,8 @@ public final class TraceReader {
                 guard let next = try nextFrame(after: offset, end: limitEnd) else { return report }
                 offset = next
             case let .oversized(declared):
-                report.problems.append(Problem(offset: offset, kind: .oversized,
-                                               reason: "block declares \(declared) decompressed bytes, over the limit of \(blockLimit)"))
-                guard let next = try nextFrame(after: offset, end: limitEnd) else { return report }
-                offset = next
+                // Not damage but a file built to exhaust memory (or from a writer with other limits): refuse it.
+                throw TraceError.oversizedBlock(offset: offset, declared: declared, limit: UInt64(blockLimit))
             }
         }
         return report

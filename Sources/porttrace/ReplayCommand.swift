@@ -44,13 +44,16 @@ struct ReplayCommand: ParsableCommand {
             throw CLIFailure.cannot("\(e)")
         }
         let report = driver.report
+        // Notes never go into a log that is on stderr, except where the output cannot be exact anyway.
+        if report.incompleteEvents > 0 {
+            Output.stderrLine("porttrace: note: \(report.incompleteEvents) string-I/O events hold only their first element (tracepoint limit); their output is incomplete")
+        }
+        if report.lostEvents > 0 || report.lostReports > 0 {
+            Output.stderrLine("porttrace: note: the recorder lost \(report.lostEvents) events (\(report.lostReports) ring-buffer overruns); output around them is missing")
+        }
         if !machine.logOnStderr {
-            if report.incompleteEvents > 0 {
-                Output.stderrLine("porttrace: note: \(report.incompleteEvents) string-I/O events hold only their first element (tracepoint limit); their output is incomplete")
-            }
-            if report.lostEvents > 0 {
-                Output.stderrLine("porttrace: note: the recorder lost \(report.lostEvents) events; output around them is missing")
-            }
+            let m = machineObject
+            Output.stderrLine("porttrace: replayed \(report.accesses) port accesses as cloud-hypervisor \(machine.release): \(m.unclaimedWrites + m.unclaimedReads) to unregistered ports, \(m.ignoredAccesses) ignored by devices (wrong size or register)")
         }
         if check && report.divergenceCount > 0 {
             Output.stderrLine("porttrace: \(trace): \(report.divergenceCount) IN values differ between the recording and \(machine.release):")

@@ -131,6 +131,26 @@ func instancesLeft() -> [String] {
         #expect(dump.out.split(separator: "\n").count > 10)
     }
 
+    /// Attaching to a running VMM: its existing vCPU threads are followed until it exits.
+    @Test func attachesToARunningVMMByPid() throws {
+        if let why = recordUnavailable { print(why); return }
+        let dir = tempDir()
+        let vmm = Process()
+        vmm.executableURL = URL(fileURLWithPath: porttraceBinary())
+        vmm.arguments = ["run", "\(guestBuild)/spin.bin", "--no-trace", "--timeout", "2s", "--log-file", "/dev/null"]
+        try vmm.run()
+        Thread.sleep(forTimeInterval: 0.5) // the vCPU thread exists and is posting 0x43
+        let r = try porttrace(["record", "-o", "\(dir)/attached.pt", "--pid", "\(vmm.processIdentifier)", "--ports", "0x80"])
+        vmm.waitUntilExit()
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(instancesLeft().isEmpty)
+        let dump = try porttrace(["dump", "\(dir)/attached.pt"])
+        #expect(dump.out.contains("marker vcpu_thread"))
+        #expect(dump.out.split(separator: "\n").filter { $0.hasSuffix(" 43") }.count > 10)
+        let info = try porttrace(["info", "--json", "\(dir)/attached.pt"])
+        #expect(info.out.contains("\"vmm_pid\":\(vmm.processIdentifier)"))
+    }
+
     @Test func badTargetsGetOneLine() throws {
         let cases: [([String], String)] = [
             (["record", "-o", "/tmp/x.pt", "--pid", "999999999"], geteuid() == 0 ? "no process with pid" : "root"),
