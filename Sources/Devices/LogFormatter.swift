@@ -153,22 +153,14 @@ public struct LogFormatter: Sendable {
                 case .levelchar: out += String(record.level.name.first!)
                 case .location: out += record.location.description
                 case .msg: out += record.message
-                case .year: out += utc.year
-                case .month: out += utc.two(utc.month)
-                case .day: out += utc.two(utc.day)
-                case .hour: out += utc.two(utc.hour)
-                case .minute: out += utc.two(utc.minute)
-                case .second: out += utc.two(utc.second)
-                case .micros: out += utc.micros
-                case .offset: out += utc.offset
-                case .localyear: out += local.year
-                case .localmonth: out += local.two(local.month)
-                case .localday: out += local.two(local.day)
-                case .localhour: out += local.two(local.hour)
-                case .localminute: out += local.two(local.minute)
-                case .localsecond: out += local.two(local.second)
-                case .localmicros: out += local.micros
-                case .localoffset: out += local.offset
+                case .year, .localyear: out += (token.needsLocal ? local : utc).year
+                case .month, .localmonth: out += (token.needsLocal ? local : utc).twoDigit(\.month)
+                case .day, .localday: out += (token.needsLocal ? local : utc).twoDigit(\.day)
+                case .hour, .localhour: out += (token.needsLocal ? local : utc).twoDigit(\.hour)
+                case .minute, .localminute: out += (token.needsLocal ? local : utc).twoDigit(\.minute)
+                case .second, .localsecond: out += (token.needsLocal ? local : utc).twoDigit(\.second)
+                case .micros, .localmicros: out += (token.needsLocal ? local : utc).micros
+                case .offset, .localoffset: out += (token.needsLocal ? local : utc).offset
                 }
             }
         }
@@ -202,6 +194,7 @@ struct CivilTime {
     }
 
     func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+    func twoDigit(_ field: KeyPath<CivilTime, Int>) -> String { two(self[keyPath: field]) }
     var year: String { RustFormat.padded(UInt64(max(0, year4)), 4) }
     var micros: String { RustFormat.padded(UInt64(microsecond), 6) }
     var offset: String {

@@ -61,51 +61,34 @@ public final class TraceWriter: @unchecked Sendable {
         t.start()
     }
 
-    /// Number of events appended so far.
-    public var eventCount: UInt64 {
-        condition.lock(); defer { condition.unlock() }
-        return eventsWritten + UInt64(open.count) + UInt64(pending.reduce(0) { $0 + $1.count })
-    }
-
     // MARK: Appending (any thread)
 
     /// Appends a port access. The order of appends is the order in the file.
     public func append(timestamp: UInt64, shape: EventShape, data: UnsafeRawBufferPointer) {
-        condition.lock()
-        defer { condition.unlock() }
-        guard !finished else { return }
-        noteOpen()
-        open.append(timestamp: timestamp, shape: shape, data: data)
-        sealIfFull()
+        addToOpenBlock { $0.append(timestamp: timestamp, shape: shape, data: data) }
     }
 
     public func append(marker: Marker, timestamp: UInt64, vcpu: UInt32 = 0) {
-        condition.lock()
-        defer { condition.unlock() }
-        guard !finished else { return }
-        noteOpen()
-        open.append(timestamp: timestamp, vcpu: vcpu, marker: marker)
-        sealIfFull()
+        addToOpenBlock { $0.append(timestamp: timestamp, vcpu: vcpu, marker: marker) }
     }
 
     public func append(_ event: PortIOEvent) {
-        switch event.payload {
-        case let .access(shape, data):
-            var s = shape
-            s.vcpu = event.vcpu
-            data.withUnsafeBytes { append(timestamp: event.timestamp, shape: s, data: $0) }
-        case let .marker(m):
-            append(marker: m, timestamp: event.timestamp, vcpu: event.vcpu)
-        }
+        addToOpenBlock { $0.append(event) }
     }
 
+    /// Runs `add` on the open block under the lock: starts the block's seal timer if it was
+    /// empty (waking the compression thread to wait on it) and seals it when full.
     @inline(__always)
-    private func noteOpen() {
-        // The first event of a block starts its seal timer: wake the compression thread to wait on it.
+    private func addToOpenBlock(_ add: (inout EventBlockBuilder) -> Void) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !finished else { return }
         if open.isEmpty {
             openSince = .now
             condition.signal()
         }
+        add(&open)
+        sealIfFull()
     }
 
     @inline(__always)

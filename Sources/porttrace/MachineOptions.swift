@@ -38,15 +38,20 @@ struct MachineOptions: ParsableArguments {
 
     /// Sinks opened so far, to finish or abandon together.
     final class OpenSinks {
-        var all: [ByteSink] = []
-        lazy var stdout: ByteSink = ByteSink(.descriptor(1), sanitize: false)
+        /// Shared by every console-type output that goes to the terminal, so they interleave in order.
+        let stdout: ByteSink
+        var all: [ByteSink]
+        init(sanitizeStdout: Bool) {
+            stdout = ByteSink(.descriptor(1), sanitize: sanitizeStdout)
+            all = [stdout]
+        }
         func abandon() { for s in all { s.abandon() } }
     }
 
     /// Builds the machine for a trace (or a live run) with these options.
     func makeMachine(metadata: TraceMetadata, vmOrigin: UInt64, loggerOrigin: UInt64) throws -> (DebugMachine, OpenSinks) {
         let profile = Profile(release)
-        let sinks = OpenSinks()
+        let sinks = OpenSinks(sanitizeStdout: isatty(1) != 0 && !raw)
         if let outDir {
             do {
                 try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
@@ -54,9 +59,6 @@ struct MachineOptions: ParsableArguments {
                 throw CLIFailure.cannot("--out-dir \(outDir): cannot create the directory")
             }
         }
-        let terminal = isatty(1) != 0 && !raw
-        sinks.stdout = ByteSink(.descriptor(1), sanitize: terminal)
-        sinks.all.append(sinks.stdout)
 
         func file(_ path: String) throws -> ByteSink {
             do {

@@ -5,12 +5,12 @@ import TraceFormat
 
 /// A machine with memory sinks, for a release.
 func machine(_ tag: String, verbosity: Int = 0, console: UInt16? = 0xe9, template: String? = nil,
-             anchor: (UInt64, UInt64)? = nil) throws -> DebugMachine {
+             anchor: (UInt64, UInt64)? = nil, timeZone: String = "UTC") throws -> DebugMachine {
     let profile = Profile(Release(tag: tag)!)
     let log = ByteSink.memory()
     let sinks = MachineSinks(log: log, debugConsole: .memory(), firmwareDebug: .memory(), serial: .memory())
     let formatter = try LogFormatter(profile: profile, template: template, loggerOrigin: 0, anchor: anchor.map { ($0.0, $0.1) },
-                                     pid: 4242, tids: [4243], timeZone: TimeZone(identifier: "UTC")!)
+                                     pid: 4242, tids: [4243], timeZone: TimeZone(identifier: timeZone)!)
     let deviceLog = DeviceLog(formatter: formatter, maxLevel: profile.maxLevel(verbosity: verbosity), sink: log)
     return try DebugMachine(configuration: MachineConfiguration(profile: profile, vmOrigin: 0,
                                                                 debugConsolePort: profile.hasDebugConsole ? console : nil),
@@ -140,6 +140,13 @@ extension DebugMachine {
                             anchor: (1_705_314_645_000_000_000, 0))
         m.out(123_456_789, 0x80, [0x7f])
         #expect(m.logText == "2024-01-15T10:30:45.123456Z 0115 10:30:45.123456 4242 4243 vcpu0 W 2024-01-15 +00:00 {x} [Debug I/O port: Userspace code 0x7f] 0.123456 seconds\r\n")
+    }
+
+    @Test func localTokensFollowTheTimeZoneAndUTCTokensDoNot() throws {
+        let m = try machine("v53.0", template: "{localyear}-{localmonth}-{localday} {localhour}:{localminute}:{localsecond}.{localmicros}{localoffset} | {hour}{offset}",
+                            anchor: (1_705_314_645_000_000_000, 0), timeZone: "Asia/Tokyo")
+        m.out(123_456_789, 0x80, [0x7f])
+        #expect(m.logText == "2024-01-15 19:30:45.123456+09:00 | 10+00:00\r\n")
     }
 
     @Test func guestInputNeverTraps() throws {
