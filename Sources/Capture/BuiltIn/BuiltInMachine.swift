@@ -106,12 +106,14 @@ public final class BuiltInMachine {
             }
             state.waitForExits(milliseconds: 2)
         }
+        // A vCPU's own ending (a fault) wins over the timeout or signal that stopped the others.
+        let result = state.finalOutcome ?? outcome!
         let end = state.lock.withLock {
             let t = Monotonic.now()
-            writer?.append(marker: Marker(outcome!.markerName, text: outcome!.message), timestamp: t)
+            writer?.append(marker: Marker(result.markerName, text: result.message), timestamp: t)
             return t
         }
-        return (state.finalOutcome ?? outcome!, end, state.statistics)
+        return (result, end, state.statistics)
     }
 
     /// One vCPU's exit loop. Returns nil when stopped from outside.

@@ -20,7 +20,7 @@ final class RunState: @unchecked Sendable {
     private var goDecision: Bool?
     private var exitedFlags: [Bool]
     private var outcomes: [RunOutcome?]
-    private(set) var stopRequested = false
+    private var stopFlag = false
     private var goNs: UInt64 = 0
     private var lastExitNs: UInt64 = 0
     private var exitCount: UInt64 = 0
@@ -72,7 +72,7 @@ final class RunState: @unchecked Sendable {
         lastExitNs = max(lastExitNs, time)
         outcomes[Int(index)] = outcome
         exitedFlags[Int(index)] = true
-        let decided = outcome != nil && (outcome != .halted || outcomes.allSatisfy { $0 == .halted })
+        let decided = decidedOutcome != nil
         condition.broadcast()
         condition.unlock()
         // Wake the main thread, which sleeps in sigtimedwait, as soon as the run's end is decided.
@@ -86,6 +86,11 @@ final class RunState: @unchecked Sendable {
     var finalOutcome: RunOutcome? {
         condition.lock()
         defer { condition.unlock() }
+        return decidedOutcome
+    }
+
+    /// `finalOutcome` for callers that hold `condition`.
+    private var decidedOutcome: RunOutcome? {
         if let bad = outcomes.compactMap({ $0 }).first(where: { $0 != .halted }) { return bad }
         if outcomes.allSatisfy({ $0 == .halted }) { return .halted }
         return nil
@@ -99,8 +104,15 @@ final class RunState: @unchecked Sendable {
 
     func requestStop() {
         condition.lock()
-        stopRequested = true
+        stopFlag = true
         condition.unlock()
+    }
+
+    /// Read by vCPU threads when KVM_RUN was interrupted.
+    var stopRequested: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopFlag
     }
 
     var allExited: Bool {
