@@ -1,12 +1,21 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 // Dependencies, each for a reason:
 // - swift-argument-parser: the CLI's subcommands, flags and help text.
-// Nothing else: the trace format, device models and KVM layer need only the
-// standard library, Foundation and C libraries from Debian (libzstd, libtracefs)
-// reached through small system-library targets.
-let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+// - swift-system: typed file descriptors and errno for the one system-call layer (Sources/SystemCalls).
+// Nothing else: the trace format, device models and KVM layer need only the standard library,
+// Foundation and C libraries from Debian (libzstd, libtracefs) reached through small
+// system-library targets.
+//
+// No unsafe build flags anywhere: another package must be able to depend on a version tag
+// of porttrace and use the TraceFormat and Devices libraries (Examples/ proves it in the tests).
+
+/// Capture (`porttrace run` and `record`) needs Linux: KVM and tracefs. The trait is on by
+/// default; `swift build --disable-default-traits` builds what a Mac builds (replay, info, dump,
+/// import, verify) and is how that build is proven on Linux.
+let captureTrait = "KVMCapture"
+let onLinuxWithCapture: TargetDependencyCondition? = .when(platforms: [.linux], traits: [captureTrait])
 
 let package = Package(
     name: "porttrace",
@@ -16,30 +25,44 @@ let package = Package(
         .library(name: "TraceFormat", targets: ["TraceFormat"]),
         .library(name: "Devices", targets: ["Devices"]),
     ],
+    traits: [
+        .trait(name: captureTrait, description: "porttrace run (KVM) and record (tracefs); Linux only."),
+        .default(enabledTraits: [captureTrait]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
     ],
     targets: [
-        // C at the edge.
-        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // C at the edge. CKVM and CTraceFS are Linux-only: CKVM's C is inside `#ifdef __linux__`
+        // and CTraceFS is imported only inside `#if os(Linux) && KVMCapture`.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
         .target(name: "CKVM"),
         .systemLibrary(name: "CTraceFS", pkgConfig: "libtracefs", providers: [.apt(["libtracefs-dev", "libtraceevent-dev"])]),
 
-        // Pure Swift cores: no kernel needed.
-        // Hot paths (per-event encode, decode and device dispatch): no dynamic exclusivity
-        // checks in release builds, where they cost about a third of replay time (measured).
-        .target(name: "TraceFormat", dependencies: ["CZstd"], swiftSettings: hotPath),
-        .target(name: "Devices", dependencies: ["TraceFormat"], swiftSettings: hotPath),
+        // The one system-call layer (files, descriptors, errno), on swift-system.
+        .target(name: "SystemCalls", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
 
-        // Kernel edges.
-        .target(name: "KVM", dependencies: ["CKVM"]),
-        .target(name: "Capture", dependencies: ["KVM", "TraceFormat", "Devices", "CTraceFS"]),
+        // Pure Swift cores: no kernel needed, build on any platform.
+        .target(name: "TraceFormat", dependencies: ["CZstd", "SystemCalls"]),
+        .target(name: "Devices", dependencies: ["TraceFormat", "SystemCalls", .product(name: "SystemPackage", package: "swift-system")]),
+
+        // Kernel edges: Linux only, and only with the capture trait.
+        .target(name: "KVM", dependencies: [.target(name: "CKVM", condition: onLinuxWithCapture), "SystemCalls"]),
+        .target(
+            name: "Capture",
+            dependencies: [
+                .target(name: "KVM", condition: onLinuxWithCapture),
+                .target(name: "CTraceFS", condition: onLinuxWithCapture),
+                "TraceFormat", "Devices", "SystemCalls",
+            ]
+        ),
 
         // The thin executable.
         .executableTarget(
             name: "porttrace",
             dependencies: [
-                "TraceFormat", "Devices", "Capture",
+                .target(name: "Capture", condition: onLinuxWithCapture),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,13 +70,22 @@ let package = Package(
         // Release-build benchmarks (not timed tests).
         .executableTarget(
             name: "PorttraceBench",
-            dependencies: ["TraceFormat", "Devices", "Capture", "KVM"],
+            dependencies: [
+                "TraceFormat", "Devices", "SystemCalls",
+                .target(name: "Capture", condition: onLinuxWithCapture), .target(name: "KVM", condition: onLinuxWithCapture),
+            ],
             path: "Benchmarks/PorttraceBench"
         ),
 
-        .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat"]),
+        .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "SystemCalls"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "TraceFormat"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "KVM", "TraceFormat", "Devices"]),
+        .testTarget(
+            name: "CaptureTests",
+            dependencies: [
+                .target(name: "Capture", condition: onLinuxWithCapture), .target(name: "KVM", condition: onLinuxWithCapture),
+                "TraceFormat", "Devices",
+            ]
+        ),
         .testTarget(name: "CLITests", dependencies: ["TraceFormat"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]

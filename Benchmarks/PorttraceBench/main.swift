@@ -3,10 +3,12 @@
 //   PorttraceBench write-read [EVENTS]     events/s written and read
 //   PorttraceBench replay [EVENTS]         events/s replayed; memory on a long trace
 //   PorttraceBench kvm GUEST BARE ROUNDS   exits/s: porttrace run with/without trace vs a bare C loop
+#if os(Linux) && KVMCapture
 import Capture
+import KVM
+#endif
 import Devices
 import Foundation
-import KVM
 import TraceFormat
 
 let args = CommandLine.arguments
@@ -232,6 +234,7 @@ case "replay":
     }
 
 case "kvm":
+    #if os(Linux) && KVMCapture
     guard args.count >= 5 else { print("usage: kvm GUEST BARE_BINARY ROUNDS"); exit(2) }
     let guestPath = args[2], bare = args[3], rounds = Int(args[4])!
     let image = try GuestImage(path: guestPath, load: 0x10000)
@@ -253,7 +256,7 @@ case "kvm":
             return writer
         }
         try writer?.close()
-        guard outcome == .halted else { throw MachineSetupError("bench guest did not halt: \(outcome)") }
+        guard outcome == .halted else { throw BenchError("bench guest did not halt: \(outcome)") }
         return stats.exitsPerSecond
     }
     func bareRun() throws -> Double {
@@ -297,7 +300,7 @@ case "kvm":
                     sink ^= vcpu.ioData[0]
                 }
             case .halt: break loop
-            default: throw MachineSetupError("unexpected exit")
+            default: throw BenchError("unexpected exit")
             }
         }
         let end = Monotonic.now()
@@ -331,8 +334,17 @@ case "kvm":
     }
     print("")
     print("all rounds (exits/s): bare \(bareRates.map { Int($0) }), swift loop \(swiftRates.map { Int($0) }), with models \(modelRates.map { Int($0) }), no-trace \(plainRates.map { Int($0) }), record \(recordRates.map { Int($0) })")
+    #else
+    print("the kvm benchmark needs Linux with KVM (built without the KVMCapture trait)")
+    exit(2)
+    #endif
 
 default:
     print("unknown benchmark \(args[1])")
     exit(2)
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -1,3 +1,5 @@
+// Linux only: elsewhere this target compiles to nothing (see Package.swift).
+#ifdef __linux__
 #define _GNU_SOURCE
 #include "ckvm.h"
 #include <pthread.h>
@@ -18,3 +20,5 @@ struct kvm_cpuid2 *ckvm_cpuid_alloc(void) {
 }
 
 int ckvm_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }
+
+#endif

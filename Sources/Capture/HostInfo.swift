@@ -1,3 +1,5 @@
+// Linux only, and only with the KVMCapture trait (see Package.swift).
+#if os(Linux) && KVMCapture
 import Foundation
 import TraceFormat
 
@@ -24,3 +26,20 @@ public enum HostInfo {
         return (r1 / 2 + r2 / 2 + (r1 % 2 + r2 % 2) / 2, m)
     }
 }
+
+extension TraceMetadata {
+    /// What every recorder writes: who recorded, from what, on which host, with which clock,
+    /// a wall-clock anchor and the user's labels.
+    public static func recording(recorder: String, version: String, source: Source, labels: [String]) -> TraceMetadata {
+        var md = TraceMetadata()
+        md["recorder"] = .object([("name", .string(recorder)), ("version", .string(version))])
+        md.source = source.rawValue
+        md["host"] = HostInfo.metadata()
+        md.clock = "CLOCK_MONOTONIC"
+        md.wallclockAnchor = HostInfo.wallclockAnchor()
+        md.applyLabels(labels)
+        return md
+    }
+}
+
+#endif

@@ -1,3 +1,5 @@
+// Linux only, and only with the KVMCapture trait (see Package.swift).
+#if os(Linux) && KVMCapture
 /// SHA-256 (FIPS 180-4), for naming guest images in trace metadata.
 public enum SHA256 {
     static let k: [UInt32] = [
@@ -52,3 +54,5 @@ public enum SHA256 {
 extension UInt32 {
     @inline(__always) func rotated(_ n: UInt32) -> UInt32 { (self >> n) | (self << (32 - n)) }
 }
+
+#endif

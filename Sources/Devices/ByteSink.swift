@@ -1,6 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
+import SystemPackage
 
 /// Where a device's output bytes go: a file descriptor, a file written atomically,
 /// memory (tests, comparisons) or nowhere. Buffered; `finish()` flushes and, for files,
@@ -10,8 +9,8 @@ public final class ByteSink {
         case discard
         case memory
         case descriptor(Int32)
-        /// Written to `temporary`, renamed to `path` by `finish()`.
-        case file(path: String, temporary: String, fd: Int32)
+        /// Written to a temporary beside `path`, renamed to `path` by `finish()`.
+        case file(path: String)
     }
 
     public let target: Target
@@ -22,12 +21,15 @@ public final class ByteSink {
     public var enabled = true
     public private(set) var buffer: [UInt8] = []
     public private(set) var bytesWritten: UInt64 = 0
+    /// The open temporary of a `.file` target until `finish()` or `abandon()`.
+    private var atomic: AtomicFile?
     private var pendingC2 = false
     private var failure: String?
     private let flushThreshold = 1 << 16
 
     public init(_ target: Target, sanitize: Bool = false) {
         self.target = target
+        atomic = nil
         self.sanitize = sanitize
         buffer.reserveCapacity(flushThreshold + 256)
     }
@@ -37,13 +39,15 @@ public final class ByteSink {
 
     /// Opens `path` for an atomic write: a hidden temporary beside it, mode 0600.
     public static func atomicFile(_ path: String) throws -> ByteSink {
-        let slash = path.lastIndex(of: "/")
-        let dir = slash.map { String(path[..<$0]) } ?? "."
-        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let temporary = "\(dir)/.\(base).porttrace-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SinkError(path: path, reason: String(cString: strerror(errno))) }
-        return ByteSink(.file(path: path, temporary: temporary, fd: fd))
+        let file: AtomicFile
+        do {
+            file = try AtomicFile(path: path)
+        } catch let e as SystemError {
+            throw SinkError(path: path, reason: SystemError.text(e.errno))
+        }
+        let sink = ByteSink(.file(path: path))
+        sink.atomic = consume file
+        return sink
     }
 
     /// Everything written, for `.memory` sinks.
@@ -96,22 +100,25 @@ public final class ByteSink {
     }
 
     private func drain() {
+        let fd: FileDescriptor
         switch target {
-        case .discard: buffer.removeAll(keepingCapacity: true)
-        case .memory: break
-        case let .descriptor(fd), let .file(_, _, fd):
-            var done = 0
-            while done < buffer.count {
-                let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    if failure == nil { failure = String(cString: strerror(errno)) }
-                    break
-                }
-                done += n
-            }
+        case .discard:
             buffer.removeAll(keepingCapacity: true)
+            return
+        case .memory: return
+        case let .descriptor(raw): fd = FileDescriptor(rawValue: raw)
+        case .file:
+            guard let d = atomic?.descriptor else { buffer.removeAll(keepingCapacity: true); return }
+            fd = d
         }
+        do {
+            try Descriptor.writeAll(fd, buffer)
+        } catch let e as SystemError {
+            if failure == nil { failure = SystemError.text(e.errno) }
+        } catch {
+            if failure == nil { failure = "\(error)" }
+        }
+        buffer.removeAll(keepingCapacity: true)
     }
 
     /// Flushes what is buffered.
@@ -121,26 +128,26 @@ public final class ByteSink {
         if let failure { throw SinkError(path: name, reason: failure) }
     }
 
-    /// Flushes and, for a file, moves it into place.
+    /// Flushes and, for a file, syncs it and moves it into place.
     public func finish() throws {
-        try flush()
-        if case let .file(path, temporary, fd) = target {
-            guard fsync(fd) == 0 || errno == EINVAL else { throw SinkError(path: path, reason: String(cString: strerror(errno))) }
-            close(fd)
-            guard rename(temporary, path) == 0 else {
-                let reason = String(cString: strerror(errno))
-                unlink(temporary)
-                throw SinkError(path: path, reason: reason)
+        do {
+            try flush()
+        } catch {
+            abandon()
+            throw error
+        }
+        if case let .file(path) = target, let file = atomic.take() {
+            do {
+                try file.commit()
+            } catch let e as SystemError {
+                throw SinkError(path: path, reason: SystemError.text(e.errno))
             }
         }
     }
 
     /// Drops a file that was being written.
     public func abandon() {
-        if case let .file(_, temporary, fd) = target {
-            close(fd)
-            unlink(temporary)
-        }
+        atomic.take()?.abandon()
     }
 
     var name: String {
@@ -148,7 +155,7 @@ public final class ByteSink {
         case .discard: return "/dev/null"
         case .memory: return "memory"
         case let .descriptor(fd): return fd == 1 ? "stdout" : fd == 2 ? "stderr" : "fd \(fd)"
-        case let .file(path, _, _): return path
+        case let .file(path): return path
         }
     }
 }

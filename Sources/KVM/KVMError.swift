@@ -1,6 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+// Linux only, and only with the KVMCapture trait (see Package.swift).
+#if os(Linux) && KVMCapture
+import SystemCalls
 
 /// A failed KVM operation: which ioctl (or call) and the errno it returned.
 public struct KVMError: Error, Equatable, CustomStringConvertible, Sendable {
@@ -13,8 +13,7 @@ public struct KVMError: Error, Equatable, CustomStringConvertible, Sendable {
     }
 
     public var description: String {
-        let text = strerror(errno).map { String(cString: $0) } ?? "error \(errno)"
-        return "\(operation): \(text)"
+        SystemError(operation, errno: errno).description
     }
 }
 
@@ -23,3 +22,5 @@ public struct MachineSetupError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+#endif

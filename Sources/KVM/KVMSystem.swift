@@ -1,3 +1,5 @@
+// Linux only, and only with the KVMCapture trait (see Package.swift).
+#if os(Linux) && KVMCapture
 import CKVM
 #if canImport(Glibc)
 import Glibc
@@ -65,3 +67,5 @@ public final class CPUID {
 
     deinit { free(pointer) }
 }
+
+#endif

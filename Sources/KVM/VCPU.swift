@@ -1,3 +1,5 @@
+// Linux only, and only with the KVMCapture trait (see Package.swift).
+#if os(Linux) && KVMCapture
 import CKVM
 #if canImport(Glibc)
 import Glibc
@@ -151,3 +153,5 @@ public final class VCPU: @unchecked Sendable {
     /// The guest's instruction pointer, for error messages.
     public var instructionPointer: UInt64 { (try? registers().rip) ?? 0 }
 }
+
+#endif

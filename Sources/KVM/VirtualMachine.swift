@@ -1,3 +1,5 @@
+// Linux only, and only with the KVMCapture trait (see Package.swift).
+#if os(Linux) && KVMCapture
 import CKVM
 #if canImport(Glibc)
 import Glibc
@@ -87,3 +89,5 @@ public final class GuestMemory: @unchecked Sendable {
         return Array(UnsafeRawBufferPointer(start: base + Int(address - guestAddress), count: count))
     }
 }
+
+#endif

@@ -1,3 +1,5 @@
+// Linux only, and only with the KVMCapture trait (see Package.swift).
+#if os(Linux) && KVMCapture
 import CKVM
 
 /// The CPU mode a guest starts in.
@@ -100,3 +102,5 @@ public enum X86Boot {
         try vcpu.setRegisters(regs)
     }
 }
+
+#endif

@@ -1,3 +1,5 @@
+import SystemCalls
+
 /// Everything that can go wrong reading or writing a trace, each naming what failed.
 ///
 /// `description` is one line, meant to follow the file name on stderr:
@@ -33,7 +35,7 @@ public enum TraceError: Error, Equatable, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case let .system(operation, errno):
-            return "\(operation): \(systemErrorString(errno))"
+            return SystemError(operation, errno: errno).description
         case .isDirectory: return "is a directory, not a trace file"
         case .emptyFile: return "empty file, not a trace"
         case let .notATrace(why): return "not a porttrace trace (\(why))"

@@ -60,7 +60,7 @@ public struct TraceHeader: Equatable, Sendable {
     }
 
     /// Reads and checks the header at the start of `file`; returns it and the frame's length.
-    static func read(from file: borrowing FileHandle, fileSize: UInt64) throws -> (TraceHeader, Int) {
+    static func read(from file: borrowing TraceFile, fileSize: UInt64) throws -> (TraceHeader, Int) {
         let prefix = try file.read(at: 0, count: 36)
         guard prefix.count >= 4 else { throw TraceError.notATrace("only \(prefix.count) bytes") }
         let (magic, size, inner) = prefix.withUnsafeBytes { raw -> (UInt32?, UInt32?, UInt32?) in

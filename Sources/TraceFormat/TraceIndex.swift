@@ -53,7 +53,7 @@ public struct TraceIndex: Equatable, Sendable {
 
     /// Reads the index at the end of the file; nil when it is absent or does not check out
     /// (the reader then scans frames instead). `why` says which.
-    static func read(from file: borrowing FileHandle, fileSize: UInt64, headerFrameLength: Int) -> (TraceIndex?, String) {
+    static func read(from file: borrowing TraceFile, fileSize: UInt64, headerFrameLength: Int) -> (TraceIndex?, String) {
         do {
             guard fileSize >= 9 + 8 else { return (nil, "file too short for an index") }
             let footer = try file.read(at: fileSize - 9, count: 9)

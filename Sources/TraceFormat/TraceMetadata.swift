@@ -89,6 +89,14 @@ public struct TraceMetadata: Equatable, Sendable {
         labels = l
     }
 
+    /// Stores `key=value` labels; an item without `=` gets an empty value.
+    public mutating func applyLabels(_ labels: [String]) {
+        for l in labels {
+            let kv = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            setLabel(String(kv[0]), kv.count == 2 ? String(kv[1]) : "")
+        }
+    }
+
     /// The devices the recording VMM had, by model name: "debug-port", "debug-console", "firmware-debug", "serial".
     public var devices: [DeviceEntry] {
         get {

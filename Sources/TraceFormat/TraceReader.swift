@@ -13,14 +13,14 @@ public final class TraceReader {
     /// Why there is no index, when there is none.
     public let indexProblem: String
     public let headerFrameLength: Int
-    private let file: FileHandle
+    private let file: TraceFile
     private let decompressor: ZstdDecompressor
     /// The block size limit in force: the header's declaration, capped by the hard limit.
     public let blockLimit: UInt32
 
     public init(path: String) throws {
         self.path = path
-        file = try FileHandle.openForReading(path)
+        file = try TraceFile.openForReading(path)
         let st = try file.status()
         if st.isDirectory { throw TraceError.isDirectory }
         fileSize = st.size

@@ -27,7 +27,7 @@ public final class TraceWriter: @unchecked Sendable {
 
     public let path: String
     public let options: Options
-    private let file: FileHandle
+    private let file: TraceFile
     private let headerFrameLength: Int
     private let compressor: ZstdCompressor
 
@@ -48,7 +48,7 @@ public final class TraceWriter: @unchecked Sendable {
     public init(path: String, metadata: TraceMetadata, options: Options = Options()) throws {
         self.path = path
         self.options = options
-        file = try FileHandle.create(path)
+        file = try TraceFile.create(path)
         let header = TraceHeader(metadata: metadata, maxBlockBytes: options.maxBlockBytes)
         let frame = header.encodeFrame()
         try file.write(frame)

@@ -104,7 +104,7 @@ final class ZstdDecompressor {
 
     /// Decodes the zstd frame that starts at `offset`, reading the file in chunks.
     /// The corresponding calls are `ZSTD_getFrameContentSize` and `ZSTD_decompressStream`.
-    func decodeFrame(in file: borrowing FileHandle, at offset: UInt64, fileSize: UInt64) throws -> FrameDecode {
+    func decodeFrame(in file: borrowing TraceFile, at offset: UInt64, fileSize: UInt64) throws -> FrameDecode {
         let head = try file.read(at: offset, count: 18)
         let declared = head.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
         if declared == ZSTD_CONTENTSIZE_ERROR {

@@ -1,10 +1,8 @@
 import ArgumentParser
 import Devices
 import Foundation
+import SystemCalls
 import TraceFormat
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Output and device options shared by `replay` and `run`, spelled as cloud-hypervisor spells them.
 struct MachineOptions: ParsableArguments {
@@ -51,7 +49,7 @@ struct MachineOptions: ParsableArguments {
     /// Builds the machine for a trace (or a live run) with these options.
     func makeMachine(metadata: TraceMetadata, vmOrigin: UInt64, loggerOrigin: UInt64) throws -> (DebugMachine, OpenSinks) {
         let profile = Profile(release)
-        let sinks = OpenSinks(sanitizeStdout: isatty(1) != 0 && !raw)
+        let sinks = OpenSinks(sanitizeStdout: Descriptor.isTerminal(Descriptor.standardOutput) && !raw)
         if let outDir {
             do {
                 try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)

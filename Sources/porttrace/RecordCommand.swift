@@ -1,3 +1,4 @@
+#if os(Linux) && KVMCapture
 import ArgumentParser
 import Capture
 import Foundation
@@ -52,7 +53,7 @@ struct RecordCommand: ParsableCommand {
         do {
             outcome = try recorder.run { vmmPid, startNs in
                 let argv = pid.map { ProcessInfoReader.commandLine(of: $0) } ?? vmm
-                var md = TraceMetadata.recording(recorder: "porttrace record", source: .tracefs, labels: label)
+                var md = TraceMetadata.recording(recorder: "porttrace record", version: PorttraceVersion.string, source: .tracefs, labels: label)
                 md.vmmStartNs = startNs
                 // VM creation is not visible to the tracepoint: the VMM's start stands in for it.
                 md.vmStartNs = startNs
@@ -85,3 +86,5 @@ struct RecordCommand: ParsableCommand {
         Output.stderrLine(summary)
     }
 }
+
+#endif

@@ -1,8 +1,8 @@
+#if os(Linux) && KVMCapture
 import ArgumentParser
 import Capture
 import Devices
 import Foundation
-import KVM
 import TraceFormat
 
 struct RunCommand: ParsableCommand {
@@ -42,7 +42,7 @@ struct RunCommand: ParsableCommand {
         let guest: GuestImage
         do {
             guest = try GuestImage(path: image, load: 0)
-        } catch let e as MachineSetupError {
+        } catch let e as CaptureError {
             throw CLIFailure.cannot("\(e)")
         }
         let cpuMode = mode?.mode ?? guest.defaultMode
@@ -54,13 +54,11 @@ struct RunCommand: ParsableCommand {
         let vm: BuiltInMachine
         do {
             vm = try BuiltInMachine(configuration: config)
-        } catch let e as KVMError {
-            throw CLIFailure.cannot(e.operation.hasPrefix("open") ? "\(e) (is the kvm module loaded, and may you use /dev/kvm?)" : "\(e)")
-        } catch let e as MachineSetupError {
-            throw CLIFailure.cannot("\(e)")
+        } catch let e as CaptureError {
+            throw CLIFailure.cannot(e.kvmUnavailable ? "\(e) (is the kvm module loaded, and may you use /dev/kvm?)" : "\(e)")
         }
 
-        var metadata = TraceMetadata.recording(recorder: "porttrace run", source: .kvmRun, labels: label)
+        var metadata = TraceMetadata.recording(recorder: "porttrace run", version: PorttraceVersion.string, source: .kvmRun, labels: label)
         metadata.vmmStartNs = vmmStart
         metadata.vmStartNs = vm.vmStartNs
         metadata.vcpus = cpus
@@ -124,9 +122,9 @@ struct RunCommand: ParsableCommand {
 }
 
 struct CPUModeArgument: ExpressibleByArgument {
-    var mode: CPUMode
+    var mode: GuestMode
     init?(argument: String) {
-        guard let m = CPUMode(rawValue: argument) else { return nil }
+        guard let m = GuestMode(rawValue: argument) else { return nil }
         mode = m
     }
 }
@@ -159,3 +157,5 @@ struct SizeArgument: ExpressibleByArgument {
     }
     var defaultValueDescription: String { "64M" }
 }
+
+#endif

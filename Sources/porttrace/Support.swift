@@ -1,9 +1,7 @@
+import Foundation
 import ArgumentParser
-import Capture
+import SystemCalls
 import TraceFormat
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// An error that ends the command with a one-line message and an exit status.
 struct CLIFailure: Error {
@@ -17,27 +15,15 @@ struct CLIFailure: Error {
 }
 
 enum Output {
-    static func stderrLine(_ s: String) {
-        let bytes = Array((s + "\n").utf8)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { write(2, $0.baseAddress! + done, bytes.count - done) }
-            if n < 0 { if errno == EINTR { continue } else { return } }
-            done += n
-        }
-    }
+    static func stderrLine(_ s: String) { Descriptor.stderrLine(s) }
 
-    /// Writes bytes to stdout unbuffered-by-Swift (we batch ourselves).
+    /// Writes bytes to stdout unbuffered-by-Swift (callers batch). A closed pipe ends the command quietly.
     static func stdout(_ bytes: [UInt8]) throws {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { write(1, $0.baseAddress! + done, bytes.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EPIPE { throw ExitCode(0) }
-                throw CLIFailure.cannot("stdout: \(systemErrorString(errno))")
-            }
-            done += n
+        do {
+            try Descriptor.writeAll(Descriptor.standardOutput, bytes)
+        } catch let e as SystemError {
+            if e.errno == EPIPE { throw ExitCode(0) }
+            throw CLIFailure.cannot("stdout: \(e)")
         }
     }
 }
@@ -99,28 +85,5 @@ func absolute(_ relative: Int64, origin: UInt64) -> UInt64 {
 func validateLabels(_ labels: [String]) throws {
     for l in labels where !l.contains("=") || l.hasPrefix("=") {
         throw ValidationError("--label '\(l)' is not key=value")
-    }
-}
-
-extension TraceMetadata {
-    /// What every recorder writes: who recorded, from what, on which host, with which clock,
-    /// a wall-clock anchor and the user's labels.
-    static func recording(recorder: String, source: Source, labels: [String]) -> TraceMetadata {
-        var md = TraceMetadata()
-        md["recorder"] = .object([("name", .string(recorder)), ("version", .string(PorttraceVersion.string))])
-        md.source = source.rawValue
-        md["host"] = HostInfo.metadata()
-        md.clock = "CLOCK_MONOTONIC"
-        md.wallclockAnchor = HostInfo.wallclockAnchor()
-        md.applyLabels(labels)
-        return md
-    }
-
-    /// Stores `key=value` labels (validated already).
-    mutating func applyLabels(_ labels: [String]) {
-        for l in labels {
-            let kv = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            setLabel(String(kv[0]), String(kv[1]))
-        }
     }
 }

@@ -1,3 +1,5 @@
+// Left out of builds without capture (see Package.swift's KVMCapture trait).
+#if os(Linux) && KVMCapture
 import Foundation
 import Testing
 @testable import Capture
@@ -31,8 +33,8 @@ import TraceFormat
         #expect(try TraceReader(path: run.trace).isComplete)
     }
 
-    @Test(arguments: [CPUMode.real, .protected, .long], [UInt32(1), 2, 4])
-    func accessesInEveryModeAndVCPUCount(mode: CPUMode, cpus: UInt32) throws {
+    @Test(arguments: [GuestMode.real, .protected, .long], [UInt32(1), 2, 4])
+    func accessesInEveryModeAndVCPUCount(mode: GuestMode, cpus: UInt32) throws {
         if let why = kvmUnavailable { print(why); return }
         let image = ["real": "iotest16.bin", "protected": "iotest32.bin", "long": "iotest64.bin"][mode.rawValue]!
         let run = try liveRun(image, mode: mode, cpus: cpus, verbosity: 1)
@@ -120,3 +122,5 @@ import TraceFormat
         #expect(throws: KVMError.self) { try KVMSystem(path: "/nonexistent/kvm") }
     }
 }
+
+#endif

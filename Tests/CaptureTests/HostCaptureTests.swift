@@ -1,3 +1,5 @@
+// Left out of builds without capture (see Package.swift's KVMCapture trait).
+#if os(Linux) && KVMCapture
 import Testing
 @testable import Capture
 import TraceFormat
@@ -64,3 +66,5 @@ import TraceFormat
         #expect(HostCapture.filter([0x80...0x80, 0x3f8...0x3ff]) == "port == 128 || (port >= 1016 && port <= 1023)")
     }
 }
+
+#endif

@@ -1,3 +1,5 @@
+// Left out of builds without capture (see Package.swift's KVMCapture trait).
+#if os(Linux) && KVMCapture
 import Foundation
 import Testing
 @testable import Capture
@@ -43,7 +45,7 @@ struct LiveRun {
 }
 
 /// Boots `image` for real under KVM, recording to a temporary trace.
-func liveRun(_ image: String, mode: CPUMode? = nil, cpus: UInt32 = 1, profile: String = "v53.0", verbosity: Int = 0,
+func liveRun(_ image: String, mode: GuestMode? = nil, cpus: UInt32 = 1, profile: String = "v53.0", verbosity: Int = 0,
              timeout: Duration? = .seconds(20)) throws -> LiveRun {
     let loggerOrigin = Monotonic.now()
     let img0 = try GuestImage(path: try guest(image), load: 0)
@@ -87,3 +89,5 @@ func demux(_ trace: String) throws -> (bytes: [UInt32: [UInt16: [UInt8]]], codes
 }
 
 func text(_ s: ByteSink) -> String { String(decoding: s.captured, as: UTF8.self) }
+
+#endif

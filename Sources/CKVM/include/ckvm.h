@@ -5,6 +5,7 @@
 // re-exports them as constants, plus a few accessors for kvm_run's unions.
 // Only the Swift module `KVM` imports this.
 
+#ifdef __linux__
 #include <linux/kvm.h>
 #include <stdint.h>
 #include <stddef.h>
@@ -78,4 +79,5 @@ uint64_t ckvm_gettid(void);
 /// A kvm_cpuid2 with room for CKVM_MAX_CPUID_ENTRIES entries; free with free().
 struct kvm_cpuid2 *ckvm_cpuid_alloc(void);
 
+#endif // __linux__
 #endif

@@ -1,3 +1,5 @@
+// Linux only, and only with the KVMCapture trait (see Package.swift).
+#if os(Linux) && KVMCapture
 import Devices
 import Foundation
 import KVM
@@ -9,15 +11,24 @@ import TraceFormat
 /// recorded and timestamps never go backwards in it.
 public final class BuiltInMachine {
     public let configuration: RunConfiguration
-    public let system: KVMSystem
-    public let vm: VirtualMachine
-    public let memory: GuestMemory
-    public let vcpus: [VCPU]
+    // The KVM objects: visible inside this package (tests, the benchmark), never to the executable's API.
+    package let system: KVMSystem
+    package let vm: VirtualMachine
+    package let memory: GuestMemory
+    package let vcpus: [VCPU]
     /// Monotonic ns right after KVM_CREATE_VM: the 0x80 device's time origin.
     public let vmStartNs: UInt64
 
     /// Opens /dev/kvm, creates the VM and its vCPUs, loads the image and sets the start state.
-    public init(configuration c: RunConfiguration, kvmPath: String = "/dev/kvm") throws {
+    public convenience init(configuration c: RunConfiguration, kvmPath: String = "/dev/kvm") throws {
+        do {
+            try self.init(setting: c, kvmPath: kvmPath)
+        } catch {
+            throw CaptureError.converting(error)
+        }
+    }
+
+    private init(setting c: RunConfiguration, kvmPath: String) throws {
         configuration = c
         guard c.cpus >= 1, c.cpus <= 64 else { throw MachineSetupError("--cpus must be 1 to 64 (got \(c.cpus))") }
         guard c.memorySize >= 1 << 20, c.memorySize <= 4 << 30, c.memorySize % 4096 == 0 else {
@@ -28,7 +39,7 @@ public final class BuiltInMachine {
         vmStartNs = Monotonic.now()
         try vm.setTSSAddress(0xfffb_d000)
         memory = try vm.addMemory(slot: 0, guestAddress: 0, size: Int(c.memorySize))
-        try X86Boot.writeTables(memory, mode: c.mode)
+        try X86Boot.writeTables(memory, mode: c.mode.cpuMode)
         try c.image.load(into: memory)
         let cpuid = try system.supportedCPUID()
         var created: [VCPU] = []
@@ -36,7 +47,7 @@ public final class BuiltInMachine {
             let v = try vm.createVCPU(i)
             try v.setCPUID(cpuid)
             let entry = c.mode == .real ? c.load : c.effectiveEntry
-            try X86Boot.start(v, index: i, count: c.cpus, mode: c.mode, entry: entry, memorySize: c.memorySize)
+            try X86Boot.start(v, index: i, count: c.cpus, mode: c.mode.cpuMode, entry: entry, memorySize: c.memorySize)
             created.append(v)
         }
         vcpus = created
@@ -53,7 +64,7 @@ public final class BuiltInMachine {
     /// `run`, also returning exit counts and the guest's running time.
     public func runMeasured(devices: DebugMachine, ready: ([UInt64]) throws -> TraceWriter?) throws -> (RunOutcome, endNs: UInt64, statistics: RunStatistics) {
         let state = RunState(count: vcpus.count)
-        let signals = SignalGate()
+        let signals = StopSignals()
         state.mainThread = pthread_self()
         defer { signals.restore() }
 
@@ -95,7 +106,7 @@ public final class BuiltInMachine {
                 if left <= .zero { outcome = .timeout; break }
                 waitMs = min(waitMs, max(1, Int(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)))
             }
-            if let signal = signals.wait(milliseconds: waitMs), signal != SignalGate.wakeSignal { outcome = .signal(signal) }
+            if let signal = signals.wait(milliseconds: waitMs), signal != StopSignals.wakeSignal { outcome = .signal(signal) }
         }
         // Stop every vCPU still running: immediate_exit plus a signal to break KVM_RUN.
         state.requestStop()
@@ -169,3 +180,5 @@ final class LockedDevices: @unchecked Sendable {
     let machine: DebugMachine
     init(_ machine: DebugMachine) { self.machine = machine }
 }
+
+#endif

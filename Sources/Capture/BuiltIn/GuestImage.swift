@@ -1,3 +1,5 @@
+// Linux only, and only with the KVMCapture trait (see Package.swift).
+#if os(Linux) && KVMCapture
 import Foundation
 import KVM
 
@@ -20,6 +22,10 @@ public struct GuestImage: Sendable {
 
     /// Reads `path`. Flat images are loaded at `load`; ELF images where their headers say.
     public init(path: String, load: UInt64) throws {
+        self = try CaptureError.wrapping { try GuestImage(reading: path, load: load) }
+    }
+
+    private init(reading path: String, load: UInt64) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             var isDir: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
@@ -42,7 +48,7 @@ public struct GuestImage: Sendable {
     }
 
     /// The mode an image runs in unless the user says: ELF from its class, flat images real mode.
-    public var defaultMode: CPUMode {
+    public var defaultMode: GuestMode {
         switch kind {
         case .flat: return .real
         case .elf32: return .protected
@@ -51,7 +57,7 @@ public struct GuestImage: Sendable {
     }
 
     /// Copies every segment into guest RAM (zero-filling past the file bytes).
-    public func load(into memory: GuestMemory) throws {
+    func load(into memory: GuestMemory) throws {
         for s in segments {
             try memory.write(s.bytes, at: s.address)
             if s.memorySize > UInt64(s.bytes.count) {
@@ -103,3 +109,5 @@ struct ELF {
         segments = segs
     }
 }
+
+#endif

@@ -1,9 +1,51 @@
+// Linux only, and only with the KVMCapture trait (see Package.swift).
+#if os(Linux) && KVMCapture
 import KVM
+
+/// The processor mode a guest starts in (see the README's guest contract).
+public enum GuestMode: String, Sendable, CaseIterable {
+    case real, protected, long
+
+    var cpuMode: CPUMode {
+        switch self {
+        case .real: return .real
+        case .protected: return .protected
+        case .long: return .long
+        }
+    }
+}
+
+/// Why the built-in machine could not be set up or run: a KVM call that failed, or a request
+/// (image, memory, vCPUs) that cannot be met. One line, naming what failed.
+public struct CaptureError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    /// Opening /dev/kvm itself failed (no module, no permission).
+    public let kvmUnavailable: Bool
+
+    init(_ description: String, kvmUnavailable: Bool = false) {
+        self.description = description
+        self.kvmUnavailable = kvmUnavailable
+    }
+
+    /// The KVM layer's errors as `CaptureError`s; others unchanged.
+    static func converting(_ error: Error) -> Error {
+        switch error {
+        case let e as KVMError: return CaptureError("\(e)", kvmUnavailable: e.operation.hasPrefix("open"))
+        case let e as MachineSetupError: return CaptureError(e.description)
+        default: return error
+        }
+    }
+
+    /// Runs `body`, reporting the KVM layer's errors as `CaptureError`s.
+    static func wrapping<R>(_ body: () throws -> R) throws -> R {
+        do { return try body() } catch { throw converting(error) }
+    }
+}
 
 /// What `porttrace run` boots.
 public struct RunConfiguration: Sendable {
     public var image: GuestImage
-    public var mode: CPUMode
+    public var mode: GuestMode
     /// Where a flat image was loaded (for real mode, CS = load >> 4).
     public var load: UInt64
     /// Entry point; defaults to the ELF header's, or to `load`.
@@ -13,7 +55,7 @@ public struct RunConfiguration: Sendable {
     /// Stop the guest after this long (the trace is closed cleanly).
     public var timeout: Duration?
 
-    public init(image: GuestImage, mode: CPUMode, load: UInt64, entry: UInt64? = nil, memorySize: UInt64 = 64 << 20,
+    public init(image: GuestImage, mode: GuestMode, load: UInt64, entry: UInt64? = nil, memorySize: UInt64 = 64 << 20,
                 cpus: UInt32 = 1, timeout: Duration? = nil) {
         self.image = image
         self.mode = mode
@@ -70,3 +112,5 @@ public struct RunStatistics: Sendable {
     public var guestNs: UInt64 = 0
     public var exitsPerSecond: Double { guestNs == 0 ? 0 : Double(exits) / (Double(guestNs) / 1e9) }
 }
+
+#endif

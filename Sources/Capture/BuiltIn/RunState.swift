@@ -1,3 +1,5 @@
+// Linux only, and only with the KVMCapture trait (see Package.swift).
+#if os(Linux) && KVMCapture
 import Foundation
 import KVM
 import TraceFormat
@@ -31,7 +33,7 @@ final class RunState: @unchecked Sendable {
         threads = [pthread_t?](repeating: nil, count: count)
         exitedFlags = [Bool](repeating: false, count: count)
         outcomes = [RunOutcome?](repeating: nil, count: count)
-        SignalGate.installKickHandler()
+        StopSignals.installKickHandler()
     }
 
     func threadStarted(_ index: UInt32) {
@@ -76,7 +78,7 @@ final class RunState: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
         // Wake the main thread, which sleeps in sigtimedwait, as soon as the run's end is decided.
-        if decided, let main = mainThread { pthread_kill(main, SignalGate.wakeSignal) }
+        if decided, let main = mainThread { pthread_kill(main, StopSignals.wakeSignal) }
     }
 
     /// The thread that waits for the run to end.
@@ -131,7 +133,7 @@ final class RunState: @unchecked Sendable {
         condition.lock()
         let thread = exitedFlags[i] ? nil : threads[i]
         condition.unlock()
-        if let thread { pthread_kill(thread, SignalGate.kickSignal) }
+        if let thread { pthread_kill(thread, StopSignals.kickSignal) }
     }
 
     func waitForExits(milliseconds: Int) {
@@ -143,50 +145,4 @@ final class RunState: @unchecked Sendable {
     }
 }
 
-/// SIGINT and SIGTERM are blocked while the machine runs and collected by the main thread
-/// with sigtimedwait; SIGUSR1 interrupts KVM_RUN in a vCPU thread.
-final class SignalGate {
-    static let kickSignal = SIGUSR1
-    /// Sent by a vCPU thread to the waiting thread when the run's end is decided.
-    static let wakeSignal = SIGUSR2
-    private var previous = sigset_t()
-
-    init() {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        sigaddset(&set, SignalGate.wakeSignal)
-        pthread_sigmask(SIG_BLOCK, &set, &previous)
-    }
-
-    static func installKickHandler() {
-        var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in }
-        sigemptyset(&action.sa_mask)
-        action.sa_flags = 0 // no SA_RESTART: KVM_RUN must return EINTR
-        sigaction(kickSignal, &action, nil)
-    }
-
-    /// Waits up to `milliseconds` for SIGINT, SIGTERM or the wake signal; returns the signal, or nil at the timeout.
-    func wait(milliseconds: Int) -> Int32? {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        sigaddset(&set, SignalGate.wakeSignal)
-        var timeout = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
-        let s = sigtimedwait(&set, nil, &timeout)
-        return s > 0 ? s : nil
-    }
-
-    func restore() {
-        // Drop a wake signal that raced with the end of the run before unblocking it.
-        var pending = sigset_t()
-        sigemptyset(&pending)
-        sigaddset(&pending, SignalGate.wakeSignal)
-        var zero = timespec(tv_sec: 0, tv_nsec: 0)
-        while sigtimedwait(&pending, nil, &zero) > 0 {}
-        pthread_sigmask(SIG_SETMASK, &previous, nil)
-    }
-}
+#endif

@@ -1,3 +1,5 @@
+// Linux only, and only with the KVMCapture trait (see Package.swift).
+#if os(Linux) && KVMCapture
 import Foundation
 import TraceFormat
 
@@ -125,3 +127,5 @@ public enum ProcessInfoReader {
         return ticks * (1_000_000_000 / max(hz, 1))
     }
 }
+
+#endif

@@ -1,3 +1,5 @@
+// Linux only, and only with the KVMCapture trait (see Package.swift).
+#if os(Linux) && KVMCapture
 import Foundation
 import TraceFormat
 
@@ -18,10 +20,6 @@ public struct RecordOutcome: Sendable {
     /// SIGINT or SIGTERM that stopped the recording, if any.
     public var signal: Int32?
 }
-
-/// SIGINT/SIGTERM set a flag here; handlers, not a blocked mask, because the VMM we start
-/// must keep the default dispositions and Foundation may run threads of its own.
-nonisolated(unsafe) private var stopSignal: sig_atomic_t = 0
 
 /// Runs a capture from start to cleanup. The tracefs instance is removed on every path out.
 public final class HostRecorder {
@@ -55,20 +53,9 @@ public final class HostRecorder {
     /// `makeWriter` gets the VMM's pid and start time once known and returns the trace writer.
     public func run(makeWriter: (_ pid: Int32, _ startNs: UInt64) throws -> TraceWriter) throws -> RecordOutcome {
         defer { capture.destroy() }
-        let previousINT = signal(SIGINT) { stopSignal = $0 }
-        let previousTERM = signal(SIGTERM) { stopSignal = $0 }
-        // A parent may have started us with these blocked (test runners do): unblock them here.
-        var handled = sigset_t(), previousMask = sigset_t()
-        sigemptyset(&handled)
-        sigaddset(&handled, SIGINT)
-        sigaddset(&handled, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &handled, &previousMask)
-        defer {
-            pthread_sigmask(SIG_SETMASK, &previousMask, nil)
-            signal(SIGINT, previousINT)
-            signal(SIGTERM, previousTERM)
-        }
-        stopSignal = 0
+        let signals = StopSignals()
+        defer { signals.restore() }
+        var stopSignal: Int32?
 
         let pid: Int32
         let startNs: UInt64
@@ -98,14 +85,14 @@ public final class HostRecorder {
             } else if !ProcessInfoReader.exists(pid) {
                 break
             }
-            if stopSignal != 0 && stoppedBy == nil {
-                stoppedBy = Int32(stopSignal)
+            if let s = stopSignal, stoppedBy == nil {
+                stoppedBy = s
                 if case .attach = target { break }
                 kill(pid, SIGTERM) // a VMM we started ends with the recording
                 forwardedAt = .now
             }
             if let f = forwardedAt, ContinuousClock.now - f > .seconds(3) { kill(pid, SIGKILL) }
-            usleep(20_000)
+            if let s = signals.wait(milliseconds: 20), s != StopSignals.wakeSignal { stopSignal = s }
         }
         // Drain what the kernel still holds: twice, in case the last page was being filled.
         capture.pump(into: writer)
@@ -142,3 +129,5 @@ public final class HostRecorder {
         return pid
     }
 }
+
+#endif

@@ -1,3 +1,5 @@
+// Linux only, and only with the KVMCapture trait (see Package.swift).
+#if os(Linux) && KVMCapture
 import TraceFormat
 
 /// One `kvm:kvm_pio` record, as the tracepoint carries it.
@@ -64,3 +66,5 @@ public struct VCPUAssigner: Sendable {
                           text: "tid \(tid) \(threadName.map { "\"\($0)\"" } ?? "(thread gone)") is not a known vCPU thread name"))
     }
 }
+
+#endif

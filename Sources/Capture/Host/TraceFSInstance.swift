@@ -1,11 +1,14 @@
+// Linux only, and only with the KVMCapture trait (see Package.swift).
+#if os(Linux) && KVMCapture
 import CTraceFS
 import Foundation
+import SystemCalls
 
 /// A failed tracefs operation, naming it.
 public struct TraceFSError: Error, CustomStringConvertible, Sendable {
     public let description: String
     init(_ what: String, errno code: Int32? = nil) {
-        if let code, code != 0 { description = "\(what): \(String(cString: strerror(code)))" } else { description = what }
+        if let code, code != 0 { description = SystemError(what, errno: code).description } else { description = what }
     }
 }
 
@@ -161,3 +164,5 @@ public final class PioReader {
         }
     }
 }
+
+#endif

@@ -1,3 +1,5 @@
+// Linux only, and only with the KVMCapture trait (see Package.swift).
+#if os(Linux) && KVMCapture
 import Foundation
 
 /// Maps VMM thread names to vCPU indices: QEMU `CPU 0/KVM`, cloud-hypervisor `vcpu0`,
@@ -19,3 +21,4 @@ public enum VCPUThreadNames {
     }
 }
 
+#endif

@@ -1,3 +1,5 @@
+// Linux only, and only with the KVMCapture trait (see Package.swift).
+#if os(Linux) && KVMCapture
 import TraceFormat
 
 /// Device configuration read off a VMM's command line, where the VMM is one we know.
@@ -102,3 +104,5 @@ public struct VMMCommandLine: Sendable {
         return devices
     }
 }
+
+#endif

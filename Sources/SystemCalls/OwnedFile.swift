@@ -1,0 +1,103 @@
+import SystemPackage
+
+/// A file descriptor with one owner: it is closed when the owner goes away.
+/// Every system call on a trace file or an output file goes through these methods;
+/// EINTR is retried for open, read and write, never for close.
+public struct OwnedFile: ~Copyable, Sendable {
+    public let descriptor: FileDescriptor
+
+    public init(adopting descriptor: FileDescriptor) { self.descriptor = descriptor }
+
+    /// Opens `path` for reading. The corresponding call is `open(2)` with `O_RDONLY`.
+    public static func openForReading(_ path: String) throws -> OwnedFile {
+        do {
+            return OwnedFile(adopting: try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec]))
+        } catch {
+            throw SystemError("open", error)
+        }
+    }
+
+    /// Creates `path` with mode 0600 (guest output can hold secrets): a new file when `exclusive`,
+    /// else a new or truncated one. An existing file keeps its mode through `O_TRUNC`, so the
+    /// mode is set again. The corresponding calls are `open(2)` with `O_CREAT` and `fchmod(2)`.
+    public static func create(_ path: String, exclusive: Bool = false, readable: Bool = true) throws -> OwnedFile {
+        let options: FileDescriptor.OpenOptions = [.create, .closeOnExec, exclusive ? .exclusiveCreate : .truncate]
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(FilePath(path), readable ? .readWrite : .writeOnly, options: options,
+                                         permissions: [.ownerReadWrite])
+        } catch {
+            throw SystemError("open", error)
+        }
+        let file = OwnedFile(adopting: fd)
+        try file.restrictMode()
+        return file
+    }
+
+    /// Sets mode 0600. The corresponding call is `fchmod(2)`.
+    func restrictMode() throws {
+        guard LibC.setMode(descriptor.rawValue, 0o600) == 0 else { throw SystemError("fchmod", errno: SystemError.current) }
+    }
+
+    /// The size and type of the file. The corresponding call is `fstat(2)`.
+    public func status() throws -> (size: UInt64, isDirectory: Bool, isRegular: Bool) {
+        guard let st = LibC.fileStatus(descriptor.rawValue) else { throw SystemError("fstat", errno: SystemError.current) }
+        return st
+    }
+
+    /// Reads up to `count` bytes at `offset`; fewer only at end of file.
+    /// The corresponding call is `pread(2)`.
+    public func read(at offset: UInt64, count: Int) throws -> [UInt8] {
+        var result = [UInt8](repeating: 0, count: count)
+        let got = try result.withUnsafeMutableBytes { (buffer) -> Int in try read(at: offset, into: buffer) }
+        result.removeLast(count - got)
+        return result
+    }
+
+    /// Fills `buffer` from `offset`, stopping early only at end of file. Returns the bytes read.
+    public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n: Int
+            do {
+                // Rebasing keeps the destination inside `buffer`.
+                n = try descriptor.read(fromAbsoluteOffset: Int64(offset) + Int64(done),
+                                        into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+            } catch {
+                throw SystemError("pread", error)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    /// Writes all of `bytes` at the current position. The corresponding call is `write(2)`.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try Descriptor.writeAll(descriptor, bytes)
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { (raw) in try write(raw) }
+    }
+
+    /// Writes `bytes` at `offset` without moving the file position. The corresponding call is `pwrite(2)`.
+    public func write(_ bytes: [UInt8], at offset: UInt64) throws {
+        do {
+            try descriptor.writeAll(toAbsoluteOffset: Int64(offset), bytes)
+        } catch {
+            throw SystemError("pwrite", error)
+        }
+    }
+
+    /// Flushes data and metadata to the device. The corresponding call is `fsync(2)`.
+    /// Descriptors that cannot be synced (pipes, terminals: EINVAL) are left as they are.
+    public func sync() throws {
+        try Descriptor.sync(descriptor)
+    }
+
+    deinit {
+        // Never retried: after EINTR the descriptor's state is unspecified on Linux.
+        try? descriptor.close()
+    }
+}
