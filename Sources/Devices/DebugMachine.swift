@@ -1,19 +1,21 @@
-/// Which debug devices a machine has and where they sit.
+/// A machine to build: the release it behaves as, its devices, and its time origin.
 public struct MachineConfiguration: Sendable {
     public var profile: Profile
     /// The 0x80 device's time origin: monotonic ns of VM creation.
     public var vmOrigin: UInt64
-    /// The debug console's port, or nil when there is none.
-    public var debugConsolePort: UInt16?
-    public var firmwareDebug: Bool
-    public var serial: Bool
+    /// The devices and where they sit. Port 0x80 follows the release, whatever the map says
+    /// (cloud-hypervisor always has it on x86, from v0.2.0).
+    public var devices: DeviceMap
 
-    public init(profile: Profile, vmOrigin: UInt64, debugConsolePort: UInt16? = nil, firmwareDebug: Bool? = nil, serial: Bool = true) {
+    public init(profile: Profile, vmOrigin: UInt64, devices: DeviceMap) {
         self.profile = profile
         self.vmOrigin = vmOrigin
-        self.debugConsolePort = debugConsolePort
-        self.firmwareDebug = firmwareDebug ?? profile.firmwareDebugByDefault
-        self.serial = serial
+        self.devices = devices
+    }
+
+    /// The release's default devices plus a debug console at `debugConsolePort`.
+    public init(profile: Profile, vmOrigin: UInt64, debugConsolePort: UInt16? = nil) {
+        self.init(profile: profile, vmOrigin: vmOrigin, devices: .defaults(for: profile, debugConsole: debugConsolePort))
     }
 }
 
@@ -67,13 +69,16 @@ public final class DebugMachine {
             let d = DebugPort(profile: profile, origin: configuration.vmOrigin)
             debugPort = d
             interceptDebugPort = false
-            try bus.insert(d, base: 0x80, length: 1)
+            try bus.insert(d, base: DeviceMap.debugPortAddress, length: 1)
         }
-        if configuration.serial { try bus.insert(Serial16550(sink: sinks.serial), base: 0x3f8, length: 8) }
-        if configuration.firmwareDebug {
-            try bus.insert(FirmwareDebugPort(profile: profile, sink: sinks.firmwareDebug), base: 0x402, length: 1)
+        let map = configuration.devices
+        if let port = map.port(of: .serial) {
+            try bus.insert(Serial16550(sink: sinks.serial), base: port, length: Int(DeviceMap.serialLength))
         }
-        if let port = configuration.debugConsolePort {
+        if let port = map.port(of: .firmwareDebug) {
+            try bus.insert(FirmwareDebugPort(profile: profile, sink: sinks.firmwareDebug), base: port, length: 1)
+        }
+        if let port = map.port(of: .debugConsole) {
             try bus.insert(DebugConsole(sink: sinks.debugConsole), base: port, length: 1)
         }
         // Devices whose ports must not look unregistered.
@@ -98,7 +103,7 @@ public final class DebugMachine {
     @inline(__always)
     public func write(timestamp: UInt64, vcpu: UInt32, port: UInt16, length: Int, data: UnsafeRawBufferPointer) {
         let context = DeviceContext(timestamp: timestamp, vcpu: vcpu, log: log)
-        if interceptDebugPort && port == 0x80 {
+        if interceptDebugPort && port == DeviceMap.debugPortAddress {
             // v0.2.0 .. v23.1: the vCPU loop logs 1-byte writes, then (v0.10/v0.11 always,
             // later only for other sizes) the access falls through to an empty bus.
             if length == 1, let code = data.first { debugPort!.record(code: code, context: context) }
@@ -114,7 +119,7 @@ public final class DebugMachine {
     /// A run of guest `out`s of one shape (same vCPU, port and length), data adjacent in `data`:
     /// the same effect as calling `write` for each, in order.
     public func writeRun(timestamps: UnsafeBufferPointer<UInt64>, vcpu: UInt32, port: UInt16, length: Int, data: UnsafeRawBufferPointer) {
-        if interceptDebugPort && port == 0x80 || bus.lookup(port) == nil {
+        if interceptDebugPort && port == DeviceMap.debugPortAddress || bus.lookup(port) == nil {
             var at = 0
             for t in timestamps {
                 write(timestamp: t, vcpu: vcpu, port: port, length: length, data: UnsafeRawBufferPointer(rebasing: data[at..<at + length]))

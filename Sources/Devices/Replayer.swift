@@ -178,8 +178,3 @@ public struct DeviceChoice: Sendable, Equatable {
         init(_ d: String) { description = d }
     }
 }
-
-extension TraceMetadata {
-    /// The device map entry for `model`, if the recording VMM had it.
-    public func device(_ model: String) -> DeviceEntry? { devices.first { $0.model == model } }
-}

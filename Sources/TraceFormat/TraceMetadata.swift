@@ -96,29 +96,4 @@ public struct TraceMetadata: Equatable, Sendable {
             setLabel(String(kv[0]), kv.count == 2 ? String(kv[1]) : "")
         }
     }
-
-    /// The devices the recording VMM had, by model name: "debug-port", "debug-console", "firmware-debug", "serial".
-    public var devices: [DeviceEntry] {
-        get {
-            (self["devices"]?.arrayValue ?? []).compactMap { v in
-                guard let model = v["model"]?.stringValue, let port = v["port"]?.uint64Value, let p = UInt16(exactly: port) else { return nil }
-                let length = v["length"]?.uint64Value.flatMap { UInt16(exactly: $0) } ?? 1
-                return DeviceEntry(model: model, port: p, length: length)
-            }
-        }
-        set {
-            self["devices"] = .array(newValue.map { .object([("model", .string($0.model)), ("port", .uint(UInt64($0.port))), ("length", .uint(UInt64($0.length)))]) })
-        }
-    }
-
-    public struct DeviceEntry: Equatable, Sendable {
-        public var model: String
-        public var port: UInt16
-        public var length: UInt16
-        public init(model: String, port: UInt16, length: UInt16) {
-            self.model = model
-            self.port = port
-            self.length = length
-        }
-    }
 }

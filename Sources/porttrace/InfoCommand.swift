@@ -1,4 +1,5 @@
 import ArgumentParser
+import Devices
 import Foundation
 import TraceFormat
 
@@ -73,9 +74,8 @@ struct InfoCommand: ParsableCommand {
             lines.append("wall clock:   realtime \(a.realtimeNs) ns at monotonic \(a.monotonicNs) ns")
         }
         lines.append("vcpus:        \(md.vcpus.map(String.init) ?? "?")")
-        let devices = md.devices
-        if !devices.isEmpty {
-            lines.append("devices:      " + devices.map { "\($0.model)@\(TraceSummary.portName($0.port))" }.joined(separator: ", "))
+        if let devices = DeviceMap(metadata: md), !devices.devices.isEmpty {
+            lines.append("devices:      \(devices)")
         }
         if !md.labels.isEmpty {
             lines.append("labels:       " + md.labels.map { "\($0.0)=\($0.1)" }.joined(separator: ", "))

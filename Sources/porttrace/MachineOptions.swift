@@ -79,44 +79,21 @@ struct MachineOptions: ParsableArguments {
         func choice(_ text: String?, iobase: Bool) -> DeviceChoice? {
             text.flatMap { try? DeviceChoice.parse($0, allowIobase: iobase).get() }
         }
-        let hasMap = metadata["devices"] != nil
-
-        // Debug console.
-        var consolePort: UInt16?
-        var consoleMode = DeviceChoice.Mode.off
-        if let c = choice(debugConsole, iobase: true) {
-            consoleMode = c.mode
-            if c.mode != .off { consolePort = c.iobase ?? metadata.device("debug-console")?.port ?? 0xe9 }
-        } else if let d = metadata.device("debug-console"), profile.hasDebugConsole {
-            consoleMode = .tty
-            consolePort = d.port
+        let consoleChoice = choice(debugConsole, iobase: true)
+        let firmwareChoice = choice(firmwareDebug, iobase: false)
+        let serialChoice = choice(serial, iobase: false)
+        let recorded = DeviceMap(metadata: metadata)
+        let devices: DeviceMap
+        do {
+            devices = try DeviceMap.forReplay(recorded: recorded, profile: profile, debugConsole: consoleChoice,
+                                              firmwareDebug: firmwareChoice, serial: serialChoice)
+        } catch {
+            throw CLIFailure.cannot("\(error)")
         }
-        if consolePort != nil && !profile.hasDebugConsole {
-            throw CLIFailure.cannot("--debug-console: cloud-hypervisor \(profile.release) has no debug console (it came in v38.0)")
-        }
-
-        // Firmware debug port.
-        var fwPresent: Bool
-        var fwMode = DeviceChoice.Mode.tty
-        if let c = choice(firmwareDebug, iobase: false) {
-            fwMode = c.mode
-            fwPresent = profile.firmwareDebug != .absent
-            if c.mode != .off && !fwPresent {
-                throw CLIFailure.cannot("--firmware-debug: cloud-hypervisor \(profile.release) has no firmware debug port (it came in v0.7.0)")
-            }
-        } else {
-            fwPresent = hasMap ? metadata.device("firmware-debug") != nil && profile.firmwareDebug != .absent : profile.firmwareDebugByDefault
-        }
-
-        // Serial.
-        var serialMode = DeviceChoice.Mode.tty
-        var serialPresent = true
-        if let c = choice(serial, iobase: false) {
-            serialMode = c.mode
-            serialPresent = c.mode != .off
-        } else if hasMap {
-            serialPresent = metadata.device("serial") != nil
-        }
+        // Where each output goes: the user's choice, else the terminal for a device the machine has.
+        let consoleMode = consoleChoice?.mode ?? (devices.has(.debugConsole) ? .tty : .off)
+        let fwMode = firmwareChoice?.mode ?? .tty
+        let serialMode = serialChoice?.mode ?? .tty
 
         let logSink: ByteSink
         if let outDir { logSink = try file("\(outDir)/vmm.log") }
@@ -140,8 +117,7 @@ struct MachineOptions: ParsableArguments {
             throw CLIFailure.cannot("--log-format: \(error)")
         }
         let log = DeviceLog(formatter: formatter, maxLevel: profile.maxLevel(verbosity: verbose), sink: machineSinks.log)
-        let configuration = MachineConfiguration(profile: profile, vmOrigin: vmOrigin, debugConsolePort: consolePort,
-                                                 firmwareDebug: fwPresent, serial: serialPresent)
+        let configuration = MachineConfiguration(profile: profile, vmOrigin: vmOrigin, devices: devices)
         do {
             return (try DebugMachine(configuration: configuration, log: log, sinks: machineSinks), sinks)
         } catch {

@@ -1,6 +1,7 @@
 #if os(Linux) && KVMCapture
 import ArgumentParser
 import Capture
+import Devices
 import Foundation
 import TraceFormat
 
@@ -66,12 +67,12 @@ struct RecordCommand: ParsableCommand {
                 md["vmm_kind"] = .string(detected.kind.rawValue)
                 var devices = detected.devices
                 if let d = debugConsole, let port = consolePort(d) {
-                    devices.removeAll { $0.model == "debug-console" || $0.port == port }
-                    devices.append(.init(model: port == 0x402 ? "firmware-debug" : "debug-console", port: port, length: 1))
+                    devices.remove(.debugConsole)
+                    devices.remove(port: port)
+                    devices.add(port == DeviceMap.firmwareDebugAddress ? .firmwareDebug : .debugConsole, port: port)
                 }
                 // An unknown VMM gets no device map: replay then uses the release's own devices.
-                if detected.kind != .unknown || debugConsole != nil { md.devices = devices }
-                if let c = devices.first(where: { $0.model == "debug-console" }) { md["debug_console_iobase"] = .uint(UInt64(c.port)) }
+                if detected.kind != .unknown || debugConsole != nil { devices.store(in: &md) }
                 return try TraceWriter(path: output, metadata: md)
             }
         } catch let e as TraceFSError {

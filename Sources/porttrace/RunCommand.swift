@@ -70,8 +70,7 @@ struct RunCommand: ParsableCommand {
         metadata["profile"] = .string(machine.release.tag)
 
         let (devices, sinks) = try machine.makeMachine(metadata: metadata, vmOrigin: vm.vmStartNs, loggerOrigin: vmmStart)
-        metadata.devices = Self.deviceMap(devices.configuration)
-        if let port = devices.configuration.debugConsolePort { metadata["debug_console_iobase"] = .uint(UInt64(port)) }
+        devices.configuration.devices.store(in: &metadata)
 
         let outcome: RunOutcome
         let statistics: RunStatistics
@@ -108,16 +107,6 @@ struct RunCommand: ParsableCommand {
         case .shutdown, .unexpectedExit, .failed:
             throw CLIFailure.found("\(image): \(outcome.message)")
         }
-    }
-
-    /// The devices the run had, for the trace's device map.
-    static func deviceMap(_ c: MachineConfiguration) -> [TraceMetadata.DeviceEntry] {
-        var d: [TraceMetadata.DeviceEntry] = []
-        if c.profile.debugPortEra != .absent { d.append(.init(model: "debug-port", port: 0x80, length: 1)) }
-        if let p = c.debugConsolePort { d.append(.init(model: "debug-console", port: p, length: 1)) }
-        if c.firmwareDebug { d.append(.init(model: "firmware-debug", port: 0x402, length: 1)) }
-        if c.serial { d.append(.init(model: "serial", port: 0x3f8, length: 8)) }
-        return d
     }
 }
 

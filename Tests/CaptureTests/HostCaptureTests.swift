@@ -2,6 +2,7 @@
 #if os(Linux) && KVMCapture
 import Testing
 @testable import Capture
+import Devices
 import TraceFormat
 
 /// The parts of host capture that need no kernel.
@@ -16,23 +17,23 @@ import TraceFormat
         let a = VMMCommandLine(["timeout", "-s", "TERM", "4", "/usr/bin/qemu-system-x86_64", "-accel", "kvm", "-nodefaults",
                                 "-device", "isa-debugcon,iobase=0x402,chardev=dbg", "-serial", "file:/tmp/s"])
         #expect(a.kind == .qemu)
-        #expect(a.devices.map(\.model) == ["debug-port", "firmware-debug", "serial"])
-        #expect(a.devices.first { $0.model == "firmware-debug" }?.port == 0x402)
+        #expect(a.devices.models.map(\.rawValue) == ["debug-port", "firmware-debug", "serial"])
+        #expect(a.devices.port(of: .firmwareDebug) == 0x402)
         let b = VMMCommandLine(["qemu-system-x86_64", "-device", "isa-debugcon,chardev=c", "-serial", "none"])
-        #expect(b.devices.map(\.model) == ["debug-port", "debug-console"])
-        #expect(b.devices.last?.port == 0xe9)
+        #expect(b.devices.models.map(\.rawValue) == ["debug-port", "debug-console"])
+        #expect(b.devices.devices.last?.port == 0xe9)
         let c = VMMCommandLine(["qemu-system-x86_64", "-nodefaults"])
-        #expect(!c.devices.contains { $0.model == "serial" })
+        #expect(!c.devices.has(.serial))
     }
 
     @Test func cloudHypervisorAndOtherCommandLines() {
         let a = VMMCommandLine(["cloud-hypervisor", "--kernel", "k", "--debug-console", "file=/tmp/d,iobase=0xe8", "--serial", "off"])
         #expect(a.kind == .cloudHypervisor)
-        #expect(a.devices.map(\.model) == ["debug-port", "firmware-debug", "debug-console"])
-        #expect(a.devices.last?.port == 0xe8)
+        #expect(a.devices.models.map(\.rawValue) == ["debug-port", "firmware-debug", "debug-console"])
+        #expect(a.devices.devices.last?.port == 0xe8)
         let b = VMMCommandLine(["cloud-hypervisor", "--debug-console=off"])
-        #expect(b.devices.map(\.model) == ["debug-port", "firmware-debug", "serial"])
-        #expect(VMMCommandLine(["firecracker", "--api-sock", "x"]).devices.map(\.model) == ["serial"])
+        #expect(b.devices.models.map(\.rawValue) == ["debug-port", "firmware-debug", "serial"])
+        #expect(VMMCommandLine(["firecracker", "--api-sock", "x"]).devices.models.map(\.rawValue) == ["serial"])
         #expect(VMMCommandLine(["my-vmm"]).kind == .unknown)
     }
 

@@ -1,5 +1,6 @@
 // Linux only, and only with the KVMCapture trait (see Package.swift).
 #if os(Linux) && KVMCapture
+import Devices
 import TraceFormat
 
 /// Device configuration read off a VMM's command line, where the VMM is one we know.
@@ -8,7 +9,7 @@ public struct VMMCommandLine: Sendable {
 
     public let kind: Kind
     /// The devices the VMM has, as the cloud-hypervisor models that replay them.
-    public let devices: [TraceMetadata.DeviceEntry]
+    public let devices: DeviceMap
 
     /// Reads `argv`, looking past wrappers (`timeout 4 qemu-system-x86_64 ...`, `taskset`, `env`, ...)
     /// to the first program that is a VMM we know.
@@ -29,10 +30,10 @@ public struct VMMCommandLine: Sendable {
             devices = VMMCommandLine.cloudHypervisorDevices(Array(argv.dropFirst()))
         } else if program.hasPrefix("firecracker") {
             kind = .firecracker
-            devices = [.init(model: "serial", port: 0x3f8, length: 8)]
+            devices = DeviceMap([DeviceMap.device(.serial)])
         } else {
             kind = .unknown
-            devices = []
+            devices = DeviceMap()
         }
     }
 
@@ -54,16 +55,16 @@ public struct VMMCommandLine: Sendable {
     /// QEMU: `-device isa-debugcon[,iobase=N]` (default 0xe9) becomes the debug console, or the
     /// firmware debug port when at 0x402 (where cloud-hypervisor's device sits);
     /// a serial port exists unless `-serial none` or `-nodefaults` without `-serial`.
-    static func qemuDevices(_ args: [String]) -> [TraceMetadata.DeviceEntry] {
-        var devices: [TraceMetadata.DeviceEntry] = [.init(model: "debug-port", port: 0x80, length: 1)]
+    static func qemuDevices(_ args: [String]) -> DeviceMap {
+        var devices = DeviceMap([DeviceMap.device(.debugPort)])
         var serial = !args.contains("-nodefaults")
         var i = 0
         while i < args.count {
             let a = args[i]
             let value = i + 1 < args.count ? args[i + 1] : ""
             if a == "-device" || a == "--device", value.hasPrefix("isa-debugcon") {
-                let port = VMMCommandLine.port(options(value)["iobase"]) ?? 0xe9
-                devices.append(.init(model: port == 0x402 ? "firmware-debug" : "debug-console", port: port, length: 1))
+                let port = VMMCommandLine.port(options(value)["iobase"]) ?? DeviceMap.defaultDebugConsolePort
+                devices.add(port == DeviceMap.firmwareDebugAddress ? .firmwareDebug : .debugConsole, port: port)
                 i += 2
                 continue
             }
@@ -74,14 +75,13 @@ public struct VMMCommandLine: Sendable {
             }
             i += 1
         }
-        if serial { devices.append(.init(model: "serial", port: 0x3f8, length: 8)) }
+        if serial { devices.add(.serial) }
         return devices
     }
 
     /// cloud-hypervisor: `--debug-console MODE[,iobase=0xNN]`, `--serial MODE`; fwdebug and 0x80 always (x86).
-    static func cloudHypervisorDevices(_ args: [String]) -> [TraceMetadata.DeviceEntry] {
-        var devices: [TraceMetadata.DeviceEntry] = [.init(model: "debug-port", port: 0x80, length: 1),
-                                                    .init(model: "firmware-debug", port: 0x402, length: 1)]
+    static func cloudHypervisorDevices(_ args: [String]) -> DeviceMap {
+        var devices = DeviceMap([DeviceMap.device(.debugPort), DeviceMap.device(.firmwareDebug)])
         var serial = true
         var i = 0
         while i < args.count {
@@ -94,13 +94,13 @@ public struct VMMCommandLine: Sendable {
             if a == "--debug-console" {
                 let o = options(value)
                 if o["file"] != nil || o["tty"] != nil {
-                    devices.append(.init(model: "debug-console", port: port(o["iobase"]) ?? 0xe9, length: 1))
+                    devices.add(.debugConsole, port: port(o["iobase"]) ?? DeviceMap.defaultDebugConsolePort)
                 }
             }
             if a == "--serial" { serial = options(value)["off"] == nil }
             i += 1
         }
-        if serial { devices.append(.init(model: "serial", port: 0x3f8, length: 8)) }
+        if serial { devices.add(.serial) }
         return devices
     }
 }
