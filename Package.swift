@@ -15,7 +15,14 @@ import PackageDescription
 /// default; `swift build --disable-default-traits` builds what a Mac builds (replay, info, dump,
 /// import, verify) and is how that build is proven on Linux.
 let captureTrait = "KVMCapture"
-let onLinuxWithCapture: TargetDependencyCondition? = .when(platforms: [.linux], traits: [captureTrait])
+///
+/// The dependencies on the Linux-only targets are conditional on the platform only: with
+/// SwiftPM 6.3.1 a dependency conditional on a trait (`.when(traits:)`, with or without
+/// platforms) makes a build with that trait off drop the C module maps of the depending
+/// target's other dependencies ("missing required module 'CSystem'"). The trait's half of the
+/// condition is in the sources instead: every file of KVM and Capture, and the capture tests,
+/// is inside `#if os(Linux) && KVMCapture`, so without the trait they compile to nothing.
+let onLinuxWithCapture: TargetDependencyCondition? = .when(platforms: [.linux])
 
 let package = Package(
     name: "porttrace",

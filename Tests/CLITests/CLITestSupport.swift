@@ -69,3 +69,10 @@ func goldenInput() -> String {
     lines.append(#"{"t_ns":\#(t + 6),"vcpu":1,"port":1021,"dir":"in","size":1,"count":1,"data":"00"}"#)
     return lines.joined(separator: "\n") + "\n"
 }
+
+/// Whether this build has `run` and `record` (Linux, with the KVMCapture trait, which is on by default).
+#if os(Linux) && KVMCapture
+let captureBuilt = true
+#else
+let captureBuilt = false
+#endif

@@ -25,7 +25,8 @@ func instancesLeft() -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/kernel/tracing/instances")) ?? []).filter { $0.hasPrefix("porttrace-") }
 }
 
-@Suite(.serialized) struct RecordCommandTests {
+@Suite(.serialized, .enabled(if: captureBuilt, "built without the KVMCapture trait: record needs Linux with tracefs"))
+struct RecordCommandTests {
     /// QEMU + SeaBIOS under KVM: the firmware-debug and serial outputs replayed from
     /// porttrace's trace must equal QEMU's own files byte for byte.
     @Test func qemuSeaBIOSOutputsReplayIdentically() throws {

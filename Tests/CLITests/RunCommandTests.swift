@@ -25,7 +25,8 @@ func runAndSignal(_ signal: Int32, trace: String, delay: Double) throws -> Int32
     return p.terminationStatus
 }
 
-@Suite(.serialized) struct RunCommandTests {
+@Suite(.serialized, .enabled(if: captureBuilt, "built without the KVMCapture trait: run needs Linux with KVM"))
+struct RunCommandTests {
     @Test func sigintClosesTheTraceCleanly() throws {
         if let why = kvmMissing { print(why); return }
         let trace = "\(tempDir())/int.pt"
