@@ -75,51 +75,47 @@ public final class ReplayDriver {
         }
     }
 
-    /// Replays one decoded block, walking its columns directly (the hot loop of replay).
+    /// Replays one decoded block through the shared block walk.
     /// Consecutive complete `out`s of one shape, all inside the window, go to the machine as a run.
     public func feed(block: EventBlock) {
-        block.withColumns { timestamps, shapeIndex, shapes, data, markers in
-            var offset = 0
-            var markerIndex = 0
-            var i = 0
-            let n = timestamps.count
-            while i < n {
-                let si = shapeIndex[i]
-                let s = shapes[Int(si)]
-                if !s.isMarker, s.shape.direction == .out, !s.shape.incomplete, i + 1 < n, shapeIndex[i + 1] == si {
-                    var j = i + 1
-                    while j < n && shapeIndex[j] == si { j += 1 }
-                    let run = UnsafeBufferPointer(rebasing: timestamps[i..<j])
-                    if run.allSatisfy({ $0 >= window.lowerBound && $0 <= window.upperBound }) {
-                        if !outputOn {
-                            outputOn = true
-                            machine.outputEnabled = true
-                        }
-                        let length = s.shape.dataLength
-                        let bytes = length * (j - i)
-                        // SAFETY: decoding checked that the data column holds exactly the sum of the events' lengths.
-                        machine.writeRun(timestamps: run, vcpu: s.shape.vcpu, port: s.shape.port, length: length,
-                                         data: UnsafeRawBufferPointer(rebasing: data[offset..<offset + bytes]))
-                        report.events &+= UInt64(j - i)
-                        report.accesses &+= UInt64(j - i)
-                        offset += bytes
-                        i = j
-                        continue
-                    }
-                }
-                defer { i += 1 }
-                if s.isUnknownKind { continue }
-                if s.isMarker {
-                    feed(timestamp: timestamps[i], vcpu: s.shape.vcpu, marker: markers[markerIndex])
-                    markerIndex += 1
-                    continue
-                }
-                let length = s.shape.dataLength
-                // SAFETY: decoding checked that the data column holds exactly the sum of the events' lengths.
-                feed(timestamp: timestamps[i], shape: s.shape, data: UnsafeRawBufferPointer(rebasing: data[offset..<offset + length]))
-                offset += length
-            }
+        var visitor = Visitor(driver: self)
+        block.walk(&visitor)
+    }
+
+    /// The walk's callbacks: single events to `feed`, runs to the machine when they qualify.
+    struct Visitor: EventVisitor {
+        let driver: ReplayDriver
+
+        @inline(__always)
+        mutating func visit(timestamp: UInt64, shape: EventShape, data: UnsafeRawBufferPointer) {
+            driver.feed(timestamp: timestamp, shape: shape, data: data)
         }
+
+        @inline(__always)
+        mutating func visit(timestamp: UInt64, vcpu: UInt32, marker: Marker) {
+            driver.feed(timestamp: timestamp, vcpu: vcpu, marker: marker)
+        }
+
+        mutating func visitRun(timestamps: UnsafeBufferPointer<UInt64>, shape: EventShape, data: UnsafeRawBufferPointer) -> Bool {
+            driver.feedRun(timestamps: timestamps, shape: shape, data: data)
+        }
+    }
+
+    /// A run of same-shape accesses: handed to the machine at once when they are complete OUTs all
+    /// inside the window; otherwise (false) the walk feeds them one by one.
+    @inline(__always)
+    func feedRun(timestamps run: UnsafeBufferPointer<UInt64>, shape: EventShape, data: UnsafeRawBufferPointer) -> Bool {
+        guard shape.direction == .out, !shape.incomplete else { return false }
+        let lo = window.lowerBound, hi = window.upperBound
+        guard run.allSatisfy({ $0 >= lo && $0 <= hi }) else { return false }
+        if !outputOn {
+            outputOn = true
+            machine.outputEnabled = true
+        }
+        machine.writeRun(timestamps: run, vcpu: shape.vcpu, port: shape.port, length: shape.dataLength, data: data)
+        report.events &+= UInt64(run.count)
+        report.accesses &+= UInt64(run.count)
+        return true
     }
 
     /// Replays a whole trace.

@@ -46,40 +46,29 @@ public struct EventBlock: Sendable {
     /// Events of unknown kinds in this block (skipped by every visitor).
     public internal(set) var skippedEvents = 0
 
-    /// Visits every event without allocating: the closure gets the event's shape
-    /// (nil for markers, with the marker instead) and its data bytes.
+    /// Visits every event without allocating: accesses with their shape and data bytes,
+    /// markers with their vCPU. A thin use of `walk`, for callers that take events one by one.
     @inlinable
-    public func forEachAccess(
-        _ body: (_ timestamp: UInt64, _ shape: EventShape, _ data: UnsafeRawBufferPointer) throws -> Void,
-        marker: (_ timestamp: UInt64, _ vcpu: UInt32, _ marker: Marker) throws -> Void
-    ) rethrows {
-        try data.withUnsafeBytes { raw in
-            var offset = 0
-            var markerIndex = 0
-            for i in 0..<timestamps.count {
-                let s = shapes[Int(shapeIndex[i])]
-                if s.isUnknownKind { continue }
-                if s.isMarker {
-                    try marker(timestamps[i], s.shape.vcpu, markers[markerIndex])
-                    markerIndex += 1
-                    continue
-                }
-                let n = s.shape.dataLength
-                // SAFETY: decoding checked that the data column holds exactly the sum of all events' lengths.
-                try body(timestamps[i], s.shape, UnsafeRawBufferPointer(rebasing: raw[offset..<offset + n]))
-                offset += n
+    public func forEachAccess<E: Error>(
+        _ body: (_ timestamp: UInt64, _ shape: EventShape, _ data: UnsafeRawBufferPointer) throws(E) -> Void,
+        marker: (_ timestamp: UInt64, _ vcpu: UInt32, _ marker: Marker) throws(E) -> Void
+    ) throws(E) {
+        try withoutActuallyEscaping(body) { (body) throws(E) in
+            try withoutActuallyEscaping(marker) { (marker) throws(E) in
+                var visitor = ClosureVisitor<E>(access: body, marker: marker)
+                try walk(&visitor)
             }
         }
     }
 
     /// The block's columns as buffers, for loops that must not allocate or count references per event.
     @inlinable
-    public func withColumns<R>(_ body: (UnsafeBufferPointer<UInt64>, UnsafeBufferPointer<UInt16>, UnsafeBufferPointer<BlockShape>,
-                                        UnsafeRawBufferPointer, [Marker]) throws -> R) rethrows -> R {
-        try timestamps.withUnsafeBufferPointer { t in
-            try shapeIndex.withUnsafeBufferPointer { i in
-                try shapes.withUnsafeBufferPointer { s in
-                    try data.withUnsafeBytes { d in try body(t, i, s, d, markers) }
+    public func withColumns<R, E: Error>(_ body: (UnsafeBufferPointer<UInt64>, UnsafeBufferPointer<UInt16>, UnsafeBufferPointer<BlockShape>,
+                                                  UnsafeRawBufferPointer, [Marker]) throws(E) -> R) throws(E) -> R {
+        try timestamps.withUnsafeBufferPointer { (t) throws(E) in
+            try shapeIndex.withUnsafeBufferPointer { (i) throws(E) in
+                try shapes.withUnsafeBufferPointer { (s) throws(E) in
+                    try data.withUnsafeBufferPointer { (d) throws(E) in try body(t, i, s, UnsafeRawBufferPointer(d), markers) }
                 }
             }
         }
