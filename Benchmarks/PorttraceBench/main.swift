@@ -1,3 +1,7 @@
+import Devices
+import Foundation
+import TraceFormat
+
 // Release-build benchmarks for porttrace (not timed tests). Run through Benchmarks/run.
 //   PorttraceBench encoding [REAL.pt]      bytes/event per workload, level and layout
 //   PorttraceBench write-read [EVENTS]     events/s written and read
@@ -7,9 +11,6 @@
 import Capture
 import KVM
 #endif
-import Devices
-import Foundation
-import TraceFormat
 
 let args = CommandLine.arguments
 guard args.count >= 2 else {
@@ -23,7 +24,7 @@ func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.
 
 func residentMiB() -> Double {
     guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-    return Double(Int(s.split(separator: " ")[1]) ?? 0) * Double(sysconf(Int32(_SC_PAGESIZE))) / 1048576
+    return Double(Int(s.split(separator: " ")[1]) ?? 0) * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
 }
 
 struct Workload {
@@ -42,12 +43,15 @@ struct SplitMix: RandomNumberGenerator {
     }
     /// Standard normal (Box-Muller).
     mutating func gaussian() -> Double {
-        let u1 = max(Double(next() >> 11) / Double(1 << 53), 1e-12), u2 = Double(next() >> 11) / Double(1 << 53)
+        let u1 = max(Double(next() >> 11) / Double(1 << 53), 1e-12)
+        let u2 = Double(next() >> 11) / Double(1 << 53)
         return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
     }
 }
 
-let text = Array("[    0.000000] Linux version 6.1.0 (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC\n[    0.004000] Command line: console=ttyS0 root=/dev/vda1\n".utf8)
+let text = Array(
+    "[    0.000000] Linux version 6.1.0 (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC\n[    0.004000] Command line: console=ttyS0 root=/dev/vda1\n"
+        .utf8)
 
 /// One byte to 0xe9 every ~10 us, with Gaussian jitter of `sigma` ns.
 func consoleBurst(count: Int, sigma: Double) -> Workload {
@@ -114,7 +118,10 @@ func writeTrace(_ events: [PortIOEvent], path: String, level: Int32, columnBlock
     let w = try TraceWriter(path: path, metadata: TraceMetadata(), options: options)
     var blockStart = events.first?.timestamp ?? 0
     for e in events {
-        if e.timestamp - blockStart >= blockNs { w.flush(); blockStart = e.timestamp }
+        if e.timestamp - blockStart >= blockNs {
+            w.flush()
+            blockStart = e.timestamp
+        }
         w.append(e)
     }
     try w.close(at: events.last?.timestamp ?? 0)
@@ -128,8 +135,10 @@ func realDeltas(_ path: String) throws -> [PortIOEvent] {
 switch args[1] {
 case "encoding":
     let n = 200_000
-    var workloads = [consoleBurst(count: n, sigma: 50), consoleBurst(count: n, sigma: 200), consoleBurst(count: n, sigma: 1000),
-                     sparsePost(count: 2_000), mixed(count: n)]
+    var workloads = [
+        consoleBurst(count: n, sigma: 50), consoleBurst(count: n, sigma: 200), consoleBurst(count: n, sigma: 1000),
+        sparsePost(count: 2_000), mixed(count: n),
+    ]
     var real: [PortIOEvent] = []
     if args.count >= 3 {
         real = try realDeltas(args[2])
@@ -144,7 +153,9 @@ case "encoding":
     if !real.isEmpty {
         for (level, cols) in [(Int32(3), true), (9, false), (9, true), (19, true)] {
             let size = try writeTrace(real, path: path, level: level, columnBlocks: cols)
-            print("| real recording: bench.bin, 0xe9 burst under nested KVM | \(real.count) | \(level) | \(cols) | \(String(format: "%.3f", Double(size) / Double(real.count))) |")
+            print(
+                "| real recording: bench.bin, 0xe9 burst under nested KVM | \(real.count) | \(level) | \(cols) | \(String(format: "%.3f", Double(size) / Double(real.count))) |"
+            )
         }
     }
     for w in workloads {
@@ -174,10 +185,15 @@ case "write-read":
         }
         var count = 0
         let readTime = try clock.measure {
-            try TraceReader(path: path).scan { count += $0.count; return true }
+            try TraceReader(path: path).scan {
+                count += $0.count
+                return true
+            }
         }
         let size = try TraceReader(path: path).fileSize
-        print("| \(w.name) | \(events.count) | \(Int(Double(events.count) / seconds(writeTime))) | \(Int(Double(count) / seconds(readTime))) | \(String(format: "%.3f", Double(size) / Double(events.count))) |")
+        print(
+            "| \(w.name) | \(events.count) | \(Int(Double(events.count) / seconds(writeTime))) | \(Int(Double(count) / seconds(readTime))) | \(String(format: "%.3f", Double(size) / Double(events.count))) |"
+        )
     }
 
 case "replay":
@@ -185,10 +201,12 @@ case "replay":
     let long = args.count >= 4 ? Int(args[3])! : 0
     func machine(console: ByteSink, log: ByteSink) throws -> DebugMachine {
         let p = Profile(.latest)
-        let f = try LogFormatter(profile: p, template: nil, loggerOrigin: 0, anchor: nil, pid: 0, tids: [], timeZone: TimeZone(identifier: "UTC")!)
-        return try DebugMachine(configuration: MachineConfiguration(profile: p, vmOrigin: 0, debugConsolePort: 0xe9),
-                                log: DeviceLog(formatter: f, maxLevel: p.maxLevel(verbosity: 0), sink: log),
-                                sinks: MachineSinks(log: log, debugConsole: console, firmwareDebug: console, serial: console))
+        let f = try LogFormatter(
+            profile: p, template: nil, loggerOrigin: 0, anchor: nil, pid: 0, tids: [], timeZone: TimeZone(identifier: "UTC")!)
+        return try DebugMachine(
+            configuration: MachineConfiguration(profile: p, vmOrigin: 0, debugConsolePort: 0xe9),
+            log: DeviceLog(formatter: f, maxLevel: p.maxLevel(verbosity: 0), sink: log),
+            sinks: MachineSinks(log: log, debugConsole: console, firmwareDebug: console, serial: console))
     }
     /// Writes `count` events of one port in blocks, without holding them all in memory.
     func synthetic(_ path: String, count: Int, port: UInt16, gap: UInt64) throws {
@@ -204,10 +222,11 @@ case "replay":
     }
     print("| trace | events | output | replay events/s (1 core) | peak RSS MiB |")
     print("|---|---:|---|---:|---:|")
-    let cases: [(String, Int, UInt16, UInt64, String)] = [
-        ("console burst (0xe9)", n, 0xe9, 10_000, "/dev/null"),
-        ("POST codes (0x80), every line logged", n / 10, 0x80, 10_000, "log file"),
-    ] + (long > 0 ? [("console burst, long trace", long, 0xe9, 10_000, "/dev/null")] : [])
+    let cases: [(String, Int, UInt16, UInt64, String)] =
+        [
+            ("console burst (0xe9)", n, 0xe9, 10_000, "/dev/null"),
+            ("POST codes (0x80), every line logged", n / 10, 0x80, 10_000, "log file"),
+        ] + (long > 0 ? [("console burst, long trace", long, 0xe9, 10_000, "/dev/null")] : [])
     let only = ProcessInfo.processInfo.environment["PORTTRACE_BENCH_ONLY"]
     for (name, count, port, gap, output) in cases where only == nil || name.hasPrefix(only!) {
         let path = NSTemporaryDirectory() + "porttrace-bench-replay-\(port)-\(count).pt"
@@ -229,14 +248,21 @@ case "replay":
             }
             try m.finish()
         }
-        print("| \(name) | \(count) | \(output) | \(Int(Double(count) / seconds(time))) | \(String(format: "%.0f", peak)) (start \(String(format: "%.0f", before))) |")
+        print(
+            "| \(name) | \(count) | \(output) | \(Int(Double(count) / seconds(time))) | \(String(format: "%.0f", peak)) (start \(String(format: "%.0f", before))) |"
+        )
         close(devnull)
     }
 
 case "kvm":
     #if os(Linux) && KVMCapture
-    guard args.count >= 5 else { print("usage: kvm GUEST BARE_BINARY ROUNDS"); exit(2) }
-    let guestPath = args[2], bare = args[3], rounds = Int(args[4])!
+    guard args.count >= 5 else {
+        print("usage: kvm GUEST BARE_BINARY ROUNDS")
+        exit(2)
+    }
+    let guestPath = args[2]
+    let bare = args[3]
+    let rounds = Int(args[4])!
     let image = try GuestImage(path: guestPath, load: 0x10000)
     func porttraceRun(record: Bool) throws -> Double {
         let vm = try BuiltInMachine(configuration: RunConfiguration(image: image, mode: .real, load: 0x10000))
@@ -244,10 +270,12 @@ case "kvm":
         let devnull = open("/dev/null", O_WRONLY)
         defer { close(devnull) }
         let sink = ByteSink(.descriptor(devnull))
-        let f = try LogFormatter(profile: p, template: nil, loggerOrigin: 0, anchor: nil, pid: 0, tids: [], timeZone: TimeZone(identifier: "UTC")!)
-        let devices = try DebugMachine(configuration: MachineConfiguration(profile: p, vmOrigin: vm.vmStartNs, debugConsolePort: 0xe9),
-                                       log: DeviceLog(formatter: f, maxLevel: p.maxLevel(verbosity: 0), sink: sink),
-                                       sinks: MachineSinks(log: sink, debugConsole: sink, firmwareDebug: sink, serial: sink))
+        let f = try LogFormatter(
+            profile: p, template: nil, loggerOrigin: 0, anchor: nil, pid: 0, tids: [], timeZone: TimeZone(identifier: "UTC")!)
+        let devices = try DebugMachine(
+            configuration: MachineConfiguration(profile: p, vmOrigin: vm.vmStartNs, debugConsolePort: 0xe9),
+            log: DeviceLog(formatter: f, maxLevel: p.maxLevel(verbosity: 0), sink: sink),
+            sinks: MachineSinks(log: sink, debugConsole: sink, firmwareDebug: sink, serial: sink))
         let path = tempPath("kvm")
         defer { unlink(path) }
         var writer: TraceWriter?
@@ -278,17 +306,19 @@ case "kvm":
         defer { close(devnull) }
         let out = ByteSink(.descriptor(devnull))
         let p = Profile(.latest)
-        let f = try LogFormatter(profile: p, template: nil, loggerOrigin: 0, anchor: nil, pid: 0, tids: [], timeZone: TimeZone(identifier: "UTC")!)
-        let devices = try DebugMachine(configuration: MachineConfiguration(profile: p, vmOrigin: vm.vmStartNs, debugConsolePort: 0xe9),
-                                       log: DeviceLog(formatter: f, maxLevel: p.maxLevel(verbosity: 0), sink: out),
-                                       sinks: MachineSinks(log: out, debugConsole: out, firmwareDebug: out, serial: out))
+        let f = try LogFormatter(
+            profile: p, template: nil, loggerOrigin: 0, anchor: nil, pid: 0, tids: [], timeZone: TimeZone(identifier: "UTC")!)
+        let devices = try DebugMachine(
+            configuration: MachineConfiguration(profile: p, vmOrigin: vm.vmStartNs, debugConsolePort: 0xe9),
+            log: DeviceLog(formatter: f, maxLevel: p.maxLevel(verbosity: 0), sink: out),
+            sinks: MachineSinks(log: out, debugConsole: out, firmwareDebug: out, serial: out))
         let lock = NSLock()
         var exits = 0
         var sink: UInt8 = 0
         let start = Monotonic.now()
         loop: while true {
             switch try vcpu.runOnce() {
-            case let .ioOut(port, _, _):
+            case .ioOut(let port, _, _):
                 exits += 1
                 if models {
                     lock.lock()
@@ -307,7 +337,11 @@ case "kvm":
         _ = sink
         return Double(exits) / (Double(end - start) / 1e9)
     }
-    var bareRates: [Double] = [], plainRates: [Double] = [], recordRates: [Double] = [], swiftRates: [Double] = [], modelRates: [Double] = []
+    var bareRates: [Double] = []
+    var plainRates: [Double] = []
+    var recordRates: [Double] = []
+    var swiftRates: [Double] = []
+    var modelRates: [Double] = []
     for _ in 0..<rounds {
         // Interleaved, so drift in the host affects all three alike.
         bareRates.append(try bareRun())
@@ -316,24 +350,33 @@ case "kvm":
         swiftRates.append(try swiftLoop())
         modelRates.append(try swiftLoop(models: true))
     }
-    func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
+    func median(_ v: [Double]) -> Double {
+        let s = v.sorted()
+        return s[s.count / 2]
+    }
     func quartiles(_ v: [Double]) -> String {
         let s = v.sorted()
         return String(format: "%.3f-%.3f", s[s.count / 4], s[(3 * s.count) / 4])
     }
     /// Ratios taken within each round (back-to-back runs), so slow drift of the host cancels.
     func ratios(_ v: [Double]) -> [Double] { zip(v, bareRates).map { $0 / $1 } }
-    print("| loop: 100,000 one-byte OUTs to 0xe9, 1 vCPU, \(rounds) interleaved rounds | median exits/s | median of per-round ratio to bare C | interquartile range of the ratio |")
+    print(
+        "| loop: 100,000 one-byte OUTs to 0xe9, 1 vCPU, \(rounds) interleaved rounds | median exits/s | median of per-round ratio to bare C | interquartile range of the ratio |"
+    )
     print("|---|---:|---:|---:|")
     print("| bare C KVM_RUN loop | \(Int(median(bareRates))) | 1.000 | |")
-    for (name, rates) in [("Swift loop over the KVM module alone (no models, same thread)", swiftRates),
-                          ("same, plus lock, clock and device models per exit", modelRates),
-                          ("porttrace run --no-trace (vCPU thread, models, output to /dev/null)", plainRates),
-                          ("porttrace run -o TRACE (models + recording)", recordRates)] {
+    for (name, rates) in [
+        ("Swift loop over the KVM module alone (no models, same thread)", swiftRates),
+        ("same, plus lock, clock and device models per exit", modelRates),
+        ("porttrace run --no-trace (vCPU thread, models, output to /dev/null)", plainRates),
+        ("porttrace run -o TRACE (models + recording)", recordRates),
+    ] {
         print("| \(name) | \(Int(median(rates))) | \(String(format: "%.3f", median(ratios(rates)))) | \(quartiles(ratios(rates))) |")
     }
     print("")
-    print("all rounds (exits/s): bare \(bareRates.map { Int($0) }), swift loop \(swiftRates.map { Int($0) }), with models \(modelRates.map { Int($0) }), no-trace \(plainRates.map { Int($0) }), record \(recordRates.map { Int($0) })")
+    print(
+        "all rounds (exits/s): bare \(bareRates.map { Int($0) }), swift loop \(swiftRates.map { Int($0) }), with models \(modelRates.map { Int($0) }), no-trace \(plainRates.map { Int($0) }), record \(recordRates.map { Int($0) })"
+    )
     #else
     print("the kvm benchmark needs Linux with KVM (built without the KVMCapture trait)")
     exit(2)

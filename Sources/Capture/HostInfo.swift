@@ -11,11 +11,14 @@ public enum HostInfo {
         func field<T>(_ value: T) -> String {
             withUnsafeBytes(of: value) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
         }
-        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+        let cpu =
+            (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
             .split(separator: "\n").first(where: { $0.hasPrefix("model name") })?
             .split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
-        return .object([("name", .string(field(u.nodename))), ("kernel", .string(field(u.release))),
-                        ("machine", .string(field(u.machine))), ("cpu", .string(cpu))])
+        return .object([
+            ("name", .string(field(u.nodename))), ("kernel", .string(field(u.release))),
+            ("machine", .string(field(u.machine))), ("cpu", .string(cpu)),
+        ])
     }
 
     /// A realtime reading at a known monotonic instant (taken back to back, monotonic in the middle).

@@ -59,7 +59,7 @@ final class StopSignals {
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in }
         sigemptyset(&action.sa_mask)
-        action.sa_flags = 0 // no SA_RESTART: KVM_RUN must return EINTR
+        action.sa_flags = 0  // no SA_RESTART: KVM_RUN must return EINTR
         sigaction(kickSignal, &action, nil)
     }
 

@@ -63,7 +63,10 @@ public final class ByteSink {
 
     @inline(__always)
     public func write(_ data: UnsafeRawBufferPointer) {
-        if data.count == 1 { write(byte: data[0]); return }
+        if data.count == 1 {
+            write(byte: data[0])
+            return
+        }
         guard enabled else { return }
         bytesWritten &+= UInt64(data.count)
         if sanitize {
@@ -88,7 +91,11 @@ public final class ByteSink {
     private func sanitized(_ b: UInt8) {
         if pendingC2 {
             pendingC2 = false
-            if (0x80...0x9f).contains(b) { escape(0xc2); escape(b); return }
+            if (0x80...0x9f).contains(b) {
+                escape(0xc2)
+                escape(b)
+                return
+            }
             buffer.append(0xc2)
         }
         switch b {
@@ -106,9 +113,12 @@ public final class ByteSink {
             buffer.removeAll(keepingCapacity: true)
             return
         case .memory: return
-        case let .descriptor(raw): fd = FileDescriptor(rawValue: raw)
+        case .descriptor(let raw): fd = FileDescriptor(rawValue: raw)
         case .file:
-            guard let d = atomic?.descriptor else { buffer.removeAll(keepingCapacity: true); return }
+            guard let d = atomic?.descriptor else {
+                buffer.removeAll(keepingCapacity: true)
+                return
+            }
             fd = d
         }
         do {
@@ -123,7 +133,10 @@ public final class ByteSink {
 
     /// Flushes what is buffered.
     public func flush() throws {
-        if pendingC2 { buffer.append(0xc2); pendingC2 = false }
+        if pendingC2 {
+            buffer.append(0xc2)
+            pendingC2 = false
+        }
         drain()
         if let failure { throw SinkError(path: name, reason: failure) }
     }
@@ -136,7 +149,7 @@ public final class ByteSink {
             abandon()
             throw error
         }
-        if case let .file(path) = target, let file = atomic.take() {
+        if case .file(let path) = target, let file = atomic.take() {
             do {
                 try file.commit()
             } catch let e as SystemError {
@@ -154,8 +167,8 @@ public final class ByteSink {
         switch target {
         case .discard: return "/dev/null"
         case .memory: return "memory"
-        case let .descriptor(fd): return fd == 1 ? "stdout" : fd == 2 ? "stderr" : "fd \(fd)"
-        case let .file(path): return path
+        case .descriptor(let fd): return fd == 1 ? "stdout" : fd == 2 ? "stderr" : "fd \(fd)"
+        case .file(let path): return path
         }
     }
 }

@@ -111,8 +111,9 @@ public final class DebugMachine {
         }
         if !bus.write(port: port, length: length, data: data, context: context) {
             unclaimedWrites += 1
-            log.emit(profile.unregisteredLevel ?? .trace, profile.unregisteredWriteLocation,
-                     "Guest PIO write to unregistered address 0x\(String(port, radix: 16))", context: context)
+            log.emit(
+                profile.unregisteredLevel ?? .trace, profile.unregisteredWriteLocation,
+                "Guest PIO write to unregistered address 0x\(String(port, radix: 16))", context: context)
         }
     }
 
@@ -136,8 +137,9 @@ public final class DebugMachine {
         if let filled = bus.read(port: port, into: buffer, context: context) { return filled }
         unclaimedReads += 1
         let verb = profile.unregisteredReadFillsOnes ? "read from" : "read to"
-        log.emit(profile.unregisteredLevel ?? .trace, profile.unregisteredReadLocation,
-                 "Guest PIO \(verb) unregistered address 0x\(String(port, radix: 16))", context: context)
+        log.emit(
+            profile.unregisteredLevel ?? .trace, profile.unregisteredReadLocation,
+            "Guest PIO \(verb) unregistered address 0x\(String(port, radix: 16))", context: context)
         if profile.unregisteredReadFillsOnes {
             for i in 0..<buffer.count { buffer[i] = 0xff }
             return true

@@ -1,6 +1,10 @@
 /// The components that own ranges of POST codes (reference 1.1).
 public enum DebugPortComponent: String, Sendable {
-    case firmware = "Firmware", bootloader = "Bootloader", kernel = "Kernel", userspace = "Userspace", custom = "Custom"
+    case firmware = "Firmware"
+    case bootloader = "Bootloader"
+    case kernel = "Kernel"
+    case userspace = "Userspace"
+    case custom = "Custom"
 
     public init(code: UInt8) {
         switch code {
@@ -19,7 +23,8 @@ public enum DebugPortMessage {
     public static func text(code: UInt8, elapsedNs: UInt64) -> String {
         let secs = elapsedNs / 1_000_000_000
         let micros = elapsedNs / 1_000
-        return "[Debug I/O port: \(DebugPortComponent(code: code).rawValue) code 0x\(String(code, radix: 16))] \(secs).\(RustFormat.padded(micros, 6)) seconds"
+        return
+            "[Debug I/O port: \(DebugPortComponent(code: code).rawValue) code 0x\(String(code, radix: 16))] \(secs).\(RustFormat.padded(micros, 6)) seconds"
     }
 }
 
@@ -48,7 +53,8 @@ public final class DebugPort: PortDevice {
     public func record(code: UInt8, context: DeviceContext) {
         codes.append((context.timestamp, code))
         let elapsed = context.timestamp >= origin ? context.timestamp - origin : 0
-        context.log.emit(profile.debugPortLevel, profile.debugPortLocation, DebugPortMessage.text(code: code, elapsedNs: elapsed), context: context)
+        context.log.emit(
+            profile.debugPortLevel, profile.debugPortLocation, DebugPortMessage.text(code: code, elapsedNs: elapsed), context: context)
     }
 
     public func read(offset: UInt16, into buffer: UnsafeMutableRawBufferPointer, context: DeviceContext) -> Bool {
@@ -73,8 +79,10 @@ public final class DebugConsole: PortDevice {
     }
 
     /// Writes only stream bytes out, so a run goes out in one append.
-    public func writeRun(offset: UInt16, length: Int, data: UnsafeRawBufferPointer, timestamps: UnsafeBufferPointer<UInt64>,
-                         vcpu: UInt32, log: DeviceLog) {
+    public func writeRun(
+        offset: UInt16, length: Int, data: UnsafeRawBufferPointer, timestamps: UnsafeBufferPointer<UInt64>,
+        vcpu: UInt32, log: DeviceLog
+    ) {
         counters.writes &+= UInt64(timestamps.count)
         sink.write(data)
     }
@@ -117,7 +125,8 @@ public final class FirmwareDebugPort: PortDevice {
         counters.reads += 1
         guard buffer.count == 1 else {
             counters.ignored += 1
-            context.log.emit(.error, profile.firmwareDebugReadLocation, "Invalid read size on debug port: \(buffer.count)", context: context)
+            context.log.emit(
+                .error, profile.firmwareDebugReadLocation, "Invalid read size on debug port: \(buffer.count)", context: context)
             return false
         }
         buffer[0] = 0xe9

@@ -89,9 +89,10 @@ public struct DeviceMap: Equatable, Sendable, CustomStringConvertible {
 
     /// Writes the map into a trace's metadata (`devices`, and `debug_console_iobase` when there is a console).
     public func store(in metadata: inout TraceMetadata) {
-        metadata["devices"] = .array(devices.map {
-            .object([("model", .string($0.model.rawValue)), ("port", .uint(UInt64($0.port))), ("length", .uint(UInt64($0.length)))])
-        })
+        metadata["devices"] = .array(
+            devices.map {
+                .object([("model", .string($0.model.rawValue)), ("port", .uint(UInt64($0.port))), ("length", .uint(UInt64($0.length)))])
+            })
         metadata["debug_console_iobase"] = port(of: .debugConsole).map { .uint(UInt64($0)) }
     }
 
@@ -109,8 +110,10 @@ public struct DeviceMap: Equatable, Sendable, CustomStringConvertible {
 
     /// The devices a replay of a trace has under `profile`: the recorded map (or the release's
     /// defaults when the trace has none), then the user's choices, which win.
-    public static func forReplay(recorded: DeviceMap?, profile: Profile, debugConsole: DeviceChoice?,
-                                 firmwareDebug: DeviceChoice?, serial: DeviceChoice?) throws -> DeviceMap {
+    public static func forReplay(
+        recorded: DeviceMap?, profile: Profile, debugConsole: DeviceChoice?,
+        firmwareDebug: DeviceChoice?, serial: DeviceChoice?
+    ) throws -> DeviceMap {
         var map = DeviceMap()
         if profile.debugPortEra != .absent { map.add(.debugPort) }
 

@@ -11,8 +11,12 @@ public final class I8042: PortDevice {
     public func read(offset: UInt16, into buffer: UnsafeMutableRawBufferPointer, context: DeviceContext) -> Bool {
         guard buffer.count == 1 else { return false }
         switch offset {
-        case 0: buffer[0] = 0x20; return true
-        case 3: buffer[0] = 0x00; return true
+        case 0:
+            buffer[0] = 0x20
+            return true
+        case 3:
+            buffer[0] = 0x00
+            return true
         default: return false
         }
     }

@@ -37,8 +37,10 @@ public struct LogFormatter: Sendable {
         public let description: String
     }
 
-    public init(profile: Profile, template: String?, loggerOrigin: UInt64,
-                anchor: (realtimeNs: UInt64, monotonicNs: UInt64)?, pid: UInt64, tids: [UInt64], timeZone: TimeZone) throws {
+    public init(
+        profile: Profile, template: String?, loggerOrigin: UInt64,
+        anchor: (realtimeNs: UInt64, monotonicNs: UInt64)?, pid: UInt64, tids: [UInt64], timeZone: TimeZone
+    ) throws {
         self.profile = profile
         self.loggerOrigin = loggerOrigin
         self.anchor = anchor
@@ -48,8 +50,8 @@ public struct LogFormatter: Sendable {
         if profile.loggerFormat == .f5 {
             let pieces = try LogFormatter.parse(template ?? LogFormatter.defaultTemplate, tokens: profile.logFormatTokens)
             self.template = pieces
-            usesUTC = pieces.contains { if case let .token(t) = $0 { return t.needsUTC } else { return false } }
-            usesLocal = pieces.contains { if case let .token(t) = $0 { return t.needsLocal } else { return false } }
+            usesUTC = pieces.contains { if case .token(let t) = $0 { return t.needsUTC } else { return false } }
+            usesLocal = pieces.contains { if case .token(let t) = $0 { return t.needsLocal } else { return false } }
         } else {
             if template != nil {
                 throw TemplateError(description: "cloud-hypervisor \(profile.release) has no --log-format (it came in v52.0)")
@@ -69,7 +71,11 @@ public struct LogFormatter: Sendable {
             let c = text[i]
             let next = text.index(after: i)
             if c == "{" {
-                if next < text.endIndex, text[next] == "{" { literal.append("{"); i = text.index(after: next); continue }
+                if next < text.endIndex, text[next] == "{" {
+                    literal.append("{")
+                    i = text.index(after: next)
+                    continue
+                }
                 guard let close = text[next...].firstIndex(of: "}") else {
                     throw TemplateError(description: "Error parsing logger format: Unterminated '{' in format string")
                 }
@@ -77,7 +83,10 @@ public struct LogFormatter: Sendable {
                 guard tokens.contains(name), let token = Token(rawValue: name) else {
                     throw TemplateError(description: "Error parsing logger format: Unknown format token '{\(name)}'")
                 }
-                if !literal.isEmpty { pieces.append(.literal(literal)); literal = "" }
+                if !literal.isEmpty {
+                    pieces.append(.literal(literal))
+                    literal = ""
+                }
                 pieces.append(.token(token))
                 i = text.index(after: close)
             } else if c == "}" {
@@ -110,11 +119,14 @@ public struct LogFormatter: Sendable {
         case .f0:
             line = "cloud-hypervisor: \(RustFormat.durationDebug(elapsed)): \(record.level.name):\(record.location) -- \(record.message)"
         case .f1:
-            line = "cloud-hypervisor: \(RustFormat.durationDebug(elapsed)): <\(thread)> \(record.level.name):\(record.location) -- \(record.message)"
+            line =
+                "cloud-hypervisor: \(RustFormat.durationDebug(elapsed)): <\(thread)> \(record.level.name):\(record.location) -- \(record.message)"
         case .f2, .f3:
-            line = "cloud-hypervisor: \(RustFormat.durationDebug6(elapsed)): <\(thread)> \(record.level.name):\(record.location) -- \(record.message)"
+            line =
+                "cloud-hypervisor: \(RustFormat.durationDebug6(elapsed)): <\(thread)> \(record.level.name):\(record.location) -- \(record.message)"
         case .f4:
-            line = "cloud-hypervisor: \(RustFormat.secondsF32(elapsed))s: <\(thread)> \(record.level.name):\(record.location) -- \(record.message)"
+            line =
+                "cloud-hypervisor: \(RustFormat.secondsF32(elapsed))s: <\(thread)> \(record.level.name):\(record.location) -- \(record.message)"
         case .f5:
             line = renderTemplate(record, elapsed: elapsed, thread: thread)
         }
@@ -128,9 +140,11 @@ public struct LogFormatter: Sendable {
         var utc = CivilTime.epoch
         var local = CivilTime.epoch
         if usesUTC || usesLocal {
-            let realtime: UInt64 = anchor.map { a in
-                record.timestamp >= a.monotonicNs ? a.realtimeNs &+ (record.timestamp - a.monotonicNs) : a.realtimeNs &- (a.monotonicNs - record.timestamp)
-            } ?? record.timestamp
+            let realtime: UInt64 =
+                anchor.map { a in
+                    record.timestamp >= a.monotonicNs
+                        ? a.realtimeNs &+ (record.timestamp - a.monotonicNs) : a.realtimeNs &- (a.monotonicNs - record.timestamp)
+                } ?? record.timestamp
             if usesUTC { utc = CivilTime(realtimeNs: realtime, offsetSeconds: 0) }
             if usesLocal {
                 let offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(realtime / 1_000_000_000)))
@@ -139,8 +153,8 @@ public struct LogFormatter: Sendable {
         }
         for piece in template ?? [] {
             switch piece {
-            case let .literal(s): out += s
-            case let .token(token):
+            case .literal(let s): out += s
+            case .token(let token):
                 switch token {
                 case .boottime: out += RustFormat.secondsF32(elapsed)
                 case .wallclock: out += utc.rfc3339
@@ -179,8 +193,13 @@ struct CivilTime {
         self.offsetSeconds = offsetSeconds
         var days = total / 86400
         var rem = total % 86400
-        if rem < 0 { rem += 86400; days -= 1 }
-        hour = Int(rem / 3600); minute = Int(rem % 3600 / 60); second = Int(rem % 60)
+        if rem < 0 {
+            rem += 86400
+            days -= 1
+        }
+        hour = Int(rem / 3600)
+        minute = Int(rem % 3600 / 60)
+        second = Int(rem % 60)
         // Days since 1970-01-01 to a civil date (proleptic Gregorian).
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097

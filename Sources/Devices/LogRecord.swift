@@ -1,6 +1,7 @@
 /// Levels of the `log` crate, most severe first.
 public enum LogLevel: Int, Comparable, Sendable, CaseIterable {
-    case error = 1, warn, info, debug, trace
+    case error = 1
+    case warn, info, debug, trace
 
     public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
 

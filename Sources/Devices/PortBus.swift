@@ -9,8 +9,9 @@ public protocol PortDevice: AnyObject {
     /// A run of writes of the same shape at `timestamps`, each `length` bytes, their data adjacent
     /// in `data`. The default hands them to `write` one by one; a device whose writes only stream
     /// bytes out may take the run at once.
-    func writeRun(offset: UInt16, length: Int, data: UnsafeRawBufferPointer, timestamps: UnsafeBufferPointer<UInt64>,
-                  vcpu: UInt32, log: DeviceLog)
+    func writeRun(
+        offset: UInt16, length: Int, data: UnsafeRawBufferPointer, timestamps: UnsafeBufferPointer<UInt64>,
+        vcpu: UInt32, log: DeviceLog)
     /// Accesses handled and ignored, for reports.
     var counters: DeviceCounters { get }
 }
@@ -18,12 +19,15 @@ public protocol PortDevice: AnyObject {
 extension PortDevice {
     public var counters: DeviceCounters { DeviceCounters() }
 
-    public func writeRun(offset: UInt16, length: Int, data: UnsafeRawBufferPointer, timestamps: UnsafeBufferPointer<UInt64>,
-                         vcpu: UInt32, log: DeviceLog) {
+    public func writeRun(
+        offset: UInt16, length: Int, data: UnsafeRawBufferPointer, timestamps: UnsafeBufferPointer<UInt64>,
+        vcpu: UInt32, log: DeviceLog
+    ) {
         var at = 0
         for t in timestamps {
-            write(offset: offset, length: length, data: UnsafeRawBufferPointer(rebasing: data[at..<at + length]),
-                  context: DeviceContext(timestamp: t, vcpu: vcpu, log: log))
+            write(
+                offset: offset, length: length, data: UnsafeRawBufferPointer(rebasing: data[at..<at + length]),
+                context: DeviceContext(timestamp: t, vcpu: vcpu, log: log))
             at += length
         }
     }
@@ -51,9 +55,10 @@ public enum BusError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .emptyRange(d): return "\(d): a device needs at least one port"
-        case let .rangeOverflow(d, base, length): return "\(d): range 0x\(String(base, radix: 16)) + \(length) runs past port 0xffff"
-        case let .overlap(d, other, port): return "\(d): port 0x\(String(port, radix: 16)) already belongs to \(other)"
+        case .emptyRange(let d): return "\(d): a device needs at least one port"
+        case .rangeOverflow(let d, let base, let length):
+            return "\(d): range 0x\(String(base, radix: 16)) + \(length) runs past port 0xffff"
+        case .overlap(let d, let other, let port): return "\(d): port 0x\(String(port, radix: 16)) already belongs to \(other)"
         }
     }
 }
@@ -99,8 +104,10 @@ public final class PortBus {
     }
 
     /// Hands a run of same-shape writes to the device claiming `port`. Returns false when unclaimed.
-    public func writeRun(port: UInt16, length: Int, data: UnsafeRawBufferPointer, timestamps: UnsafeBufferPointer<UInt64>,
-                         vcpu: UInt32, log: DeviceLog) -> Bool {
+    public func writeRun(
+        port: UInt16, length: Int, data: UnsafeRawBufferPointer, timestamps: UnsafeBufferPointer<UInt64>,
+        vcpu: UInt32, log: DeviceLog
+    ) -> Bool {
         let i = Int(table[Int(port)])
         guard i != 0 else { return false }
         let mapping = mappings[i - 1]

@@ -4,7 +4,15 @@ public struct Profile: Sendable {
     public let release: Release
 
     /// Logger line layout eras F0 .. F5 (reference 4.2).
-    public enum LoggerFormat: String, Sendable { case none = "-", f0 = "F0", f1 = "F1", f2 = "F2", f3 = "F3", f4 = "F4", f5 = "F5" }
+    public enum LoggerFormat: String, Sendable {
+        case none = "-"
+        case f0 = "F0"
+        case f1 = "F1"
+        case f2 = "F2"
+        case f3 = "F3"
+        case f4 = "F4"
+        case f5 = "F5"
+    }
 
     /// How port 0x80 was handled.
     public enum DebugPortEra: Sendable {
@@ -34,7 +42,12 @@ public struct Profile: Sendable {
     /// `Invalid read to debug port` (v24.0+).
     public let debugPortReadLocation: SourceLocation?
     /// Whether the firmware debug port exists in an official build, and whether a build could have it.
-    public enum Availability: String, Sendable { case absent = "no", optIn = "opt-in", byDefault = "default", always = "always" }
+    public enum Availability: String, Sendable {
+        case absent = "no"
+        case optIn = "opt-in"
+        case byDefault = "default"
+        case always = "always"
+    }
     public let firmwareDebug: Availability
     public let firmwareDebugReadLocation: SourceLocation?
     public let firmwareDebugWriteLocation: SourceLocation?
@@ -50,21 +63,34 @@ public struct Profile: Sendable {
         func at(_ a: Int, _ b: Int, _ c: Int = 0) -> Release { R.r(a, b, c) }
 
         // Logger format and line ending.
-        if r < at(0, 2, 0) { loggerFormat = .none }
-        else if r < at(0, 13, 0) { loggerFormat = .f0 }
-        else if r <= at(28, 4) { loggerFormat = .f1 }
-        else if r == at(31, 2) || r == at(32, 1) { loggerFormat = .f3 }
-        else if r < at(33, 0) { loggerFormat = .f2 }
-        else if r < at(49, 0) { loggerFormat = .f3 }
-        else if r < at(52, 0) { loggerFormat = .f4 }
-        else { loggerFormat = .f5 }
+        if r < at(0, 2, 0) {
+            loggerFormat = .none
+        } else if r < at(0, 13, 0) {
+            loggerFormat = .f0
+        } else if r <= at(28, 4) {
+            loggerFormat = .f1
+        } else if r == at(31, 2) || r == at(32, 1) {
+            loggerFormat = .f3
+        } else if r < at(33, 0) {
+            loggerFormat = .f2
+        } else if r < at(49, 0) {
+            loggerFormat = .f3
+        } else if r < at(52, 0) {
+            loggerFormat = .f4
+        } else {
+            loggerFormat = .f5
+        }
         lineEnding = [.f3, .f4, .f5].contains(loggerFormat) ? "\r\n" : "\n"
         defaultLevel = loggerFormat == .none ? nil : (r < at(0, 11, 0) ? .error : .warn)
 
         // Port 0x80.
-        if r < at(0, 2, 0) { debugPortEra = .absent }
-        else if r < at(24, 0) { debugPortEra = .intercepted }
-        else { debugPortEra = .busDevice }
+        if r < at(0, 2, 0) {
+            debugPortEra = .absent
+        } else if r < at(24, 0) {
+            debugPortEra = .intercepted
+        } else {
+            debugPortEra = .busDevice
+        }
         debugPortLevel = r < at(20, 0) ? .debug : (r < at(24, 0) ? .info : .warn)
         debugPortLocation = Profile.debugPortLocations.last(where: { $0.0 <= r }).map { SourceLocation($0.1, $0.2) }
         everyDebugPortWriteWarns = r == at(0, 10, 0) || r == at(0, 11, 0)
@@ -83,15 +109,23 @@ public struct Profile: Sendable {
         }
         unregisteredReadFillsOnes = r >= at(53, 0)
 
-        debugPortReadLocation = r < at(24, 0) ? nil
+        debugPortReadLocation =
+            r < at(24, 0)
+            ? nil
             : SourceLocation("devices/src/legacy/debug_port.rs", r < at(42, 0) ? 64 : r < at(50, 0) ? 65 : r < at(53, 0) ? 66 : 67)
 
         // Firmware debug port.
-        if r < at(0, 7, 0) { firmwareDebug = .absent }
-        else if r < at(19, 0) { firmwareDebug = .optIn }
-        else if r < at(27, 0) { firmwareDebug = .byDefault }
-        else { firmwareDebug = .always }
-        let fw: (Int, Int)? = r < at(0, 7, 0) ? nil : r < at(0, 13, 0) ? (29, 37) : r < at(42, 0) ? (30, 38) : r < at(50, 0) ? (31, 39) : (32, 40)
+        if r < at(0, 7, 0) {
+            firmwareDebug = .absent
+        } else if r < at(19, 0) {
+            firmwareDebug = .optIn
+        } else if r < at(27, 0) {
+            firmwareDebug = .byDefault
+        } else {
+            firmwareDebug = .always
+        }
+        let fw: (Int, Int)? =
+            r < at(0, 7, 0) ? nil : r < at(0, 13, 0) ? (29, 37) : r < at(42, 0) ? (30, 38) : r < at(50, 0) ? (31, 39) : (32, 40)
         firmwareDebugReadLocation = fw.map { SourceLocation("devices/src/legacy/fwdebug.rs", $0.0) }
         firmwareDebugWriteLocation = fw.map { SourceLocation("devices/src/legacy/fwdebug.rs", $0.1) }
 
@@ -157,14 +191,19 @@ public struct Profile: Sendable {
         let port: String
         switch debugPortEra {
         case .absent: port = "0x80 not logged"
-        case .intercepted: port = "0x80 \(debugPortLevel.name), 1-byte writes only\(everyDebugPortWriteWarns ? ", then an unregistered-port WARN" : "")"
+        case .intercepted:
+            port = "0x80 \(debugPortLevel.name), 1-byte writes only\(everyDebugPortWriteWarns ? ", then an unregistered-port WARN" : "")"
         case .busDevice: port = "0x80 \(debugPortLevel.name), any size (first byte), reads log ERROR"
         }
         let logger = loggerFormat == .none ? "no logger" : "logger \(loggerFormat.rawValue)\(lineEnding == "\r\n" ? " CRLF" : "")"
         let level = defaultLevel.map { "default \($0.name)" } ?? ""
-        let unreg = unregisteredLevel.map { "unregistered ports \($0.name)\(unregisteredReadFillsOnes ? " (reads 0xff)" : "")" } ?? "unregistered ports silent"
-        let extra = [hasDebugConsole ? "debug console" : nil, "fwdebug \(firmwareDebug.rawValue)",
-                     logFormatTokens.isEmpty ? nil : "--log-format (\(logFormatTokens.count) tokens)"].compactMap { $0 }
+        let unreg =
+            unregisteredLevel.map { "unregistered ports \($0.name)\(unregisteredReadFillsOnes ? " (reads 0xff)" : "")" }
+            ?? "unregistered ports silent"
+        let extra = [
+            hasDebugConsole ? "debug console" : nil, "fwdebug \(firmwareDebug.rawValue)",
+            logFormatTokens.isEmpty ? nil : "--log-format (\(logFormatTokens.count) tokens)",
+        ].compactMap { $0 }
         return ([logger, level, port, unreg] + extra).filter { !$0.isEmpty }.joined(separator: "; ")
     }
 }

@@ -17,7 +17,11 @@ public struct Release: Comparable, Hashable, Sendable, CustomStringConvertible {
 
     public static func < (a: Release, b: Release) -> Bool { (a.major, a.minor, a.patch) < (b.major, b.minor, b.patch) }
     public static func == (a: Release, b: Release) -> Bool { (a.major, a.minor, a.patch) == (b.major, b.minor, b.patch) }
-    public func hash(into h: inout Hasher) { h.combine(major); h.combine(minor); h.combine(patch) }
+    public func hash(into h: inout Hasher) {
+        h.combine(major)
+        h.combine(minor)
+        h.combine(patch)
+    }
     public var description: String { tag }
 
     /// Shorthand for comparisons in the profile table: `r(24, 0)` is v24.0, `r(0, 14, 1)` is v0.14.1.
@@ -50,7 +54,9 @@ public struct Release: Comparable, Hashable, Sendable, CustomStringConvertible {
         let digits = tag.drop(while: { !$0.isNumber })
         let probe = Release(tag: "v" + digits) ?? Release(tag: "v" + digits + ".0")
         guard let probe else { return [latest.tag] }
-        func distance(_ r: Release) -> Int { abs((r.major * 1000 + r.minor * 10 + r.patch) - (probe.major * 1000 + probe.minor * 10 + probe.patch)) }
+        func distance(_ r: Release) -> Int {
+            abs((r.major * 1000 + r.minor * 10 + r.patch) - (probe.major * 1000 + probe.minor * 10 + probe.patch))
+        }
         return all.sorted { distance($0) < distance($1) }.prefix(3).map(\.tag)
     }
 }

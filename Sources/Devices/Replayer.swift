@@ -61,8 +61,10 @@ public final class ReplayDriver {
             guard defined, !target.prefix(known).elementsEqual(data) else { return }
             report.divergenceCount += 1
             if report.divergences.count < ReplayDriver.keptDivergences {
-                report.divergences.append(Divergence(timestamp: t, vcpu: shape.vcpu, port: shape.port,
-                                                     recorded: Array(data), modelled: Array(target.prefix(known))))
+                report.divergences.append(
+                    Divergence(
+                        timestamp: t, vcpu: shape.vcpu, port: shape.port,
+                        recorded: Array(data), modelled: Array(target.prefix(known))))
             }
         }
     }
@@ -106,7 +108,8 @@ public final class ReplayDriver {
     @inline(__always)
     func feedRun(timestamps run: UnsafeBufferPointer<UInt64>, shape: EventShape, data: UnsafeRawBufferPointer) -> Bool {
         guard shape.direction == .out, !shape.incomplete else { return false }
-        let lo = window.lowerBound, hi = window.upperBound
+        let lo = window.lowerBound
+        let hi = window.upperBound
         guard run.allSatisfy({ $0 >= lo && $0 <= hi }) else { return false }
         if !outputOn {
             outputOn = true
@@ -148,9 +151,13 @@ public struct DeviceChoice: Sendable, Equatable {
         var mode: Mode?
         var iobase: UInt16?
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
-            if item == "off" || item == "null" { guard mode == nil else { return .failure(.init("more than one mode")) }; mode = .off }
-            else if item == "tty" { guard mode == nil else { return .failure(.init("more than one mode")) }; mode = .tty }
-            else if item.hasPrefix("file=") {
+            if item == "off" || item == "null" {
+                guard mode == nil else { return .failure(.init("more than one mode")) }
+                mode = .off
+            } else if item == "tty" {
+                guard mode == nil else { return .failure(.init("more than one mode")) }
+                mode = .tty
+            } else if item.hasPrefix("file=") {
                 guard mode == nil else { return .failure(.init("more than one mode")) }
                 let path = String(item.dropFirst(5))
                 guard !path.isEmpty else { return .failure(.init("file= needs a path")) }

@@ -3,7 +3,8 @@
 public enum RustFormat {
     /// `{:?}` on a Duration: unit by magnitude, exact digits, trailing zeros dropped.
     public static func durationDebug(_ ns: UInt64) -> String {
-        let secs = ns / 1_000_000_000, nanos = ns % 1_000_000_000
+        let secs = ns / 1_000_000_000
+        let nanos = ns % 1_000_000_000
         if secs > 0 { return trimmed(secs, nanos, digits: 9) + "s" }
         if nanos >= 1_000_000 { return trimmed(nanos / 1_000_000, nanos % 1_000_000, digits: 6) + "ms" }
         if nanos >= 1_000 { return trimmed(nanos / 1_000, nanos % 1_000, digits: 3) + "µs" }
@@ -19,12 +20,16 @@ public enum RustFormat {
 
     /// `{:.6?}` on a Duration, with exact halves rounded up (the toolchains v29.0 .. v48.0 were built with).
     public static func durationDebug6(_ ns: UInt64) -> String {
-        let secs = ns / 1_000_000_000, nanos = ns % 1_000_000_000
+        let secs = ns / 1_000_000_000
+        let nanos = ns % 1_000_000_000
         if secs > 0 {
             var micros = nanos / 1000
             var whole = secs
             if nanos % 1000 >= 500 { micros += 1 }
-            if micros == 1_000_000 { micros = 0; whole += 1 }
+            if micros == 1_000_000 {
+                micros = 0
+                whole += 1
+            }
             return "\(whole).\(padded(micros, 6))s"
         }
         if nanos >= 1_000_000 { return "\(nanos / 1_000_000).\(padded(nanos % 1_000_000, 6))ms" }
@@ -35,7 +40,8 @@ public enum RustFormat {
     /// `{:>10.6?}` of `Duration::as_secs_f32()`: the f32 value rounded to 6 decimals
     /// (ties to even, on its exact binary value), right-aligned in 10 columns.
     public static func secondsF32(_ ns: UInt64) -> String {
-        let secs = ns / 1_000_000_000, nanos = ns % 1_000_000_000
+        let secs = ns / 1_000_000_000
+        let nanos = ns % 1_000_000_000
         let value: Float = Float(secs) + Float(nanos) / 1e9
         var s = fixed6(value)
         if s.count < 10 { s = String(repeating: " ", count: 10 - s.count) + s }
@@ -53,7 +59,7 @@ public enum RustFormat {
             scaled = (mantissa << UInt64(exponent)) * 1_000_000
         } else {
             let shift = -exponent
-            let n = mantissa * 1_000_000 // < 2^44
+            let n = mantissa * 1_000_000  // < 2^44
             if shift >= 64 {
                 scaled = 0
             } else {

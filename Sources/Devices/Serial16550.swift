@@ -44,7 +44,10 @@ public final class Serial16550: PortDevice {
 
     public func write(offset: UInt16, length: Int, data: UnsafeRawBufferPointer, context: DeviceContext) {
         counters.writes += 1
-        guard length == 1, let value = data.first else { counters.ignored += 1; return }
+        guard length == 1, let value = data.first else {
+            counters.ignored += 1
+            return
+        }
         switch offset {
         case Serial16550.data where dlab: divisorLow = value
         case Serial16550.data:
@@ -63,13 +66,16 @@ public final class Serial16550: PortDevice {
         case Serial16550.lcr: lineControl = value
         case Serial16550.mcr: modemControl = value
         case Serial16550.scratch: scratchValue = value
-        default: counters.ignored += 1 // FCR, LSR, MSR: nothing to do
+        default: counters.ignored += 1  // FCR, LSR, MSR: nothing to do
         }
     }
 
     public func read(offset: UInt16, into buffer: UnsafeMutableRawBufferPointer, context: DeviceContext) -> Bool {
         counters.reads += 1
-        guard buffer.count == 1 else { counters.ignored += 1; return false }
+        guard buffer.count == 1 else {
+            counters.ignored += 1
+            return false
+        }
         let value: UInt8
         switch offset {
         case Serial16550.data where dlab: value = divisorLow

@@ -36,12 +36,12 @@ public enum VCPUExit: Equatable, Sendable {
         case .ioIn: return "KVM_EXIT_IO (in)"
         case .halt: return "KVM_EXIT_HLT"
         case .shutdown: return "KVM_EXIT_SHUTDOWN"
-        case let .mmio(a): return "KVM_EXIT_MMIO at 0x\(String(a, radix: 16))"
-        case let .failEntry(r): return "KVM_EXIT_FAIL_ENTRY (hardware reason 0x\(String(r, radix: 16)))"
-        case let .internalError(s): return "KVM_EXIT_INTERNAL_ERROR (suberror \(s))"
-        case let .systemEvent(t): return "KVM_EXIT_SYSTEM_EVENT (type \(t))"
+        case .mmio(let a): return "KVM_EXIT_MMIO at 0x\(String(a, radix: 16))"
+        case .failEntry(let r): return "KVM_EXIT_FAIL_ENTRY (hardware reason 0x\(String(r, radix: 16)))"
+        case .internalError(let s): return "KVM_EXIT_INTERNAL_ERROR (suberror \(s))"
+        case .systemEvent(let t): return "KVM_EXIT_SYSTEM_EVENT (type \(t))"
         case .interrupted: return "KVM_EXIT_INTR"
-        case let .unsupported(r): return "exit reason \(r)"
+        case .unsupported(let r): return "exit reason \(r)"
         }
     }
 }

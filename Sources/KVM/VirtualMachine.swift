@@ -27,8 +27,9 @@ public final class VirtualMachine {
     /// The corresponding ioctl is `KVM_SET_USER_MEMORY_REGION`.
     public func addMemory(slot: UInt32, guestAddress: UInt64, size: Int) throws -> GuestMemory {
         let mem = try GuestMemory(guestAddress: guestAddress, size: size)
-        var region = kvm_userspace_memory_region(slot: slot, flags: 0, guest_phys_addr: guestAddress,
-                                                 memory_size: UInt64(size), userspace_addr: UInt64(UInt(bitPattern: mem.base)))
+        var region = kvm_userspace_memory_region(
+            slot: slot, flags: 0, guest_phys_addr: guestAddress,
+            memory_size: UInt64(size), userspace_addr: UInt64(UInt(bitPattern: mem.base)))
         // SAFETY: `region` lives for the call; the mapping it names stays alive as long as `memory` holds it,
         // which is as long as the VM.
         guard ckvm_ioctl_ptr(fd, CKVM_SET_USER_MEMORY_REGION, &region) == 0 else {
@@ -65,8 +66,11 @@ public final class GuestMemory: @unchecked Sendable {
 
     /// Copies `bytes` to guest-physical `address`; throws if they do not fit.
     public func write(_ bytes: UnsafeRawBufferPointer, at address: UInt64) throws {
-        guard address >= guestAddress, address - guestAddress <= UInt64(size), UInt64(bytes.count) <= UInt64(size) - (address - guestAddress) else {
-            throw MachineSetupError("\(bytes.count) bytes at guest address 0x\(String(address, radix: 16)) do not fit in \(size >> 20) MiB of RAM")
+        guard address >= guestAddress, address - guestAddress <= UInt64(size),
+            UInt64(bytes.count) <= UInt64(size) - (address - guestAddress)
+        else {
+            throw MachineSetupError(
+                "\(bytes.count) bytes at guest address 0x\(String(address, radix: 16)) do not fit in \(size >> 20) MiB of RAM")
         }
         // SAFETY: the destination range was just checked to lie inside the mapping.
         (base + Int(address - guestAddress)).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)

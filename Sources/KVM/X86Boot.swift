@@ -28,14 +28,16 @@ public enum X86Boot {
         guard mode == .long else { return }
         let gib: UInt64 = 1 << 30
         let directories = (UInt64(memory.size) + gib - 1) / gib
-        guard directories <= 4 else { throw MachineSetupError("long mode maps at most 4 GiB of RAM here; --mem is \(memory.size >> 20) MiB") }
+        guard directories <= 4 else {
+            throw MachineSetupError("long mode maps at most 4 GiB of RAM here; --mem is \(memory.size >> 20) MiB")
+        }
         let pdpt = pml4Address + 0x1000
         try memory.write64(pdpt | 0x3, at: pml4Address)
         for d in 0..<directories {
             let pd = pdpt + 0x1000 * (d + 1)
             try memory.write64(pd | 0x3, at: pdpt + d * 8)
             for e in 0..<UInt64(512) {
-                try memory.write64((d * gib + e * (2 << 20)) | 0x83, at: pd + e * 8) // present, writable, 2 MiB page
+                try memory.write64((d * gib + e * (2 << 20)) | 0x83, at: pd + e * 8)  // present, writable, 2 MiB page
             }
         }
     }
@@ -66,7 +68,8 @@ public enum X86Boot {
         switch mode {
         case .real:
             guard entry % 16 == 0, entry < 0x100000 else {
-                throw MachineSetupError("real mode needs a load address below 1 MiB on a 16-byte boundary (got 0x\(String(entry, radix: 16)))")
+                throw MachineSetupError(
+                    "real mode needs a load address below 1 MiB on a 16-byte boundary (got 0x\(String(entry, radix: 16)))")
             }
             let cs = UInt16(entry >> 4)
             for keyPath in [\kvm_sregs.cs, \kvm_sregs.ds, \kvm_sregs.es, \kvm_sregs.fs, \kvm_sregs.gs] {
@@ -82,7 +85,11 @@ public enum X86Boot {
             let stackTop = memorySize - UInt64(index) * stackSize
             guard stackTop > stackSize else { throw MachineSetupError("not enough RAM for \(count) vCPU stacks") }
             let dataSeg = segment(base: 0, limit: 0xffff_ffff, selector: data, type: 3, db: 1, l: 0, g: 1)
-            sregs.ds = dataSeg; sregs.es = dataSeg; sregs.fs = dataSeg; sregs.gs = dataSeg; sregs.ss = dataSeg
+            sregs.ds = dataSeg
+            sregs.es = dataSeg
+            sregs.fs = dataSeg
+            sregs.gs = dataSeg
+            sregs.ss = dataSeg
             sregs.gdt.base = gdtAddress
             sregs.gdt.limit = 31
             if mode == .protected {
@@ -91,9 +98,9 @@ public enum X86Boot {
             } else {
                 sregs.cs = segment(base: 0, limit: 0xffff_ffff, selector: code64, type: 11, db: 0, l: 1, g: 1)
                 sregs.cr3 = pml4Address
-                sregs.cr4 |= 0x20              // PAE
-                sregs.efer |= 0x100 | 0x400    // LME, LMA
-                sregs.cr0 |= 0x8000_0001       // PG, PE
+                sregs.cr4 |= 0x20  // PAE
+                sregs.efer |= 0x100 | 0x400  // LME, LMA
+                sregs.cr0 |= 0x8000_0001  // PG, PE
             }
             regs.rsp = stackTop
             regs.rip = entry

@@ -24,8 +24,9 @@ public struct OwnedFile: ~Copyable, Sendable {
         let options: FileDescriptor.OpenOptions = [.create, .closeOnExec, exclusive ? .exclusiveCreate : .truncate]
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(FilePath(path), readable ? .readWrite : .writeOnly, options: options,
-                                         permissions: [.ownerReadWrite])
+            fd = try FileDescriptor.open(
+                FilePath(path), readable ? .readWrite : .writeOnly, options: options,
+                permissions: [.ownerReadWrite])
         } catch {
             throw SystemError("open", error)
         }
@@ -61,8 +62,9 @@ public struct OwnedFile: ~Copyable, Sendable {
             let n: Int
             do {
                 // Rebasing keeps the destination inside `buffer`.
-                n = try descriptor.read(fromAbsoluteOffset: Int64(offset) + Int64(done),
-                                        into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+                n = try descriptor.read(
+                    fromAbsoluteOffset: Int64(offset) + Int64(done),
+                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
             } catch {
                 throw SystemError("pread", error)
             }

@@ -14,8 +14,10 @@ public protocol EventVisitor {
 
 extension EventVisitor {
     @inlinable
-    public mutating func visitRun(timestamps: UnsafeBufferPointer<UInt64>, shape: EventShape,
-                                  data: UnsafeRawBufferPointer) throws(Failure) -> Bool {
+    public mutating func visitRun(
+        timestamps: UnsafeBufferPointer<UInt64>, shape: EventShape,
+        data: UnsafeRawBufferPointer
+    ) throws(Failure) -> Bool {
         false
     }
 }
@@ -58,8 +60,9 @@ extension EventBlock {
                     }
                 }
                 // SAFETY: as above, `offset + length` is within the data column.
-                try visitor.visit(timestamp: timestamps[i], shape: s.shape,
-                                  data: UnsafeRawBufferPointer(rebasing: data[offset..<offset + length]))
+                try visitor.visit(
+                    timestamp: timestamps[i], shape: s.shape,
+                    data: UnsafeRawBufferPointer(rebasing: data[offset..<offset + length]))
                 offset += length
                 i += 1
             }
@@ -74,8 +77,10 @@ struct ClosureVisitor<E: Error>: EventVisitor {
     @usableFromInline let marker: (UInt64, UInt32, Marker) throws(E) -> Void
 
     @inlinable
-    init(access: @escaping (UInt64, EventShape, UnsafeRawBufferPointer) throws(E) -> Void,
-         marker: @escaping (UInt64, UInt32, Marker) throws(E) -> Void) {
+    init(
+        access: @escaping (UInt64, EventShape, UnsafeRawBufferPointer) throws(E) -> Void,
+        marker: @escaping (UInt64, UInt32, Marker) throws(E) -> Void
+    ) {
         self.access = access
         self.marker = marker
     }

@@ -11,7 +11,7 @@
 /// u32 markerLength, markers: per marker event { varint nameLen, name, varint value, varint textLen, text }
 /// ```
 public struct EventBlock: Sendable {
-    public static let magic: UInt32 = 0x5645_5450 // "PTEV"
+    public static let magic: UInt32 = 0x5645_5450  // "PTEV"
     public static let version: UInt16 = 1
 
     /// Shape flag bits.
@@ -63,8 +63,12 @@ public struct EventBlock: Sendable {
 
     /// The block's columns as buffers, for loops that must not allocate or count references per event.
     @inlinable
-    public func withColumns<R, E: Error>(_ body: (UnsafeBufferPointer<UInt64>, UnsafeBufferPointer<UInt16>, UnsafeBufferPointer<BlockShape>,
-                                                  UnsafeRawBufferPointer, [Marker]) throws(E) -> R) throws(E) -> R {
+    public func withColumns<R, E: Error>(
+        _ body: (
+            UnsafeBufferPointer<UInt64>, UnsafeBufferPointer<UInt16>, UnsafeBufferPointer<BlockShape>,
+            UnsafeRawBufferPointer, [Marker]
+        ) throws(E) -> R
+    ) throws(E) -> R {
         try timestamps.withUnsafeBufferPointer { (t) throws(E) in
             try shapeIndex.withUnsafeBufferPointer { (i) throws(E) in
                 try shapes.withUnsafeBufferPointer { (s) throws(E) in
@@ -78,11 +82,13 @@ public struct EventBlock: Sendable {
     public func events() -> [PortIOEvent] {
         var out: [PortIOEvent] = []
         out.reserveCapacity(count)
-        forEachAccess({ t, shape, bytes in
-            out.append(PortIOEvent(timestamp: t, vcpu: shape.vcpu, payload: .access(shape, data: Array(bytes))))
-        }, marker: { t, vcpu, m in
-            out.append(.marker(at: t, vcpu: vcpu, m))
-        })
+        forEachAccess(
+            { t, shape, bytes in
+                out.append(PortIOEvent(timestamp: t, vcpu: shape.vcpu, payload: .access(shape, data: Array(bytes))))
+            },
+            marker: { t, vcpu, m in
+                out.append(.marker(at: t, vcpu: vcpu, m))
+            })
         return out
     }
 
@@ -154,11 +160,11 @@ public struct EventBlockBuilder: Sendable {
 
     public mutating func append(_ event: PortIOEvent) {
         switch event.payload {
-        case let .access(shape, bytes):
+        case .access(let shape, let bytes):
             var s = shape
             s.vcpu = event.vcpu
             append(timestamp: event.timestamp, shape: s, data: bytes)
-        case let .marker(m):
+        case .marker(let m):
             append(timestamp: event.timestamp, vcpu: event.vcpu, marker: m)
         }
     }
@@ -196,7 +202,9 @@ public struct EventBlockBuilder: Sendable {
         }
         let width = widest == 0 ? 0 : (64 - widest.leadingZeroBitCount + 7) / 8
         w.u8(UInt8(width))
-        w.u8(0); w.u8(0); w.u8(0)
+        w.u8(0)
+        w.u8(0)
+        w.u8(0)
 
         for s in shapes {
             w.u32(s.shape.vcpu)
@@ -228,9 +236,11 @@ public struct EventBlockBuilder: Sendable {
         for marker in markers {
             let name = Array(marker.name.utf8)
             let text = Array(marker.text.utf8)
-            m.varint(UInt64(name.count)); m.append(contentsOf: name)
+            m.varint(UInt64(name.count))
+            m.append(contentsOf: name)
             m.varint(marker.value)
-            m.varint(UInt64(text.count)); m.append(contentsOf: text)
+            m.varint(UInt64(text.count))
+            m.append(contentsOf: text)
         }
         columns.append(w.bytes.count)
         w.u32(UInt32(m.bytes.count))
@@ -251,13 +261,17 @@ extension EventBlock {
         var c = ByteCursor(bytes)
         guard let magic = c.readU32() else { return .failure(.init("block shorter than its kind tag")) }
         guard magic == EventBlock.magic else { return .success(.unknownKind(magic)) }
-        guard let version = c.readU16(), let _ = c.readU16(), let n32 = c.readU32(), let shapeCount32 = c.readU32(),
-              let base = c.readU64(), let width8 = c.readU8(), c.skip(3)
+        guard let version = c.readU16(), c.readU16() != nil, let n32 = c.readU32(), let shapeCount32 = c.readU32(),
+            let base = c.readU64(), let width8 = c.readU8(), c.skip(3)
         else { return .failure(.init("block header cut short")) }
         guard version == EventBlock.version else { return .failure(.init("event block version \(version) is not supported")) }
-        let n = Int(n32), shapeCount = Int(shapeCount32), width = Int(width8)
+        let n = Int(n32)
+        let shapeCount = Int(shapeCount32)
+        let width = Int(width8)
         guard width <= 8 else { return .failure(.init("timestamp width \(width) over 8 bytes")) }
-        guard shapeCount <= 65536, shapeCount * 12 <= c.remaining else { return .failure(.init("shape table (\(shapeCount)) longer than the block")) }
+        guard shapeCount <= 65536, shapeCount * 12 <= c.remaining else {
+            return .failure(.init("shape table (\(shapeCount)) longer than the block"))
+        }
         // Every event costs at least one index byte and `width` delta bytes.
         guard n <= c.remaining else { return .failure(.init("event count \(n) larger than the block")) }
         guard n == 0 || shapeCount > 0 else { return .failure(.init("events but no shapes")) }
@@ -275,8 +289,9 @@ extension EventBlock {
                 guard size == 1 || size == 2 || size == 4 else { return .failure(.init("access size \(size) is not 1, 2 or 4")) }
                 guard count >= 1 else { return .failure(.init("repeat count 0")) }
             }
-            let shape = EventShape(vcpu: vcpu, port: port, direction: flags & EventBlock.flagIn != 0 ? .in : .out,
-                                   size: size, count: count, incomplete: flags & EventBlock.flagIncomplete != 0)
+            let shape = EventShape(
+                vcpu: vcpu, port: port, direction: flags & EventBlock.flagIn != 0 ? .in : .out,
+                size: size, count: count, incomplete: flags & EventBlock.flagIncomplete != 0)
             shapes.append(BlockShape(shape: shape, isMarker: isMarker, isUnknownKind: unknownKind))
         }
 
@@ -292,9 +307,12 @@ extension EventBlock {
             lengths.withUnsafeBufferPointer { len in
                 for i in 0..<n {
                     let idx = indexWidth == 1 ? UInt16(indexBytes[i]) : UInt16(indexBytes[2 * i]) | UInt16(indexBytes[2 * i + 1]) << 8
-                    guard Int(idx) < shapeCount else { badIndex = i; return }
+                    guard Int(idx) < shapeCount else {
+                        badIndex = i
+                        return
+                    }
                     out[i] = idx
-                    dataNeeded &+= len[Int(idx)] // at most 2^32 events x 2^34 bytes: no overflow in 64 bits
+                    dataNeeded &+= len[Int(idx)]  // at most 2^32 events x 2^34 bytes: no overflow in 64 bits
                 }
             }
         }
@@ -342,7 +360,7 @@ extension EventBlock {
         markers.reserveCapacity(markerEvents)
         for _ in 0..<markerEvents {
             guard let nl = mc.readVarint(), nl <= 4096, let name = mc.readBytes(Int(nl)), let value = mc.readVarint(),
-                  let tl = mc.readVarint(), tl <= 65536, let text = mc.readBytes(Int(tl))
+                let tl = mc.readVarint(), tl <= 65536, let text = mc.readBytes(Int(tl))
             else { return .failure(.init("marker column cut short")) }
             markers.append(Marker(String(decoding: name, as: UTF8.self), value: value, text: String(decoding: text, as: UTF8.self)))
         }

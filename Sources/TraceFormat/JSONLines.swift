@@ -37,7 +37,10 @@ public enum JSONLines {
 
     @inline(__always)
     static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
-        if value < 10 { out.append(UInt8(truncatingIfNeeded: value) &+ 0x30); return }
+        if value < 10 {
+            out.append(UInt8(truncatingIfNeeded: value) &+ 0x30)
+            return
+        }
         var digits: (UInt64, Int) = (value, 0)
         var buffer = [UInt8](repeating: 0, count: 20)
         while digits.0 > 0 {
@@ -72,7 +75,7 @@ public enum JSONLines {
                 if let d { return d }
                 throw TraceError.badInput(line: lineNumber, reason: "missing \"\(key)\"")
             }
-            guard case let .number(text) = v, let n = T(text) else {
+            guard case .number(let text) = v, let n = T(text) else {
                 throw TraceError.badInput(line: lineNumber, reason: "\"\(key)\" is not an integer in range for \(T.self)")
             }
             return n
@@ -88,7 +91,8 @@ public enum JSONLines {
             return .event(.marker(at: t, vcpu: vcpu, Marker(name, value: v, text: text)))
         }
         let port = try number("port", UInt16.self)
-        guard let dirText = try field("dir").stringValue, let dir = dirText == "out" ? PortDirection.out : (dirText == "in" ? .in : nil) else {
+        guard let dirText = try field("dir").stringValue, let dir = dirText == "out" ? PortDirection.out : (dirText == "in" ? .in : nil)
+        else {
             throw TraceError.badInput(line: lineNumber, reason: "\"dir\" must be \"in\" or \"out\"")
         }
         let size = try number("size", UInt8.self, default: 1)
@@ -101,7 +105,11 @@ public enum JSONLines {
         }
         let shape = EventShape(vcpu: vcpu, port: port, direction: dir, size: size, count: count, incomplete: incomplete)
         guard data.count == shape.dataLength else {
-            throw TraceError.badInput(line: lineNumber, reason: "\"data\" has \(data.count) bytes; size \(size) x count \(count)\(incomplete ? " (incomplete: first element only)" : "") needs \(shape.dataLength)")
+            throw TraceError.badInput(
+                line: lineNumber,
+                reason:
+                    "\"data\" has \(data.count) bytes; size \(size) x count \(count)\(incomplete ? " (incomplete: first element only)" : "") needs \(shape.dataLength)"
+            )
         }
         return .event(PortIOEvent(timestamp: t, vcpu: vcpu, payload: .access(shape, data: data)))
     }

@@ -11,11 +11,11 @@ public indirect enum JSONValue: Equatable, Sendable {
     public static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
         case (.null, .null): return true
-        case let (.bool(x), .bool(y)): return x == y
-        case let (.number(x), .number(y)): return x == y
-        case let (.string(x), .string(y)): return x == y
-        case let (.array(x), .array(y)): return x == y
-        case let (.object(x), .object(y)):
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.number(let x), .number(let y)): return x == y
+        case (.string(let x), .string(let y)): return x == y
+        case (.array(let x), .array(let y)): return x == y
+        case (.object(let x), .object(let y)):
             return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         default: return false
         }
@@ -25,16 +25,16 @@ public indirect enum JSONValue: Equatable, Sendable {
     public static func int(_ v: Int64) -> JSONValue { .number(String(v)) }
 
     public subscript(key: String) -> JSONValue? {
-        guard case let .object(pairs) = self else { return nil }
+        guard case .object(let pairs) = self else { return nil }
         return pairs.last(where: { $0.0 == key })?.1
     }
 
-    public var stringValue: String? { if case let .string(s) = self { return s } else { return nil } }
-    public var boolValue: Bool? { if case let .bool(b) = self { return b } else { return nil } }
-    public var uint64Value: UInt64? { if case let .number(n) = self { return UInt64(n) } else { return nil } }
-    public var int64Value: Int64? { if case let .number(n) = self { return Int64(n) } else { return nil } }
-    public var arrayValue: [JSONValue]? { if case let .array(a) = self { return a } else { return nil } }
-    public var objectValue: [(String, JSONValue)]? { if case let .object(o) = self { return o } else { return nil } }
+    public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    public var uint64Value: UInt64? { if case .number(let n) = self { return UInt64(n) } else { return nil } }
+    public var int64Value: Int64? { if case .number(let n) = self { return Int64(n) } else { return nil } }
+    public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+    public var objectValue: [(String, JSONValue)]? { if case .object(let o) = self { return o } else { return nil } }
 
     /// Compact serialization; object keys keep their order.
     public func serialized() -> String {
@@ -46,17 +46,17 @@ public indirect enum JSONValue: Equatable, Sendable {
     public func write(to out: inout String) {
         switch self {
         case .null: out += "null"
-        case let .bool(b): out += b ? "true" : "false"
-        case let .number(n): out += n
-        case let .string(s): JSONValue.writeString(s, to: &out)
-        case let .array(items):
+        case .bool(let b): out += b ? "true" : "false"
+        case .number(let n): out += n
+        case .string(let s): JSONValue.writeString(s, to: &out)
+        case .array(let items):
             out += "["
             for (i, item) in items.enumerated() {
                 if i > 0 { out += "," }
                 item.write(to: &out)
             }
             out += "]"
-        case let .object(pairs):
+        case .object(let pairs):
             out += "{"
             for (i, (key, value)) in pairs.enumerated() {
                 if i > 0 { out += "," }
@@ -139,9 +139,15 @@ public struct JSONParser {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
         case UInt8(ascii: "["): return try parseArray(depth: depth)
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         default: return try parseNumber()
         }
     }
@@ -157,7 +163,10 @@ public struct JSONParser {
         i += 1
         var pairs: [(String, JSONValue)] = []
         skipSpace()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+            i += 1
+            return .object(pairs)
+        }
         while true {
             skipSpace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
@@ -168,8 +177,14 @@ public struct JSONParser {
             pairs.append((key, try parseValue(depth: depth + 1)))
             skipSpace()
             guard i < bytes.count else { throw fail("unterminated object") }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-            if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            if bytes[i] == UInt8(ascii: "}") {
+                i += 1
+                return .object(pairs)
+            }
             throw fail("expected ',' or '}'")
         }
     }
@@ -178,13 +193,22 @@ public struct JSONParser {
         i += 1
         var items: [JSONValue] = []
         skipSpace()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
+            i += 1
+            return .array(items)
+        }
         while true {
             items.append(try parseValue(depth: depth + 1))
             skipSpace()
             guard i < bytes.count else { throw fail("unterminated array") }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-            if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            if bytes[i] == UInt8(ascii: "]") {
+                i += 1
+                return .array(items)
+            }
             throw fail("expected ',' or ']'")
         }
     }
@@ -216,7 +240,10 @@ public struct JSONParser {
             i += 1
             if c == UInt8(ascii: "\"") { break }
             if c < 0x20 { throw fail("control character in string") }
-            if c != UInt8(ascii: "\\") { out.append(c); continue }
+            if c != UInt8(ascii: "\\") {
+                out.append(c)
+                continue
+            }
             guard i < bytes.count else { throw fail("unterminated escape") }
             let e = bytes[i]
             i += 1

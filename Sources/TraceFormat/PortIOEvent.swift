@@ -88,6 +88,6 @@ public struct PortIOEvent: Equatable, Sendable {
         PortIOEvent(timestamp: t, vcpu: vcpu, payload: .marker(marker))
     }
 
-    public var shape: EventShape? { if case let .access(s, _) = payload { return s } else { return nil } }
-    public var marker: Marker? { if case let .marker(m) = payload { return m } else { return nil } }
+    public var shape: EventShape? { if case .access(let s, _) = payload { return s } else { return nil } }
+    public var marker: Marker? { if case .marker(let m) = payload { return m } else { return nil } }
 }

@@ -4,7 +4,12 @@ public enum TimeSpec {
     public static func nanoseconds(_ text: String) -> Int64? {
         var s = Substring(text.trimmingCharacters(in: " "))
         var negative = false
-        if s.hasPrefix("-") { negative = true; s = s.dropFirst() } else if s.hasPrefix("+") { s = s.dropFirst() }
+        if s.hasPrefix("-") {
+            negative = true
+            s = s.dropFirst()
+        } else if s.hasPrefix("+") {
+            s = s.dropFirst()
+        }
         let units: [(String, Int64)] = [("ns", 1), ("us", 1_000), ("µs", 1_000), ("ms", 1_000_000), ("s", 1_000_000_000)]
         var scale: Int64 = 1_000_000_000
         for (suffix, factor) in units where s.hasSuffix(suffix) {
@@ -14,7 +19,8 @@ public enum TimeSpec {
         }
         let parts = s.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count <= 2, let whole = parts.first, !(whole.isEmpty && parts.count == 1),
-              whole.allSatisfy(\.isASCII), whole.allSatisfy(\.isNumber) else { return nil }
+            whole.allSatisfy(\.isASCII), whole.allSatisfy(\.isNumber)
+        else { return nil }
         var result = whole.isEmpty ? 0 : Int64(whole) ?? -1
         guard result >= 0 else { return nil }
         let (m, o) = result.multipliedReportingOverflow(by: scale)
@@ -27,7 +33,7 @@ public enum TimeSpec {
             for ch in frac {
                 place /= 10
                 guard place > 0 else {
-                    if ch != "0" { return nil } // finer than a nanosecond
+                    if ch != "0" { return nil }  // finer than a nanosecond
                     continue
                 }
                 result += Int64(ch.wholeNumberValue!) * place

@@ -34,23 +34,24 @@ public enum TraceError: Error, Equatable, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case let .system(operation, errno):
+        case .system(let operation, let errno):
             return SystemError(operation, errno: errno).description
         case .isDirectory: return "is a directory, not a trace file"
         case .emptyFile: return "empty file, not a trace"
-        case let .notATrace(why): return "not a porttrace trace (\(why))"
-        case let .truncatedHeader(why): return "trace header is cut short (\(why))"
-        case let .corruptHeader(why): return "trace header is damaged (\(why))"
-        case let .unsupportedVersion(format, minimumReader, supported):
-            return "trace format version \(format) needs a reader of version \(minimumReader) or newer; this porttrace reads up to version \(supported)"
-        case let .oversizedBlock(offset, declared, limit):
+        case .notATrace(let why): return "not a porttrace trace (\(why))"
+        case .truncatedHeader(let why): return "trace header is cut short (\(why))"
+        case .corruptHeader(let why): return "trace header is damaged (\(why))"
+        case .unsupportedVersion(let format, let minimumReader, let supported):
+            return
+                "trace format version \(format) needs a reader of version \(minimumReader) or newer; this porttrace reads up to version \(supported)"
+        case .oversizedBlock(let offset, let declared, let limit):
             return "block at byte \(offset) declares \(declared) decompressed bytes, over the limit of \(limit)"
-        case let .damagedBlock(offset, reason):
+        case .damagedBlock(let offset, let reason):
             return "block at byte \(offset) is damaged: \(reason)"
-        case let .badMetadata(why): return "bad metadata: \(why)"
-        case let .badInput(line, reason): return "line \(line): \(reason)"
+        case .badMetadata(let why): return "bad metadata: \(why)"
+        case .badInput(let line, let reason): return "line \(line): \(reason)"
         case .writerClosed: return "trace writer is already closed"
-        case let .zstd(why): return "zstd: \(why)"
+        case .zstd(let why): return "zstd: \(why)"
         }
     }
 }

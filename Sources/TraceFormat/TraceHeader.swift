@@ -6,7 +6,7 @@
 /// `state` is 0 while recording and becomes 1 when the writer closed the trace cleanly.
 public struct TraceHeader: Equatable, Sendable {
     public static let frameMagic: UInt32 = ZstdMagic.skippableBase
-    public static let magic: UInt32 = 0x4352_5450 // "PTRC"
+    public static let magic: UInt32 = 0x4352_5450  // "PTRC"
     /// The format version this code writes.
     public static let currentFormatVersion: UInt16 = 1
     /// The newest format version this code can read.
@@ -43,7 +43,9 @@ public struct TraceHeader: Equatable, Sendable {
         w.u16(formatVersion)
         w.u16(minimumReaderVersion)
         w.u8(closedCleanly ? 1 : 0)
-        w.u8(0); w.u8(0); w.u8(0)
+        w.u8(0)
+        w.u8(0)
+        w.u8(0)
         w.u32(maxBlockBytes)
         w.u32(UInt32(json.count))
         w.u32(TraceHeader.checksum(fixed: w.bytes[8...], json: json))
@@ -81,7 +83,7 @@ public struct TraceHeader: Equatable, Sendable {
         return try frame.withUnsafeBytes { (raw) -> (TraceHeader, Int) in
             var c = ByteCursor(raw, position: 12)
             guard let version = c.readU16(), let minReader = c.readU16(), let state = c.readU8(), c.skip(3),
-                  let maxBlock = c.readU32(), let jsonLength = c.readU32(), let crc = c.readU32()
+                let maxBlock = c.readU32(), let jsonLength = c.readU32(), let crc = c.readU32()
             else { throw TraceError.truncatedHeader("fixed fields cut short") }
             guard minReader <= TraceHeader.readableFormatVersion else {
                 throw TraceError.unsupportedVersion(format: version, minimumReader: minReader, supported: TraceHeader.readableFormatVersion)
@@ -90,7 +92,9 @@ public struct TraceHeader: Equatable, Sendable {
             guard Int(jsonLength) == c.remaining, let json = c.readBytes(Int(jsonLength)) else {
                 throw TraceError.corruptHeader("metadata length \(jsonLength) does not match the frame")
             }
-            guard TraceHeader.checksum(fixed: raw[8..<32], json: json) == crc else { throw TraceError.corruptHeader("metadata checksum mismatch") }
+            guard TraceHeader.checksum(fixed: raw[8..<32], json: json) == crc else {
+                throw TraceError.corruptHeader("metadata checksum mismatch")
+            }
             let value: JSONValue
             do { value = try JSONParser.parse(Array(json)) } catch { throw TraceError.corruptHeader("metadata: \(error)") }
             var header = TraceHeader(metadata: try TraceMetadata(json: value), maxBlockBytes: maxBlock)

@@ -17,7 +17,7 @@ public struct TraceIndex: Equatable, Sendable {
     public static let timeIndexMagic: UInt32 = ZstdMagic.skippableBase + 1
     public static let seekTableMagic: UInt32 = ZstdMagic.skippableBase + 0xE
     public static let seekableFooterMagic: UInt32 = 0x8F92_EAB1
-    static let timeIndexTag: UInt32 = 0x5849_5450 // "PTIX"
+    static let timeIndexTag: UInt32 = 0x5849_5450  // "PTIX"
 
     public var blocks: [BlockIndexEntry]
     /// Offset of the time-index frame (the end of the event data).
@@ -30,7 +30,11 @@ public struct TraceIndex: Equatable, Sendable {
         t.u32(1)
         t.u32(UInt32(blocks.count))
         for b in blocks {
-            t.u64(b.offset); t.u64(b.minTimestamp); t.u64(b.maxTimestamp); t.u32(b.events); t.u32(b.decompressedSize)
+            t.u64(b.offset)
+            t.u64(b.minTimestamp)
+            t.u64(b.maxTimestamp)
+            t.u32(b.events)
+            t.u32(b.decompressedSize)
         }
         t.u32(CRC32.checksum(t.bytes))
         var w = ByteWriter()
@@ -42,9 +46,14 @@ public struct TraceIndex: Equatable, Sendable {
         let frames = 2 + blocks.count
         w.u32(TraceIndex.seekTableMagic)
         w.u32(UInt32(frames * 8 + 9))
-        w.u32(UInt32(headerFrameLength)); w.u32(0)
-        for b in blocks { w.u32(b.compressedSize); w.u32(b.decompressedSize) }
-        w.u32(UInt32(timeFrameLength)); w.u32(0)
+        w.u32(UInt32(headerFrameLength))
+        w.u32(0)
+        for b in blocks {
+            w.u32(b.compressedSize)
+            w.u32(b.decompressedSize)
+        }
+        w.u32(UInt32(timeFrameLength))
+        w.u32(0)
         w.u32(UInt32(frames))
         w.u8(0)
         w.u32(TraceIndex.seekableFooterMagic)
@@ -91,20 +100,26 @@ public struct TraceIndex: Equatable, Sendable {
             let parsed = timeFrame.withUnsafeBytes { raw -> Bool in
                 var c = ByteCursor(raw)
                 guard c.readU32() == timeIndexMagic, let len = c.readU32(), Int(len) == c.remaining,
-                      let body = c.readBytes(Int(len)), body.count >= 16 else { return false }
+                    let body = c.readBytes(Int(len)), body.count >= 16
+                else { return false }
                 var b = ByteCursor(body)
                 guard b.readU32() == timeIndexTag, b.readU32() == 1, b.readU32() == UInt32(blockCount) else { return false }
                 let crcOffset = body.count - 4
-                guard CRC32.checksum(UnsafeRawBufferPointer(rebasing: body[0..<crcOffset])) ==
-                        body.loadUnaligned(fromByteOffset: crcOffset, as: UInt32.self).littleEndian else { return false }
+                guard
+                    CRC32.checksum(UnsafeRawBufferPointer(rebasing: body[0..<crcOffset]))
+                        == body.loadUnaligned(fromByteOffset: crcOffset, as: UInt32.self).littleEndian
+                else { return false }
                 var expectedOffset = UInt64(headerFrameLength)
                 for i in 0..<blockCount {
                     guard let off = b.readU64(), let lo = b.readU64(), let hi = b.readU64(), let n = b.readU32(),
-                          let size = b.readU32() else { return false }
+                        let size = b.readU32()
+                    else { return false }
                     // The CRC-protected time index cross-checks the seek table's sizes.
                     guard off == expectedOffset, size == sizes[i + 1].1, lo <= hi else { return false }
-                    entries.append(BlockIndexEntry(offset: off, compressedSize: sizes[i + 1].0, decompressedSize: sizes[i + 1].1,
-                                                   minTimestamp: lo, maxTimestamp: hi, events: n))
+                    entries.append(
+                        BlockIndexEntry(
+                            offset: off, compressedSize: sizes[i + 1].0, decompressedSize: sizes[i + 1].1,
+                            minTimestamp: lo, maxTimestamp: hi, events: n))
                     expectedOffset += UInt64(sizes[i + 1].0)
                 }
                 return expectedOffset == timeStart

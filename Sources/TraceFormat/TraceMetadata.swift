@@ -8,7 +8,7 @@ public struct TraceMetadata: Equatable, Sendable {
     public init(fields: [(String, JSONValue)] = []) { self.fields = fields }
 
     public init(json: JSONValue) throws {
-        guard case let .object(pairs) = json else { throw TraceError.badMetadata("metadata is not a JSON object") }
+        guard case .object(let pairs) = json else { throw TraceError.badMetadata("metadata is not a JSON object") }
         fields = pairs
     }
 
@@ -69,7 +69,9 @@ public struct TraceMetadata: Equatable, Sendable {
             return (r, m)
         }
         set {
-            self["wallclock_anchor"] = newValue.map { .object([("realtime_ns", .uint($0.realtimeNs)), ("monotonic_ns", .uint($0.monotonicNs))]) }
+            self["wallclock_anchor"] = newValue.map {
+                .object([("realtime_ns", .uint($0.realtimeNs)), ("monotonic_ns", .uint($0.monotonicNs))])
+            }
         }
     }
 

@@ -79,7 +79,8 @@ public final class TraceReader {
         while offset < limitEnd {
             let head = try file.read(at: offset, count: 8)
             guard head.count >= 4 else {
-                report.problems.append(Problem(offset: offset, kind: .truncated, reason: "file ends \(head.count) bytes into a frame's magic number"))
+                report.problems.append(
+                    Problem(offset: offset, kind: .truncated, reason: "file ends \(head.count) bytes into a frame's magic number"))
                 report.stoppedAt = offset
                 break
             }
@@ -92,54 +93,62 @@ public final class TraceReader {
                 }
                 let size = UInt64(head.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self).littleEndian })
                 guard offset + 8 + size <= fileSize else {
-                    report.problems.append(Problem(offset: offset, kind: .truncated, reason: "file ends inside a skippable frame of \(size) bytes"))
+                    report.problems.append(
+                        Problem(offset: offset, kind: .truncated, reason: "file ends inside a skippable frame of \(size) bytes"))
                     report.stoppedAt = offset
                     break
                 }
                 if magic == TraceIndex.timeIndexMagic || magic == TraceIndex.seekTableMagic {
                     report.sawIndex = true
                 } else {
-                    report.problems.append(Problem(offset: offset, kind: .unknownFrame,
-                                                   reason: "skipped a skippable frame with magic 0x\(String(magic, radix: 16)) this reader does not know"))
+                    report.problems.append(
+                        Problem(
+                            offset: offset, kind: .unknownFrame,
+                            reason: "skipped a skippable frame with magic 0x\(String(magic, radix: 16)) this reader does not know"))
                 }
                 offset += 8 + size
                 continue
             }
             guard magic == ZstdMagic.frame else {
-                report.problems.append(Problem(offset: offset, kind: .damaged, reason: "no frame starts here (magic 0x\(String(magic, radix: 16)))"))
+                report.problems.append(
+                    Problem(offset: offset, kind: .damaged, reason: "no frame starts here (magic 0x\(String(magic, radix: 16)))"))
                 guard let next = try nextFrame(after: offset, end: limitEnd) else { break }
                 offset = next
                 continue
             }
             switch try decompressor.decodeFrame(in: file, at: offset, fileSize: fileSize) {
-            case let .content(bytes, frameLength):
+            case .content(let bytes, let frameLength):
                 let frameEnd = offset + UInt64(frameLength)
                 let decoded = bytes.withUnsafeBytes { EventBlock.decode($0) }
                 switch decoded {
-                case let .success(.events(block)):
+                case .success(.events(let block)):
                     report.blocks += 1
                     report.events += UInt64(block.count - block.skippedEvents)
                     if block.skippedEvents > 0 {
-                        report.problems.append(Problem(offset: offset, kind: .unknownEventKind,
-                                                       reason: "skipped \(block.skippedEvents) events of a kind this reader does not know"))
+                        report.problems.append(
+                            Problem(
+                                offset: offset, kind: .unknownEventKind,
+                                reason: "skipped \(block.skippedEvents) events of a kind this reader does not know"))
                     }
                     if try !body(block) { return report }
-                case let .success(.unknownKind(kind)):
-                    report.problems.append(Problem(offset: offset, kind: .unknownBlockKind,
-                                                   reason: "skipped a block of unknown kind 0x\(String(kind, radix: 16))"))
-                case let .failure(error):
+                case .success(.unknownKind(let kind)):
+                    report.problems.append(
+                        Problem(
+                            offset: offset, kind: .unknownBlockKind,
+                            reason: "skipped a block of unknown kind 0x\(String(kind, radix: 16))"))
+                case .failure(let error):
                     report.problems.append(Problem(offset: offset, kind: .damaged, reason: "block content is damaged: \(error)"))
                 }
                 offset = frameEnd
-            case let .truncated(reason):
+            case .truncated(let reason):
                 report.problems.append(Problem(offset: offset, kind: .truncated, reason: reason))
                 report.stoppedAt = offset
                 return report
-            case let .damaged(reason):
+            case .damaged(let reason):
                 report.problems.append(Problem(offset: offset, kind: .damaged, reason: "block is damaged: \(reason)"))
                 guard let next = try nextFrame(after: offset, end: limitEnd) else { return report }
                 offset = next
-            case let .oversized(declared):
+            case .oversized(let declared):
                 // Not damage but a file built to exhaust memory (or from a writer with other limits): refuse it.
                 throw TraceError.oversizedBlock(offset: offset, declared: declared, limit: UInt64(blockLimit))
             }
@@ -156,7 +165,9 @@ public final class TraceReader {
         let window = try file.read(at: offset, count: Int(min(UInt64(blockLimit) + 65536, fileSize - offset)))
         if let length = ZstdDecompressor.frameLength(window), length > 4 {
             let candidate = offset + UInt64(length)
-            if candidate <= fileSize, try startsFrame(at: candidate) || candidate == fileSize { return candidate < fileSize ? candidate : nil }
+            if candidate <= fileSize, try startsFrame(at: candidate) || candidate == fileSize {
+                return candidate < fileSize ? candidate : nil
+            }
         }
         return try searchMagic(from: offset + 1)
     }

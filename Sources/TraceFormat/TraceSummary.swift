@@ -24,18 +24,20 @@ public struct TraceSummary: Sendable {
     }
 
     public mutating func add(_ block: EventBlock) {
-        block.forEachAccess({ t, shape, _ in
-            note(t)
-            accesses += 1
-            perPort[shape.port, default: 0] += 1
-            perVCPU[shape.vcpu, default: 0] += 1
-            if shape.incomplete { incompleteEvents += 1 }
-        }, marker: { t, _, m in
-            note(t)
-            markers += 1
-            markerCounts[m.name, default: 0] += 1
-            if m.name == Marker.lost { lostEvents &+= m.value }
-        })
+        block.forEachAccess(
+            { t, shape, _ in
+                note(t)
+                accesses += 1
+                perPort[shape.port, default: 0] += 1
+                perVCPU[shape.vcpu, default: 0] += 1
+                if shape.incomplete { incompleteEvents += 1 }
+            },
+            marker: { t, _, m in
+                note(t)
+                markers += 1
+                markerCounts[m.name, default: 0] += 1
+                if m.name == Marker.lost { lostEvents &+= m.value }
+            })
     }
 
     @inline(__always)

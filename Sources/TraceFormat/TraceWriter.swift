@@ -94,7 +94,8 @@ public final class TraceWriter: @unchecked Sendable {
     @inline(__always)
     private func sealIfFull() {
         if open.count >= options.maxEventsPerBlock || open.encodedSizeEstimate >= Int(options.maxBlockBytes) - 4096
-            || open.shapeCount >= 65_535 {
+            || open.shapeCount >= 65_535
+        {
             seal()
         }
     }
@@ -128,7 +129,10 @@ public final class TraceWriter: @unchecked Sendable {
                 if closing { break }
                 if let since = openSince {
                     let age = ContinuousClock.now - since
-                    if age >= options.sealInterval { seal(); continue }
+                    if age >= options.sealInterval {
+                        seal()
+                        continue
+                    }
                     let wait = options.sealInterval - age
                     let seconds = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
                     _ = condition.wait(until: Date(timeIntervalSinceNow: seconds))
@@ -143,10 +147,10 @@ public final class TraceWriter: @unchecked Sendable {
             let result = writeBlock(block)
             condition.lock()
             switch result {
-            case let .success(entry):
+            case .success(let entry):
                 entries.append(entry)
                 eventsWritten += UInt64(entry.events)
-            case let .failure(error):
+            case .failure(let error):
                 // The file cannot take more: stop accepting events; close() reports the error.
                 if failure == nil { failure = error }
                 pending.removeAll()

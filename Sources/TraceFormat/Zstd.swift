@@ -111,7 +111,7 @@ final class ZstdDecompressor {
             return head.count < 18 && UInt64(head.count) == fileSize - offset
                 ? .truncated("file ends inside a frame header") : .damaged("bad frame header")
         }
-        if declared == ZSTD_CONTENTSIZE_UNKNOWN { 
+        if declared == ZSTD_CONTENTSIZE_UNKNOWN {
             // A short read cannot tell: the header may be cut before its size field.
             if UInt64(head.count) < 18 && offset + UInt64(head.count) == fileSize { return .truncated("file ends inside a frame header") }
             return .damaged("frame does not declare its content size")

@@ -6,9 +6,9 @@ struct DumpCommand: ParsableCommand {
         commandName: "dump",
         abstract: "Print one line per event.",
         discussion: """
-        Times for --from/--to are relative to the VM start and take units: 1.5s, 200ms, 30us, 100ns \
-        (a bare number is seconds). Exit status 1 if the trace is damaged (every readable event is still printed).
-        """
+            Times for --from/--to are relative to the VM start and take units: 1.5s, 200ms, 30us, 100ns \
+            (a bare number is seconds). Exit status 1 if the trace is damaged (every readable event is still printed).
+            """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, jsonl }
@@ -36,7 +36,10 @@ struct DumpCommand: ParsableCommand {
         if header {
             // The summary needs a pass of its own; the header comes first.
             var summary = TraceSummary()
-            _ = try? reader.scan { summary.add($0); return true }
+            _ = try? reader.scan {
+                summary.add($0)
+                return true
+            }
             var fields = md.fields.filter { !DumpCommand.derivedKeys.contains($0.0) }
             fields.append(contentsOf: summary.jsonFields(vcpus: md.vcpus))
             out.append(contentsOf: JSONValue.object([("header", .object(fields))]).serialized().utf8)
@@ -47,31 +50,36 @@ struct DumpCommand: ParsableCommand {
         let report: TraceReader.ScanReport
         do {
             report = try reader.scan(from: from == nil ? nil : lo) { block in
-                try block.forEachAccess({ t, shape, data in
-                    guard t >= lo, t <= hi else { return }
-                    if let vcpu, shape.vcpu != vcpu { return }
-                    if filterPorts, !ports.contains(where: { $0.contains(shape.port) }) { return }
-                    if jsonl {
-                        JSONLines.write(timestamp: t, shape: shape, data: data, to: &out)
-                    } else {
-                        DumpCommand.text(t, origin: origin, shape: shape, data: data, to: &out)
-                    }
-                    out.append(0x0a)
-                    if out.count >= 1 << 20 { try Output.stdout(out); out.removeAll(keepingCapacity: true) }
-                }, marker: { t, vcpu, m in
-                    guard t >= lo, t <= hi else { return }
-                    if let v = self.vcpu, v != vcpu { return }
-                    if filterPorts { return }
-                    if jsonl {
-                        JSONLines.write(timestamp: t, vcpu: vcpu, marker: m, to: &out)
-                    } else {
-                        var line = "\(TimeSpec.signedSeconds(Int64(bitPattern: t &- origin))) vcpu\(vcpu) marker \(m.name)"
-                        if m.value != 0 { line += " \(m.value)" }
-                        if !m.text.isEmpty { line += " \(JSONValue.string(m.text).serialized())" }
-                        out.append(contentsOf: line.utf8)
-                    }
-                    out.append(0x0a)
-                })
+                try block.forEachAccess(
+                    { t, shape, data in
+                        guard t >= lo, t <= hi else { return }
+                        if let vcpu, shape.vcpu != vcpu { return }
+                        if filterPorts, !ports.contains(where: { $0.contains(shape.port) }) { return }
+                        if jsonl {
+                            JSONLines.write(timestamp: t, shape: shape, data: data, to: &out)
+                        } else {
+                            DumpCommand.text(t, origin: origin, shape: shape, data: data, to: &out)
+                        }
+                        out.append(0x0a)
+                        if out.count >= 1 << 20 {
+                            try Output.stdout(out)
+                            out.removeAll(keepingCapacity: true)
+                        }
+                    },
+                    marker: { t, vcpu, m in
+                        guard t >= lo, t <= hi else { return }
+                        if let v = self.vcpu, v != vcpu { return }
+                        if filterPorts { return }
+                        if jsonl {
+                            JSONLines.write(timestamp: t, vcpu: vcpu, marker: m, to: &out)
+                        } else {
+                            var line = "\(TimeSpec.signedSeconds(Int64(bitPattern: t &- origin))) vcpu\(vcpu) marker \(m.name)"
+                            if m.value != 0 { line += " \(m.value)" }
+                            if !m.text.isEmpty { line += " \(JSONValue.string(m.text).serialized())" }
+                            out.append(contentsOf: line.utf8)
+                        }
+                        out.append(0x0a)
+                    })
                 return true
             }
         } catch let e as TraceError {

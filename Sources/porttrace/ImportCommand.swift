@@ -7,10 +7,10 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Write a trace from JSON lines (the output of 'dump --format jsonl --header').",
         discussion: """
-        Without a header line the metadata defaults to: source "import", vmm_start_ns 0, vm_start_ns 0, \
-        vcpus = highest vCPU index + 1, clock CLOCK_MONOTONIC. --vmm-start, --vm-start and --label override. \
-        "trace_closed" markers in the input are not copied: the writer adds its own at the same time.
-        """
+            Without a header line the metadata defaults to: source "import", vmm_start_ns 0, vm_start_ns 0, \
+            vcpus = highest vCPU index + 1, clock CLOCK_MONOTONIC. --vmm-start, --vm-start and --label override. \
+            "trace_closed" markers in the input are not copied: the writer adds its own at the same time.
+            """
     )
 
     enum Format: String, ExpressibleByArgument { case jsonl }
@@ -32,7 +32,9 @@ struct ImportCommand: ParsableCommand {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
             var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDir) else { throw CLIFailure.cannot("\(input): no such file") }
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDir) else {
+                throw CLIFailure.cannot("\(input): no such file")
+            }
             guard !isDir.boolValue else { throw CLIFailure.cannot("\(input): is a directory") }
             guard let d = FileManager.default.contents(atPath: input) else { throw CLIFailure.cannot("\(input): cannot be read") }
             data = d
@@ -49,14 +51,17 @@ struct ImportCommand: ParsableCommand {
         do {
             try Self.forEachLine(data) { lineNumber, line in
                 switch line {
-                case let .header(h):
+                case .header(let h):
                     guard !sawEvent, metadata.fields.isEmpty else {
                         throw TraceError.badInput(line: lineNumber, reason: "a header line must come first")
                     }
                     metadata = try TraceMetadata(json: .object((h.objectValue ?? []).filter { !DumpCommand.derivedKeys.contains($0.0) }))
-                case let .event(e):
+                case .event(let e):
                     sawEvent = true
-                    if e.marker?.name == Marker.traceClosed { closedAt = e.timestamp; return }
+                    if e.marker?.name == Marker.traceClosed {
+                        closedAt = e.timestamp
+                        return
+                    }
                     maxVCPU = max(maxVCPU ?? 0, e.vcpu)
                     lastTime = e.timestamp
                 }
@@ -80,7 +85,7 @@ struct ImportCommand: ParsableCommand {
         do {
             let writer = try TraceWriter(path: output, metadata: metadata)
             try Self.forEachLine(data) { _, line in
-                if case let .event(e) = line, e.marker?.name != Marker.traceClosed { writer.append(e) }
+                if case .event(let e) = line, e.marker?.name != Marker.traceClosed { writer.append(e) }
             }
             try writer.close(at: closedAt ?? lastTime ?? 0)
         } catch let e as TraceError {

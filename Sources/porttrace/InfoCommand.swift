@@ -18,7 +18,10 @@ struct InfoCommand: ParsableCommand {
         var summary = TraceSummary()
         let report: TraceReader.ScanReport
         do {
-            report = try reader.scan { summary.add($0); return true }
+            report = try reader.scan {
+                summary.add($0)
+                return true
+            }
         } catch let e as TraceError {
             throw CLIFailure.cannot("\(trace): \(e)")
         }
@@ -50,17 +53,24 @@ struct InfoCommand: ParsableCommand {
             return
         }
         var lines: [String] = []
-        lines.append("trace:        \(trace) (\(reader.fileSize) bytes, format \(reader.header.formatVersion), readers >= \(reader.header.minimumReaderVersion))")
-        let state = reader.isComplete && report.damage.isEmpty ? "complete (closed cleanly, indexed)"
-            : reader.header.closedCleanly ? "closed, but \(reader.index == nil ? "index unusable: \(reader.indexProblem)" : "damaged")"
-            : "not closed cleanly (recorder stopped early); read by scanning frames"
+        lines.append(
+            "trace:        \(trace) (\(reader.fileSize) bytes, format \(reader.header.formatVersion), readers >= \(reader.header.minimumReaderVersion))"
+        )
+        let state =
+            reader.isComplete && report.damage.isEmpty
+            ? "complete (closed cleanly, indexed)"
+            : reader.header.closedCleanly
+                ? "closed, but \(reader.index == nil ? "index unusable: \(reader.indexProblem)" : "damaged")"
+                : "not closed cleanly (recorder stopped early); read by scanning frames"
         lines.append("state:        \(state)")
         if let r = md["recorder"] {
             lines.append("recorder:     \(r["name"]?.stringValue ?? "?") \(r["version"]?.stringValue ?? "")")
         }
         lines.append("source:       \(md.source ?? "unknown")")
         if let h = md["host"] {
-            lines.append("host:         \(h["name"]?.stringValue ?? "?"), kernel \(h["kernel"]?.stringValue ?? "?"), \(h["cpu"]?.stringValue ?? "?")")
+            lines.append(
+                "host:         \(h["name"]?.stringValue ?? "?"), kernel \(h["kernel"]?.stringValue ?? "?"), \(h["cpu"]?.stringValue ?? "?")"
+            )
         }
         if let g = md["guest"] {
             lines.append("guest:        \(g["image"]?.stringValue ?? "?") sha256 \(g["sha256"]?.stringValue ?? "?")")
@@ -69,7 +79,8 @@ struct InfoCommand: ParsableCommand {
             lines.append("command line: \(cmd.compactMap(\.stringValue).joined(separator: " "))")
         }
         lines.append("clock:        \(md.clock ?? "CLOCK_MONOTONIC")")
-        lines.append("origins:      vmm start \(md.vmmStartNs.map(String.init) ?? "-") ns, vm start \(md.vmStartNs.map(String.init) ?? "-") ns")
+        lines.append(
+            "origins:      vmm start \(md.vmmStartNs.map(String.init) ?? "-") ns, vm start \(md.vmStartNs.map(String.init) ?? "-") ns")
         if let a = md.wallclockAnchor {
             lines.append("wall clock:   realtime \(a.realtimeNs) ns at monotonic \(a.monotonicNs) ns")
         }
@@ -80,7 +91,8 @@ struct InfoCommand: ParsableCommand {
         if !md.labels.isEmpty {
             lines.append("labels:       " + md.labels.map { "\($0.0)=\($0.1)" }.joined(separator: ", "))
         }
-        lines.append("events:       \(summary.events) (\(summary.accesses) port accesses, \(summary.markers) markers) in \(report.blocks) blocks")
+        lines.append(
+            "events:       \(summary.events) (\(summary.accesses) port accesses, \(summary.markers) markers) in \(report.blocks) blocks")
         lines.append("duration:     \(TimeSpec.signedSeconds(Int64(clamping: summary.durationNs)).dropFirst()) s")
         lines.append(String(format: "size:         %.3f bytes/event", bytesPerEvent))
         lines.append("incomplete:   \(summary.incompleteEvents) events (string I/O with only the first element)")

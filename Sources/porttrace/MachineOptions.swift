@@ -20,9 +20,11 @@ struct MachineOptions: ParsableArguments {
     @Flag(help: "Write guest bytes to a terminal unescaped.") var raw = false
 
     func validate() throws {
-        if case let .failure(e) = Release.named(profile) { throw ValidationError("--profile: \(e)") }
-        for (flag, value, iobase) in [("--debug-console", debugConsole, true), ("--firmware-debug", firmwareDebug, false), ("--serial", serial, false)] {
-            if let value, case let .failure(e) = DeviceChoice.parse(value, allowIobase: iobase) {
+        if case .failure(let e) = Release.named(profile) { throw ValidationError("--profile: \(e)") }
+        for (flag, value, iobase) in [
+            ("--debug-console", debugConsole, true), ("--firmware-debug", firmwareDebug, false), ("--serial", serial, false),
+        ] {
+            if let value, case .failure(let e) = DeviceChoice.parse(value, allowIobase: iobase) {
                 throw ValidationError("\(flag) '\(value)': \(e)")
             }
         }
@@ -73,7 +75,7 @@ struct MachineOptions: ParsableArguments {
             switch mode {
             case .off: return .discard()
             case .tty: return sinks.stdout
-            case let .file(p): return try file(p)
+            case .file(let p): return try file(p)
             }
         }
         func choice(_ text: String?, iobase: Bool) -> DeviceChoice? {
@@ -85,8 +87,9 @@ struct MachineOptions: ParsableArguments {
         let recorded = DeviceMap(metadata: metadata)
         let devices: DeviceMap
         do {
-            devices = try DeviceMap.forReplay(recorded: recorded, profile: profile, debugConsole: consoleChoice,
-                                              firmwareDebug: firmwareChoice, serial: serialChoice)
+            devices = try DeviceMap.forReplay(
+                recorded: recorded, profile: profile, debugConsole: consoleChoice,
+                firmwareDebug: firmwareChoice, serial: serialChoice)
         } catch {
             throw CLIFailure.cannot("\(error)")
         }
@@ -96,9 +99,14 @@ struct MachineOptions: ParsableArguments {
         let serialMode = serialChoice?.mode ?? .tty
 
         let logSink: ByteSink
-        if let outDir { logSink = try file("\(outDir)/vmm.log") }
-        else if let logFile { logSink = try file(logFile) }
-        else { logSink = ByteSink(.descriptor(2)); sinks.all.append(logSink) }
+        if let outDir {
+            logSink = try file("\(outDir)/vmm.log")
+        } else if let logFile {
+            logSink = try file(logFile)
+        } else {
+            logSink = ByteSink(.descriptor(2))
+            sinks.all.append(logSink)
+        }
 
         let machineSinks = MachineSinks(
             log: logSink,

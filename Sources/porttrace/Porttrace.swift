@@ -5,9 +5,9 @@ struct Porttrace: ParsableCommand {
         commandName: "porttrace",
         abstract: "Record every port-I/O exit of a VM into a compressed trace; replay it through cloud-hypervisor's debug devices.",
         discussion: """
-        Exit status: 0 ok; 1 a difference or damage was found; 2 the job could not be done \
-        (bad flag, missing or unreadable file, not a trace).
-        """,
+            Exit status: 0 ok; 1 a difference or damage was found; 2 the job could not be done \
+            (bad flag, missing or unreadable file, not a trace).
+            """,
         version: PorttraceVersion.string,
         subcommands: [
             InfoCommand.self, DumpCommand.self, ImportCommand.self, VerifyCommand.self,

@@ -10,12 +10,12 @@ struct RecordCommand: ParsableCommand {
         commandName: "record",
         abstract: "Record an unmodified VMM's port I/O through the kernel's kvm:kvm_pio tracepoint.",
         discussion: """
-        'porttrace record -o TRACE -- VMM ARGS...' starts the VMM and records until it exits; \
-        'porttrace record -o TRACE --pid PID' attaches until it exits or Ctrl-C. Needs root and tracefs. \
-        The tracepoint carries only the first element of string I/O: such events keep their count and \
-        are marked incomplete. Ring-buffer overruns are recorded as 'lost' markers. A private tracefs \
-        instance is used and removed on every exit path.
-        """
+            'porttrace record -o TRACE -- VMM ARGS...' starts the VMM and records until it exits; \
+            'porttrace record -o TRACE --pid PID' attaches until it exits or Ctrl-C. Needs root and tracefs. \
+            The tracepoint carries only the first element of string I/O: such events keep their count and \
+            are marked incomplete. Ring-buffer overruns are recorded as 'lost' markers. A private tracefs \
+            instance is used and removed on every exit path.
+            """
     )
 
     @Option(name: .shortAndLong, help: "The trace to write.") var output: String
@@ -54,7 +54,8 @@ struct RecordCommand: ParsableCommand {
         do {
             outcome = try recorder.run { vmmPid, startNs in
                 let argv = pid.map { ProcessInfoReader.commandLine(of: $0) } ?? vmm
-                var md = TraceMetadata.recording(recorder: "porttrace record", version: PorttraceVersion.string, source: .tracefs, labels: label)
+                var md = TraceMetadata.recording(
+                    recorder: "porttrace record", version: PorttraceVersion.string, source: .tracefs, labels: label)
                 md.vmmStartNs = startNs
                 // VM creation is not visible to the tracepoint: the VMM's start stands in for it.
                 md.vmStartNs = startNs
@@ -81,7 +82,10 @@ struct RecordCommand: ParsableCommand {
             throw CLIFailure.cannot("\(output): \(e)")
         }
         var summary = "porttrace: recorded \(outcome.events) port accesses to \(output)"
-        if outcome.lostReports > 0 { summary += "; the ring buffer overran \(outcome.lostReports) times (\(outcome.lostEvents) events counted lost, recorded as markers)" }
+        if outcome.lostReports > 0 {
+            summary +=
+                "; the ring buffer overran \(outcome.lostReports) times (\(outcome.lostEvents) events counted lost, recorded as markers)"
+        }
         if outcome.unmappedThreads > 0 { summary += "; \(outcome.unmappedThreads) threads had no vCPU name (see vcpu_unmapped markers)" }
         if let s = outcome.vmmStatus, s != 0 { summary += "; the VMM exited with status \(s)" }
         Output.stderrLine(summary)

@@ -7,10 +7,10 @@ struct ReplayCommand: ParsableCommand {
         commandName: "replay",
         abstract: "Regenerate the VMM log and console outputs from a trace, as a chosen cloud-hypervisor release printed them.",
         discussion: """
-        Devices follow the trace's device map; flags override. Console-type outputs go to stdout (escaped on a \
-        terminal unless --raw), the log to stderr unless --log-file. Exit status: 0 ok; 1 the trace is damaged or \
-        --check found IN values that differ; 2 the job could not be done.
-        """
+            Devices follow the trace's device map; flags override. Console-type outputs go to stdout (escaped on a \
+            terminal unless --raw), the log to stderr unless --log-file. Exit status: 0 ok; 1 the trace is damaged or \
+            --check found IN values that differ; 2 the job could not be done.
+            """
     )
 
     @Argument(help: "The trace file.") var trace: String
@@ -46,20 +46,31 @@ struct ReplayCommand: ParsableCommand {
         let report = driver.report
         // Notes never go into a log that is on stderr, except where the output cannot be exact anyway.
         if report.incompleteEvents > 0 {
-            Output.stderrLine("porttrace: note: \(report.incompleteEvents) string-I/O events hold only their first element (tracepoint limit); their output is incomplete")
+            Output.stderrLine(
+                "porttrace: note: \(report.incompleteEvents) string-I/O events hold only their first element (tracepoint limit); their output is incomplete"
+            )
         }
         if report.lostEvents > 0 || report.lostReports > 0 {
-            Output.stderrLine("porttrace: note: the recorder lost \(report.lostEvents) events (\(report.lostReports) ring-buffer overruns); output around them is missing")
+            Output.stderrLine(
+                "porttrace: note: the recorder lost \(report.lostEvents) events (\(report.lostReports) ring-buffer overruns); output around them is missing"
+            )
         }
         if !machine.logOnStderr {
             let m = machineObject
-            Output.stderrLine("porttrace: replayed \(report.accesses) port accesses as cloud-hypervisor \(machine.release): \(m.unclaimedWrites + m.unclaimedReads) to unregistered ports, \(m.ignoredAccesses) ignored by devices (wrong size or register)")
+            Output.stderrLine(
+                "porttrace: replayed \(report.accesses) port accesses as cloud-hypervisor \(machine.release): \(m.unclaimedWrites + m.unclaimedReads) to unregistered ports, \(m.ignoredAccesses) ignored by devices (wrong size or register)"
+            )
         }
         if check && report.divergenceCount > 0 {
-            Output.stderrLine("porttrace: \(trace): \(report.divergenceCount) IN values differ between the recording and \(machine.release):")
+            Output.stderrLine(
+                "porttrace: \(trace): \(report.divergenceCount) IN values differ between the recording and \(machine.release):")
             for d in report.divergences {
-                let hex = { (b: [UInt8]) in b.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined() }
-                Output.stderrLine("  \(TimeSpec.signedSeconds(Int64(bitPattern: d.timestamp &- vmOrigin)))s vcpu\(d.vcpu) in 0x\(String(d.port, radix: 16)): recorded \(hex(d.recorded)), modelled \(hex(d.modelled))")
+                let hex = { (b: [UInt8]) in
+                    b.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+                }
+                Output.stderrLine(
+                    "  \(TimeSpec.signedSeconds(Int64(bitPattern: d.timestamp &- vmOrigin)))s vcpu\(d.vcpu) in 0x\(String(d.port, radix: 16)): recorded \(hex(d.recorded)), modelled \(hex(d.modelled))"
+                )
             }
             throw ExitCode(1)
         }

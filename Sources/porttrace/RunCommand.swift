@@ -10,11 +10,11 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Boot a guest image in porttrace's own KVM machine, print its debug output live and record every port-I/O exit.",
         discussion: """
-        Every vCPU starts at the entry with DI/EDI/RDI = its index and SI/ESI/RSI = the vCPU count, \
-        and its own stack below the top of RAM (see the README). The VM ends when every vCPU has halted \
-        (status 0), on a triple fault (status 1), at --timeout or on Ctrl-C/SIGTERM (status 0; the trace \
-        is closed cleanly). Live output is byte-identical to 'porttrace replay' of the trace.
-        """
+            Every vCPU starts at the entry with DI/EDI/RDI = its index and SI/ESI/RSI = the vCPU count, \
+            and its own stack below the top of RAM (see the README). The VM ends when every vCPU has halted \
+            (status 0), on a triple fault (status 1), at --timeout or on Ctrl-C/SIGTERM (status 0; the trace \
+            is closed cleanly). Live output is byte-identical to 'porttrace replay' of the trace.
+            """
     )
 
     @Argument(help: "Guest image: a flat binary or a static 32/64-bit ELF executable.") var image: String
@@ -48,9 +48,10 @@ struct RunCommand: ParsableCommand {
         let cpuMode = mode?.mode ?? guest.defaultMode
         let loadAddress = load?.value ?? (cpuMode == .real ? 0x10000 : 0x100000)
         let placed = guest.kind == .flat ? try GuestImage(path: image, load: loadAddress) : guest
-        let config = RunConfiguration(image: placed, mode: cpuMode, load: loadAddress, entry: entry?.value,
-                                      memorySize: mem.bytes, cpus: cpus,
-                                      timeout: timeout.map { .nanoseconds($0.ns) })
+        let config = RunConfiguration(
+            image: placed, mode: cpuMode, load: loadAddress, entry: entry?.value,
+            memorySize: mem.bytes, cpus: cpus,
+            timeout: timeout.map { .nanoseconds($0.ns) })
         let vm: BuiltInMachine
         do {
             vm = try BuiltInMachine(configuration: config)
@@ -63,9 +64,11 @@ struct RunCommand: ParsableCommand {
         metadata.vmStartNs = vm.vmStartNs
         metadata.vcpus = cpus
         metadata.vmmPid = UInt64(getpid())
-        metadata["guest"] = .object([("image", .string(placed.name)), ("sha256", .string(placed.sha256)),
-                                     ("format", .string(placed.kind.rawValue)), ("mode", .string(cpuMode.rawValue)),
-                                     ("entry", .uint(config.effectiveEntry)), ("memory", .uint(mem.bytes))])
+        metadata["guest"] = .object([
+            ("image", .string(placed.name)), ("sha256", .string(placed.sha256)),
+            ("format", .string(placed.kind.rawValue)), ("mode", .string(cpuMode.rawValue)),
+            ("entry", .uint(config.effectiveEntry)), ("memory", .uint(mem.bytes)),
+        ])
         metadata["vmm_command_line"] = .array(CommandLine.arguments.map(JSONValue.string))
         metadata["profile"] = .string(machine.release.tag)
 
@@ -96,8 +99,10 @@ struct RunCommand: ParsableCommand {
         }
 
         if stats {
-            Output.stderrLine(String(format: "porttrace: %llu exits in %.6f s of guest time (%.0f exits/s)",
-                                     statistics.exits, Double(statistics.guestNs) / 1e9, statistics.exitsPerSecond))
+            Output.stderrLine(
+                String(
+                    format: "porttrace: %llu exits in %.6f s of guest time (%.0f exits/s)",
+                    statistics.exits, Double(statistics.guestNs) / 1e9, statistics.exitsPerSecond))
         }
         switch outcome {
         case .halted, .timeout, .signal:

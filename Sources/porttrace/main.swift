@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 
 // Exit statuses (documented in the README):
 //   0 ok, 1 found a difference or damage, 2 could not do the job (bad input, bad flags, missing file).

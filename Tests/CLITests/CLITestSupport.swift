@@ -25,7 +25,8 @@ func porttrace(_ args: [String], environment: [String: String] = [:], stdin: Dat
     var env = ProcessInfo.processInfo.environment
     for (k, v) in environment { env[k] = v }
     p.environment = env
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     p.standardOutput = out
     p.standardError = err
     let input = Pipe()
@@ -37,7 +38,10 @@ func porttrace(_ args: [String], environment: [String: String] = [:], stdin: Dat
     nonisolated(unsafe) var errData = Data()
     let group = DispatchGroup()
     group.enter()
-    DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    DispatchQueue.global().async {
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     p.waitUntilExit()
@@ -52,11 +56,15 @@ func tempDir() -> String {
 
 /// A trace with every kind of event the devices care about, written by `import`.
 func goldenInput() -> String {
-    var lines = [#"{"header":{"vmm_start_ns":1000000,"vm_start_ns":2000000,"vcpus":2,"vmm_pid":77,"wallclock_anchor":{"realtime_ns":1705314645000000000,"monotonic_ns":0},"devices":[{"model":"debug-port","port":128,"length":1},{"model":"debug-console","port":233,"length":1},{"model":"firmware-debug","port":1026,"length":1},{"model":"serial","port":1016,"length":8}]}}"#]
+    var lines = [
+        #"{"header":{"vmm_start_ns":1000000,"vm_start_ns":2000000,"vcpus":2,"vmm_pid":77,"wallclock_anchor":{"realtime_ns":1705314645000000000,"monotonic_ns":0},"devices":[{"model":"debug-port","port":128,"length":1},{"model":"debug-console","port":233,"length":1},{"model":"firmware-debug","port":1026,"length":1},{"model":"serial","port":1016,"length":8}]}}"#
+    ]
     var t: UInt64 = 2_000_000
     for (i, delta) in [UInt64(0), 999_000, 500_000_000, 1_000_000_000, 1_500_000_000, 61_000_000_000, 1_001_000_000_000].enumerated() {
         let code = [0x1f, 0x20, 0x3f, 0x40, 0x5f, 0x60, 0xff][i]
-        lines.append(#"{"t_ns":\#(2_000_000 + delta),"vcpu":\#(i % 2),"port":128,"dir":"out","size":1,"count":1,"data":"\#(String(format: "%02x", code))"}"#)
+        lines.append(
+            #"{"t_ns":\#(2_000_000 + delta),"vcpu":\#(i % 2),"port":128,"dir":"out","size":1,"count":1,"data":"\#(String(format: "%02x", code))"}"#
+        )
         t = 2_000_000 + delta
     }
     t += 1000

@@ -36,8 +36,10 @@ import Testing
         #expect(second.stdout == first.stdout)
         #expect(try porttrace(["verify", "\(dir)/b.pt"]).status == 0)
         let info = try porttrace(["info", "--json", "\(dir)/a.pt"])
-        for key in ["\"events\":", "\"file_bytes\":", "\"complete\":true", "\"duration_ns\":", "\"vcpus\":2", "\"vmm_start_ns\":1000000",
-                    "\"vm_start_ns\":2000000", "\"ports\":{", "\"0x80\":9", "\"incomplete_events\":0", "\"lost_events\":0", "\"source\":\"import\""] {
+        for key in [
+            "\"events\":", "\"file_bytes\":", "\"complete\":true", "\"duration_ns\":", "\"vcpus\":2", "\"vmm_start_ns\":1000000",
+            "\"vm_start_ns\":2000000", "\"ports\":{", "\"0x80\":9", "\"incomplete_events\":0", "\"lost_events\":0", "\"source\":\"import\"",
+        ] {
             #expect(info.out.contains(key), "\(key)")
         }
         // A window and a port filter, in text.
@@ -59,8 +61,9 @@ import Testing
         for env in [["TZ": "UTC"], ["TZ": "Asia/Tokyo"], ["LC_ALL": "C"], ["LC_ALL": "de_DE.UTF-8", "TZ": "Europe/Berlin"]] {
             for profile in ["v0.13.0", "v29.0", "latest"] {
                 let out = "\(dir)/out-\(profile)-\(env.values.joined())"
-                let args = ["replay", "\(dir)/a.pt", "--profile", profile, "-vvv", "--out-dir", out] +
-                    (profile == "latest" ? ["--log-format", "{wallclock} {localglog} {pid} <{thread}> {msg}"] : [])
+                let args =
+                    ["replay", "\(dir)/a.pt", "--profile", profile, "-vvv", "--out-dir", out]
+                    + (profile == "latest" ? ["--log-format", "{wallclock} {localglog} {pid} <{thread}> {msg}"] : [])
                 let r = try porttrace(args, environment: env)
                 #expect(r.status == 0, "\(r.stderr)")
                 var all = Data()
@@ -72,7 +75,9 @@ import Testing
         }
         for i in 3..<outputs.count { #expect(outputs[i] == outputs[i % 3]) }
         let log = String(decoding: try Data(contentsOf: URL(fileURLWithPath: "\(dir)/out-latest-UTC/vmm.log")), as: UTF8.self)
-        #expect(log.hasPrefix("2024-01-15T10:30:45.002000Z 0115 10:30:45.002000 77 <vcpu0> [Debug I/O port: Firmware code 0x1f] 0.000000 seconds\r\n"))
+        #expect(
+            log.hasPrefix(
+                "2024-01-15T10:30:45.002000Z 0115 10:30:45.002000 77 <vcpu0> [Debug I/O port: Firmware code 0x1f] 0.000000 seconds\r\n"))
         #expect(log.contains("[Debug I/O port: Custom code 0xff] 1001.1001000000 seconds"))
     }
 

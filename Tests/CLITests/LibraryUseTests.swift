@@ -27,7 +27,8 @@ let gitAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/git")
         // The working tree as it is (committed or not), as a fresh repository tagged 0.1.0.
         let files = try shell(["git", "-C", Self.root.path, "ls-files", "--cached", "--others", "--exclude-standard", "-z"])
         for path in files.out.split(separator: "\0").map(String.init) where !path.hasPrefix("Examples/") {
-            let source = Self.root.appendingPathComponent(path), target = clone.appendingPathComponent(path)
+            let source = Self.root.appendingPathComponent(path)
+            let target = clone.appendingPathComponent(path)
             guard FileManager.default.fileExists(atPath: source.path) else { continue }
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             try FileManager.default.copyItem(at: source, to: target)
@@ -40,8 +41,9 @@ let gitAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/git")
 
         let example = work.appendingPathComponent("post-codes")
         try FileManager.default.copyItem(at: Self.root.appendingPathComponent("Examples/post-codes"), to: example)
-        let build = try shell(["swift", "build", "--package-path", example.path],
-                              environment: ["PORTTRACE_URL": clone.absoluteString])
+        let build = try shell(
+            ["swift", "build", "--package-path", example.path],
+            environment: ["PORTTRACE_URL": clone.absoluteString])
         try #require(build.status == 0, "\(build.out)\(build.stderr)")
 
         let binary = example.appendingPathComponent(".build/debug/post-codes").path
@@ -63,14 +65,18 @@ func shell(_ argv: [String], environment: [String: String] = [:]) throws -> RunR
     var env = ProcessInfo.processInfo.environment
     for (k, v) in environment { env[k] = v }
     p.environment = env
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     p.standardOutput = out
     p.standardError = err
     try p.run()
     nonisolated(unsafe) var errData = Data()
     let group = DispatchGroup()
     group.enter()
-    DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    DispatchQueue.global().async {
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     p.waitUntilExit()

@@ -19,7 +19,9 @@ let recordUnavailable: String? = {
     return nil
 }()
 
-let qemuBinary = ["/usr/bin/qemu-system-x86_64", "/usr/local/bin/qemu-system-x86_64"].first { FileManager.default.isExecutableFile(atPath: $0) }
+let qemuBinary = ["/usr/bin/qemu-system-x86_64", "/usr/local/bin/qemu-system-x86_64"].first {
+    FileManager.default.isExecutableFile(atPath: $0)
+}
 
 func instancesLeft() -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/kernel/tracing/instances")) ?? []).filter { $0.hasPrefix("porttrace-") }
@@ -30,17 +32,28 @@ struct RecordCommandTests {
     /// QEMU + SeaBIOS under KVM: the firmware-debug and serial outputs replayed from
     /// porttrace's trace must equal QEMU's own files byte for byte.
     @Test func qemuSeaBIOSOutputsReplayIdentically() throws {
-        if let why = recordUnavailable { print(why); return }
-        guard let qemu = qemuBinary else { print("skipped: qemu-system-x86_64 is not installed"); return }
-        guard FileManager.default.fileExists(atPath: "/usr/share/seabios/bios.bin") else { print("skipped: seabios is not installed"); return }
+        if let why = recordUnavailable {
+            print(why)
+            return
+        }
+        guard let qemu = qemuBinary else {
+            print("skipped: qemu-system-x86_64 is not installed")
+            return
+        }
+        guard FileManager.default.fileExists(atPath: "/usr/share/seabios/bios.bin") else {
+            print("skipped: seabios is not installed")
+            return
+        }
         let dir = tempDir()
         // SeaBIOS also draws its screen on the serial port when etc/sercon-port names it (a binary integer).
         try Data([0xf8, 0x03]).write(to: URL(fileURLWithPath: "\(dir)/sercon"))
         // SeaBIOS prints its log to 0x402, then waits for a boot device: stop QEMU after a fixed time.
-        let r = try porttrace(["record", "-o", "\(dir)/qemu.pt", "--", "timeout", "-s", "TERM", "4", qemu,
-                               "-accel", "kvm", "-name", "porttrace-test,debug-threads=on", "-display", "none", "-nodefaults", "-m", "64",
-                               "-chardev", "file,id=dbg,path=\(dir)/debugcon.log", "-device", "isa-debugcon,iobase=0x402,chardev=dbg",
-                               "-serial", "file:\(dir)/serial.log", "-fw_cfg", "name=etc/sercon-port,file=\(dir)/sercon"])
+        let r = try porttrace([
+            "record", "-o", "\(dir)/qemu.pt", "--", "timeout", "-s", "TERM", "4", qemu,
+            "-accel", "kvm", "-name", "porttrace-test,debug-threads=on", "-display", "none", "-nodefaults", "-m", "64",
+            "-chardev", "file,id=dbg,path=\(dir)/debugcon.log", "-device", "isa-debugcon,iobase=0x402,chardev=dbg",
+            "-serial", "file:\(dir)/serial.log", "-fw_cfg", "name=etc/sercon-port,file=\(dir)/sercon",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(instancesLeft().isEmpty)
         #expect(try porttrace(["verify", "\(dir)/qemu.pt"]).status == 0)
@@ -65,11 +78,16 @@ struct RecordCommandTests {
     /// only each vCPU's own byte stream must be equal.
     @Test(arguments: [1, 2])
     func hostCaptureOfTheBuiltInMachineMatchesItsOwnTrace(cpus: Int) throws {
-        if let why = recordUnavailable { print(why); return }
+        if let why = recordUnavailable {
+            print(why)
+            return
+        }
         let dir = tempDir()
-        let r = try porttrace(["record", "-o", "\(dir)/host.pt", "--ports", "0x80,0xe9,0x402,0x3f8-0x3ff", "--",
-                               porttraceBinary(), "run", "\(guestBuild)/iotest64.bin", "--mode", "long", "--cpus", "\(cpus)",
-                               "-o", "\(dir)/own.pt", "--debug-console", "tty", "--log-file", "/dev/null"])
+        let r = try porttrace([
+            "record", "-o", "\(dir)/host.pt", "--ports", "0x80,0xe9,0x402,0x3f8-0x3ff", "--",
+            porttraceBinary(), "run", "\(guestBuild)/iotest64.bin", "--mode", "long", "--cpus", "\(cpus)",
+            "-o", "\(dir)/own.pt", "--debug-console", "tty", "--log-file", "/dev/null",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         if cpus == 1 {
             for (name, trace) in [("host", "host.pt"), ("own", "own.pt")] {
@@ -87,13 +105,15 @@ struct RecordCommandTests {
             var out: [String: String] = [:]
             for line in try porttrace(["dump", "--format", "jsonl", trace]).out.split(separator: "\n") {
                 guard let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                      let port = obj["port"] as? Int, let vcpu = obj["vcpu"] as? Int, obj["dir"] as? String == "out",
-                      let data = obj["data"] as? String else { continue }
+                    let port = obj["port"] as? Int, let vcpu = obj["vcpu"] as? Int, obj["dir"] as? String == "out",
+                    let data = obj["data"] as? String
+                else { continue }
                 out["\(vcpu)/\(port)", default: ""] += data
             }
             return out
         }
-        let host = try streams("\(dir)/host.pt"), own = try streams("\(dir)/own.pt")
+        let host = try streams("\(dir)/host.pt")
+        let own = try streams("\(dir)/own.pt")
         #expect(host == own)
         #expect(host.keys.contains("\(cpus - 1)/233"))
         // Every vCPU thread was mapped by name (vcpuN), none by order of appearance.
@@ -107,12 +127,17 @@ struct RecordCommandTests {
     }
 
     @Test func interruptStopsTheVMMAndRemovesTheInstance() throws {
-        if let why = recordUnavailable { print(why); return }
+        if let why = recordUnavailable {
+            print(why)
+            return
+        }
         let dir = tempDir()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: porttraceBinary())
-        p.arguments = ["record", "-o", "\(dir)/spin.pt", "--", porttraceBinary(), "run", "\(guestBuild)/spin.bin", "--no-trace",
-                       "--log-file", "/dev/null"]
+        p.arguments = [
+            "record", "-o", "\(dir)/spin.pt", "--", porttraceBinary(), "run", "\(guestBuild)/spin.bin", "--no-trace",
+            "--log-file", "/dev/null",
+        ]
         p.standardError = FileHandle.nullDevice
         try p.run()
         Thread.sleep(forTimeInterval: 1.0)
@@ -134,13 +159,16 @@ struct RecordCommandTests {
 
     /// Attaching to a running VMM: its existing vCPU threads are followed until it exits.
     @Test func attachesToARunningVMMByPid() throws {
-        if let why = recordUnavailable { print(why); return }
+        if let why = recordUnavailable {
+            print(why)
+            return
+        }
         let dir = tempDir()
         let vmm = Process()
         vmm.executableURL = URL(fileURLWithPath: porttraceBinary())
         vmm.arguments = ["run", "\(guestBuild)/spin.bin", "--no-trace", "--timeout", "2s", "--log-file", "/dev/null"]
         try vmm.run()
-        Thread.sleep(forTimeInterval: 0.5) // the vCPU thread exists and is posting 0x43
+        Thread.sleep(forTimeInterval: 0.5)  // the vCPU thread exists and is posting 0x43
         let r = try porttrace(["record", "-o", "\(dir)/attached.pt", "--pid", "\(vmm.processIdentifier)", "--ports", "0x80"])
         vmm.waitUntilExit()
         #expect(r.status == 0, "\(r.stderr)")

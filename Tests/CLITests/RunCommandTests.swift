@@ -28,7 +28,10 @@ func runAndSignal(_ signal: Int32, trace: String, delay: Double) throws -> Int32
 @Suite(.serialized, .enabled(if: captureBuilt, "built without the KVMCapture trait: run needs Linux with KVM"))
 struct RunCommandTests {
     @Test func sigintClosesTheTraceCleanly() throws {
-        if let why = kvmMissing { print(why); return }
+        if let why = kvmMissing {
+            print(why)
+            return
+        }
         let trace = "\(tempDir())/int.pt"
         #expect(try runAndSignal(SIGINT, trace: trace, delay: 0.6) == 0)
         let v = try porttrace(["verify", trace])
@@ -38,14 +41,20 @@ struct RunCommandTests {
     }
 
     @Test func sigtermClosesTheTraceCleanly() throws {
-        if let why = kvmMissing { print(why); return }
+        if let why = kvmMissing {
+            print(why)
+            return
+        }
         let trace = "\(tempDir())/term.pt"
         #expect(try runAndSignal(SIGTERM, trace: trace, delay: 0.6) == 0)
         #expect(try porttrace(["verify", trace]).status == 0)
     }
 
     @Test func sigkillLeavesARecoverableTrace() throws {
-        if let why = kvmMissing { print(why); return }
+        if let why = kvmMissing {
+            print(why)
+            return
+        }
         let trace = "\(tempDir())/kill.pt"
         _ = try runAndSignal(SIGKILL, trace: trace, delay: 0.8)
         let v = try porttrace(["verify", trace])
@@ -58,10 +67,15 @@ struct RunCommandTests {
     }
 
     @Test func liveOutputEqualsReplayThroughTheCLI() throws {
-        if let why = kvmMissing { print(why); return }
+        if let why = kvmMissing {
+            print(why)
+            return
+        }
         let dir = tempDir()
-        let run = try porttrace(["run", "\(guestBuild)/boot-demo.bin", "-o", "\(dir)/demo.pt", "--debug-console", "tty",
-                                 "-vv", "--out-dir", "\(dir)/live"])
+        let run = try porttrace([
+            "run", "\(guestBuild)/boot-demo.bin", "-o", "\(dir)/demo.pt", "--debug-console", "tty",
+            "-vv", "--out-dir", "\(dir)/live",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let replay = try porttrace(["replay", "\(dir)/demo.pt", "-vv", "--out-dir", "\(dir)/replay", "--check"])
         #expect(replay.status == 0, "\(replay.stderr)")
@@ -94,7 +108,10 @@ struct RunCommandTests {
     }
 
     @Test func tripleFaultExitsWithStatus1() throws {
-        if let why = kvmMissing { print(why); return }
+        if let why = kvmMissing {
+            print(why)
+            return
+        }
         let r = try porttrace(["run", "\(guestBuild)/triple.bin", "--mode", "protected", "--no-trace", "--log-file", "/dev/null"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("triple fault") && r.stderr.contains("RIP 0x"))

@@ -8,7 +8,10 @@ struct WithoutCaptureTests {
     func captureCommandsSayTheyNeedLinux(args: [String]) throws {
         let r = try porttrace(args)
         #expect(r.status == 2)
-        #expect(r.stderr == "porttrace: \(args[0]) needs Linux with KVM; this porttrace was built without capture (replay, info, dump, import and verify work)\n")
+        #expect(
+            r.stderr
+                == "porttrace: \(args[0]) needs Linux with KVM; this porttrace was built without capture (replay, info, dump, import and verify work)\n"
+        )
         #expect(r.out.isEmpty)
     }
 

@@ -10,7 +10,10 @@ import TraceFormat
 /// Real guests under real KVM. Serialized: a nested KVM host has little room for parallel VMs.
 @Suite(.serialized) struct BuiltInMachineTests {
     @Test func bootDemoOutputsCodesAndInValues() throws {
-        if let why = kvmUnavailable { print(why); return }
+        if let why = kvmUnavailable {
+            print(why)
+            return
+        }
         let run = try liveRun("boot-demo.bin", verbosity: 0)
         defer { unlink(run.trace) }
         #expect(run.outcome == .halted)
@@ -21,7 +24,7 @@ import TraceFormat
         #expect(codes[0] == [0x00, 0x01, 0x20, 0x40, 0x60, 0x61])
         // IN values returned by the models are what the trace holds.
         let ins = events.compactMap { e -> (UInt16, [UInt8])? in
-            guard case let .access(s, d) = e.payload, s.direction == .in else { return nil }
+            guard case .access(let s, let d) = e.payload, s.direction == .in else { return nil }
             return (s.port, d)
         }
         #expect(ins.first { $0.0 == 0x402 }?.1 == [0xe9])
@@ -35,7 +38,10 @@ import TraceFormat
 
     @Test(arguments: [GuestMode.real, .protected, .long], [UInt32(1), 2, 4])
     func accessesInEveryModeAndVCPUCount(mode: GuestMode, cpus: UInt32) throws {
-        if let why = kvmUnavailable { print(why); return }
+        if let why = kvmUnavailable {
+            print(why)
+            return
+        }
         let image = ["real": "iotest16.bin", "protected": "iotest32.bin", "long": "iotest64.bin"][mode.rawValue]!
         let run = try liveRun(image, mode: mode, cpus: cpus, verbosity: 1)
         defer { unlink(run.trace) }
@@ -63,7 +69,10 @@ import TraceFormat
     }
 
     @Test func liveEqualsReplayAcrossProfiles() throws {
-        if let why = kvmUnavailable { print(why); return }
+        if let why = kvmUnavailable {
+            print(why)
+            return
+        }
         for profile in ["v0.10.0", "v20.0", "v29.0", "v53.0"] {
             let run = try liveRun("boot-demo.bin", profile: profile, verbosity: 3)
             defer { unlink(run.trace) }
@@ -75,7 +84,10 @@ import TraceFormat
 
     @Test(arguments: ["hello32.elf", "hello64.elf"])
     func elfImagesLoadAndRun(name: String) throws {
-        if let why = kvmUnavailable { print(why); return }
+        if let why = kvmUnavailable {
+            print(why)
+            return
+        }
         let image = try GuestImage(path: try guest(name), load: 0)
         #expect(image.kind == (name.contains("64") ? .elf64 : .elf32))
         #expect(image.elfEntry == 0x200000)
@@ -87,7 +99,10 @@ import TraceFormat
     }
 
     @Test func smpGuestWritesOneLinePerVCPU() throws {
-        if let why = kvmUnavailable { print(why); return }
+        if let why = kvmUnavailable {
+            print(why)
+            return
+        }
         let run = try liveRun("smp64.bin", mode: .long, cpus: 4)
         defer { unlink(run.trace) }
         #expect(run.outcome == .halted)
@@ -99,7 +114,10 @@ import TraceFormat
     }
 
     @Test func timeoutStopsASpinningGuestAndClosesTheTrace() throws {
-        if let why = kvmUnavailable { print(why); return }
+        if let why = kvmUnavailable {
+            print(why)
+            return
+        }
         let run = try liveRun("spin.bin", timeout: .milliseconds(300))
         defer { unlink(run.trace) }
         #expect(run.outcome == .timeout)
@@ -111,10 +129,16 @@ import TraceFormat
     }
 
     @Test func tripleFaultIsReported() throws {
-        if let why = kvmUnavailable { print(why); return }
+        if let why = kvmUnavailable {
+            print(why)
+            return
+        }
         let run = try liveRun("triple.bin", mode: .protected)
         defer { unlink(run.trace) }
-        guard case let .shutdown(vcpu, _) = run.outcome else { Issue.record("outcome \(run.outcome)"); return }
+        guard case .shutdown(let vcpu, _) = run.outcome else {
+            Issue.record("outcome \(run.outcome)")
+            return
+        }
         #expect(vcpu == 0)
     }
 

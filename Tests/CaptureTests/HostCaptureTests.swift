@@ -7,15 +7,19 @@ import TraceFormat
 
 /// The parts of host capture that need no kernel.
 @Suite struct HostCaptureTests {
-    @Test(arguments: [("CPU 0/KVM", UInt32?(0)), ("CPU 12/KVM", 12), ("vcpu3", 3), ("fc_vcpu 1", 1), ("fc_vcpu2", 2),
-                      ("qemu-system-x86", nil), ("vcpu", nil), ("CPU x/KVM", nil), ("vcpu3\n", 3), ("main", nil)])
+    @Test(arguments: [
+        ("CPU 0/KVM", UInt32?(0)), ("CPU 12/KVM", 12), ("vcpu3", 3), ("fc_vcpu 1", 1), ("fc_vcpu2", 2),
+        ("qemu-system-x86", nil), ("vcpu", nil), ("CPU x/KVM", nil), ("vcpu3\n", 3), ("main", nil),
+    ])
     func threadNames(name: String, expected: UInt32?) {
         #expect(VCPUThreadNames.vcpuIndex(threadName: name) == expected)
     }
 
     @Test func qemuCommandLines() {
-        let a = VMMCommandLine(["timeout", "-s", "TERM", "4", "/usr/bin/qemu-system-x86_64", "-accel", "kvm", "-nodefaults",
-                                "-device", "isa-debugcon,iobase=0x402,chardev=dbg", "-serial", "file:/tmp/s"])
+        let a = VMMCommandLine([
+            "timeout", "-s", "TERM", "4", "/usr/bin/qemu-system-x86_64", "-accel", "kvm", "-nodefaults",
+            "-device", "isa-debugcon,iobase=0x402,chardev=dbg", "-serial", "file:/tmp/s",
+        ])
         #expect(a.kind == .qemu)
         #expect(a.devices.models.map(\.rawValue) == ["debug-port", "firmware-debug", "serial"])
         #expect(a.devices.port(of: .firmwareDebug) == 0x402)
@@ -45,7 +49,7 @@ import TraceFormat
         let string = PioRecord(timestamp: 7, tid: 9, rw: 1, port: 0xe9, size: 1, count: 16, value: 0x6b)
         let e = string.event(vcpu: 0)
         #expect(e?.shape?.incomplete == true && e?.shape?.count == 16)
-        if case let .access(_, data)? = e?.payload { #expect(data == [0x6b]) }
+        if case .access(_, let data)? = e?.payload { #expect(data == [0x6b]) }
         #expect(PioRecord(timestamp: 8, tid: 9, rw: 1, port: 0x80, size: 3, count: 1, value: 0).event(vcpu: 0) == nil)
         #expect(PioRecord(timestamp: 8, tid: 9, rw: 1, port: 0x1_0000, size: 1, count: 1, value: 0).event(vcpu: 0) == nil)
     }
@@ -58,7 +62,10 @@ import TraceFormat
         #expect(v2 == 0 && m2?.name == "vcpu_unmapped")
         let (v3, _) = a.vcpu(for: 102) { nil }
         #expect(v3 == 2)
-        let (again, none) = a.vcpu(for: 100) { Issue.record("name looked up twice"); return nil }
+        let (again, none) = a.vcpu(for: 100) {
+            Issue.record("name looked up twice")
+            return nil
+        }
         #expect(again == 1 && none == nil)
         #expect(a.unmappedThreads == 2)
     }

@@ -27,13 +27,16 @@ func guest(_ name: String) throws -> String {
 }
 
 /// A device machine with memory sinks.
-func memoryMachine(profile: String, verbosity: Int, vmOrigin: UInt64, loggerOrigin: UInt64, console: UInt16? = 0xe9) throws -> DebugMachine {
+func memoryMachine(profile: String, verbosity: Int, vmOrigin: UInt64, loggerOrigin: UInt64, console: UInt16? = 0xe9) throws -> DebugMachine
+{
     let p = Profile(Release(tag: profile)!)
     let sinks = MachineSinks(log: .memory(), debugConsole: .memory(), firmwareDebug: .memory(), serial: .memory())
-    let formatter = try LogFormatter(profile: p, template: nil, loggerOrigin: loggerOrigin, anchor: nil, pid: 1, tids: [],
-                                     timeZone: TimeZone(identifier: "UTC")!)
-    return try DebugMachine(configuration: MachineConfiguration(profile: p, vmOrigin: vmOrigin, debugConsolePort: p.hasDebugConsole ? console : nil),
-                            log: DeviceLog(formatter: formatter, maxLevel: p.maxLevel(verbosity: verbosity), sink: sinks.log), sinks: sinks)
+    let formatter = try LogFormatter(
+        profile: p, template: nil, loggerOrigin: loggerOrigin, anchor: nil, pid: 1, tids: [],
+        timeZone: TimeZone(identifier: "UTC")!)
+    return try DebugMachine(
+        configuration: MachineConfiguration(profile: p, vmOrigin: vmOrigin, debugConsolePort: p.hasDebugConsole ? console : nil),
+        log: DeviceLog(formatter: formatter, maxLevel: p.maxLevel(verbosity: verbosity), sink: sinks.log), sinks: sinks)
 }
 
 struct LiveRun {
@@ -45,8 +48,10 @@ struct LiveRun {
 }
 
 /// Boots `image` for real under KVM, recording to a temporary trace.
-func liveRun(_ image: String, mode: GuestMode? = nil, cpus: UInt32 = 1, profile: String = "v53.0", verbosity: Int = 0,
-             timeout: Duration? = .seconds(20)) throws -> LiveRun {
+func liveRun(
+    _ image: String, mode: GuestMode? = nil, cpus: UInt32 = 1, profile: String = "v53.0", verbosity: Int = 0,
+    timeout: Duration? = .seconds(20)
+) throws -> LiveRun {
     let loggerOrigin = Monotonic.now()
     let img0 = try GuestImage(path: try guest(image), load: 0)
     let m = mode ?? img0.defaultMode
@@ -82,8 +87,12 @@ func demux(_ trace: String) throws -> (bytes: [UInt32: [UInt16: [UInt8]]], codes
     var bytes: [UInt32: [UInt16: [UInt8]]] = [:]
     var codes: [UInt32: [UInt8]] = [:]
     for e in events {
-        guard case let .access(shape, data) = e.payload, shape.direction == .out else { continue }
-        if shape.port == 0x80 { codes[shape.vcpu, default: []].append(data[0]) } else { bytes[shape.vcpu, default: [:]][shape.port, default: []] += data }
+        guard case .access(let shape, let data) = e.payload, shape.direction == .out else { continue }
+        if shape.port == 0x80 {
+            codes[shape.vcpu, default: []].append(data[0])
+        } else {
+            bytes[shape.vcpu, default: [:]][shape.port, default: []] += data
+        }
     }
     return (bytes, codes, events)
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Devices
 
 @Suite struct FormattingTests {
@@ -55,7 +56,10 @@ import Testing
     }
 
     @Test func unknownTagsNameTheNearest() {
-        guard case let .failure(e) = Release.named("v24") else { Issue.record("v24 accepted"); return }
+        guard case .failure(let e) = Release.named("v24") else {
+            Issue.record("v24 accepted")
+            return
+        }
         #expect(e.nearest.first == "v24.0")
         #expect(Release.all.count == 75)
         #expect((try? Release.named("latest").get()) == Release(tag: "v53.0"))

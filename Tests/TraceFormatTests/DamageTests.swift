@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TraceFormat
 
 @Suite struct DamageTests {
@@ -12,7 +13,10 @@ import Testing
         try writeTrace(path, events, options: options)
         let bytes = [UInt8](FileManager.default.contents(atPath: path)!)
         var blocks: [[PortIOEvent]] = []
-        try TraceReader(path: path).scan { blocks.append($0.events()); return true }
+        try TraceReader(path: path).scan {
+            blocks.append($0.events())
+            return true
+        }
         #expect(blocks.count == 4)
         return (path, bytes, blocks)
     }
@@ -58,7 +62,11 @@ import Testing
             _ = FileManager.default.createFile(atPath: flipped, contents: Data(copy))
             let r = try TraceReader(path: flipped)
             let (read, report) = try r.readAll()
-            guard let hit = index.blocks.firstIndex(where: { UInt64(position) >= $0.offset && UInt64(position) < $0.offset + UInt64($0.compressedSize) }) else {
+            guard
+                let hit = index.blocks.firstIndex(where: {
+                    UInt64(position) >= $0.offset && UInt64(position) < $0.offset + UInt64($0.compressedSize)
+                })
+            else {
                 // A flip in the index: every event still reads; the index is refused.
                 #expect(read == all, "flip at \(position)")
                 #expect(r.index == nil || r.index == index, "flip at \(position)")
@@ -95,8 +103,8 @@ import Testing
         let (path, bytes, _) = try smallTrace()
         defer { unlink(path) }
         var copy = bytes
-        copy[12] = 9 // format version
-        copy[14] = 7 // minimum reader version
+        copy[12] = 9  // format version
+        copy[14] = 7  // minimum reader version
         let p = temporaryPath("future")
         defer { unlink(p) }
         _ = FileManager.default.createFile(atPath: p, contents: Data(copy))
@@ -153,8 +161,9 @@ import Testing
         let dataLenAt = 28 + 2 * 12 + 3 + 3 * Int(bytes[24])
         bytes[dataLenAt] = 2
         bytes.remove(at: dataLenAt + 4 + 1)
-        guard case let .success(.events(block)) = bytes.withUnsafeBytes({ EventBlock.decode($0) }) else {
-            Issue.record("block with an unknown event kind was refused"); return
+        guard case .success(.events(let block)) = bytes.withUnsafeBytes({ EventBlock.decode($0) }) else {
+            Issue.record("block with an unknown event kind was refused")
+            return
         }
         #expect(block.skippedEvents == 1)
         #expect(block.events() == [.access(at: 1, port: 0x80, .out, data: [1]), .access(at: 3, port: 0x80, .out, data: [3])])

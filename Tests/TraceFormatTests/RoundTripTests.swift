@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TraceFormat
 
 @Suite struct RoundTripTests {
@@ -9,7 +10,7 @@ import Testing
         defer { unlink(path) }
         let events = randomEvents(count: 5000, seed: seed)
         var options = TraceWriter.Options()
-        options.maxEventsPerBlock = 700 // several blocks, one partial
+        options.maxEventsPerBlock = 700  // several blocks, one partial
         try writeTrace(path, events, options: options)
         let reader = try TraceReader(path: path)
         #expect(reader.isComplete)
@@ -27,7 +28,10 @@ import Testing
         // More than 256 distinct shapes forces the 2-byte shape index.
         for i in 0..<1000 {
             let t: UInt64 = i % 2 == 0 ? 0 : .max
-            events.append(.access(at: t, vcpu: UInt32.max - UInt32(i), port: UInt16(i), .out, size: 4, count: 3, data: [UInt8](repeating: UInt8(i & 0xff), count: 12)))
+            events.append(
+                .access(
+                    at: t, vcpu: UInt32.max - UInt32(i), port: UInt16(i), .out, size: 4, count: 3,
+                    data: [UInt8](repeating: UInt8(i & 0xff), count: 12)))
         }
         try writeTrace(path, events)
         let (read, report) = try TraceReader(path: path).readAll()
@@ -109,13 +113,13 @@ import Testing
         options.maxEventsPerBlock = 1000
         try writeTrace(path, events, options: options)
         let reader = try TraceReader(path: path)
-        #expect(reader.index?.blocks.count == 11) // ten full blocks and the closing marker's
+        #expect(reader.index?.blocks.count == 11)  // ten full blocks and the closing marker's
         var firstSeen: UInt64?
         let report = try reader.scan(from: 7_500_000) { block in
             if firstSeen == nil { firstSeen = block.timestamps.first }
             return true
         }
-        #expect(firstSeen == 7_000_000) // the block holding t = 7.5 ms starts at 7.0 ms
+        #expect(firstSeen == 7_000_000)  // the block holding t = 7.5 ms starts at 7.0 ms
         #expect(report.blocks == 4)
     }
 
@@ -129,14 +133,18 @@ import Testing
         for i in 0..<3_000_000 {
             t += 9_000 + UInt64(i * 7919 % 2000)
             text.withUnsafeBytes { raw in
-                w.append(timestamp: t, shape: EventShape(vcpu: 0, port: 0xe9, direction: .out, size: 1),
-                         data: UnsafeRawBufferPointer(rebasing: raw[(i % text.count)..<(i % text.count + 1)]))
+                w.append(
+                    timestamp: t, shape: EventShape(vcpu: 0, port: 0xe9, direction: .out, size: 1),
+                    data: UnsafeRawBufferPointer(rebasing: raw[(i % text.count)..<(i % text.count + 1)]))
             }
         }
         try w.close()
         let writerGrowth = residentBytes() - before
         var n: UInt64 = 0
-        let report = try TraceReader(path: path).scan { block in n += UInt64(block.count); return true }
+        let report = try TraceReader(path: path).scan { block in
+            n += UInt64(block.count)
+            return true
+        }
         let readerGrowth = residentBytes() - before
         #expect(n == 3_000_001)
         #expect(report.problems.isEmpty)

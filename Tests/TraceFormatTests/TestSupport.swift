@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import TraceFormat
 
 /// A fresh temporary path, removed by the caller's `defer`.
@@ -34,8 +35,12 @@ func randomEvents(count: Int, seed: UInt64) -> [PortIOEvent] {
         }
         let vcpu = UInt32.random(in: 0...300, using: &rng)
         if rng.next() % 17 == 0 {
-            out.append(.marker(at: t, vcpu: vcpu, Marker(["lost", "vm_created", "x-unknown-\(i)"][Int(rng.next() % 3)],
-                                                          value: rng.next() % 1000, text: rng.next() % 2 == 0 ? "" : "note \(i) é")))
+            out.append(
+                .marker(
+                    at: t, vcpu: vcpu,
+                    Marker(
+                        ["lost", "vm_created", "x-unknown-\(i)"][Int(rng.next() % 3)],
+                        value: rng.next() % 1000, text: rng.next() % 2 == 0 ? "" : "note \(i) é")))
             continue
         }
         let size: UInt8 = [1, 2, 4][Int(rng.next() % 3)]
@@ -62,8 +67,10 @@ func metadataSample() -> TraceMetadata {
 
 /// Writes `events` and closes cleanly.
 @discardableResult
-func writeTrace(_ path: String, _ events: [PortIOEvent], metadata: TraceMetadata = metadataSample(),
-                options: TraceWriter.Options = TraceWriter.Options(), close: Bool = true) throws -> TraceWriter {
+func writeTrace(
+    _ path: String, _ events: [PortIOEvent], metadata: TraceMetadata = metadataSample(),
+    options: TraceWriter.Options = TraceWriter.Options(), close: Bool = true
+) throws -> TraceWriter {
     let w = try TraceWriter(path: path, metadata: metadata, options: options)
     for e in events { w.append(e) }
     if close { try w.close(at: events.last?.timestamp ?? 0) } else { w.abandon() }

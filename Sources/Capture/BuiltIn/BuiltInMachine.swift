@@ -62,7 +62,9 @@ public final class BuiltInMachine {
     }
 
     /// `run`, also returning exit counts and the guest's running time.
-    public func runMeasured(devices: DebugMachine, ready: ([UInt64]) throws -> TraceWriter?) throws -> (RunOutcome, endNs: UInt64, statistics: RunStatistics) {
+    public func runMeasured(devices: DebugMachine, ready: ([UInt64]) throws -> TraceWriter?) throws -> (
+        RunOutcome, endNs: UInt64, statistics: RunStatistics
+    ) {
         let state = RunState(count: vcpus.count)
         let signals = StopSignals()
         state.mainThread = pthread_self()
@@ -98,12 +100,18 @@ public final class BuiltInMachine {
         let deadline = configuration.timeout.map { ContinuousClock.now + $0 }
         var outcome: RunOutcome?
         while outcome == nil {
-            if let done = state.finalOutcome { outcome = done; break }
+            if let done = state.finalOutcome {
+                outcome = done
+                break
+            }
             // Sleep until a signal, the wake signal from a vCPU, or the deadline: no polling while the guest runs.
             var waitMs = 1000
             if let deadline {
                 let left = deadline - ContinuousClock.now
-                if left <= .zero { outcome = .timeout; break }
+                if left <= .zero {
+                    outcome = .timeout
+                    break
+                }
                 waitMs = min(waitMs, max(1, Int(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)))
             }
             if let signal = signals.wait(milliseconds: waitMs), signal != StopSignals.wakeSignal { outcome = .signal(signal) }
@@ -142,7 +150,7 @@ public final class BuiltInMachine {
                 return .failed("vCPU \(index): \(error)")
             }
             switch exit {
-            case let .ioOut(port, size, count):
+            case .ioOut(let port, let size, let count):
                 let data = vcpu.ioData
                 let shape = EventShape(vcpu: index, port: port, direction: .out, size: size, count: count)
                 lock.lock()
@@ -150,7 +158,7 @@ public final class BuiltInMachine {
                 devices.write(timestamp: t, vcpu: index, port: port, length: data.count, data: UnsafeRawBufferPointer(data))
                 writer?.append(timestamp: t, shape: shape, data: UnsafeRawBufferPointer(data))
                 lock.unlock()
-            case let .ioIn(port, size, count):
+            case .ioIn(let port, let size, let count):
                 let data = vcpu.ioData
                 let shape = EventShape(vcpu: index, port: port, direction: .in, size: size, count: count)
                 lock.lock()

@@ -75,9 +75,20 @@ struct ELF {
 
     init(_ b: [UInt8], name: String) throws {
         func fail(_ why: String) -> MachineSetupError { MachineSetupError("\(name): not a loadable ELF executable (\(why))") }
-        func u16(_ o: Int) throws -> UInt64 { guard o + 2 <= b.count else { throw fail("cut short") }; return UInt64(b[o]) | UInt64(b[o + 1]) << 8 }
-        func u32(_ o: Int) throws -> UInt64 { let lo = try u16(o), hi = try u16(o + 2); return lo | hi << 16 }
-        func u64(_ o: Int) throws -> UInt64 { let lo = try u32(o), hi = try u32(o + 4); return lo | hi << 32 }
+        func u16(_ o: Int) throws -> UInt64 {
+            guard o + 2 <= b.count else { throw fail("cut short") }
+            return UInt64(b[o]) | UInt64(b[o + 1]) << 8
+        }
+        func u32(_ o: Int) throws -> UInt64 {
+            let lo = try u16(o)
+            let hi = try u16(o + 2)
+            return lo | hi << 16
+        }
+        func u64(_ o: Int) throws -> UInt64 {
+            let lo = try u32(o)
+            let hi = try u32(o + 4)
+            return lo | hi << 32
+        }
         guard b.count >= 52 else { throw fail("shorter than an ELF header") }
         guard b[4] == 1 || b[4] == 2 else { throw fail("unknown class \(b[4])") }
         guard b[5] == 1 else { throw fail("not little-endian") }
@@ -93,12 +104,21 @@ struct ELF {
         var segs: [GuestImage.Segment] = []
         for i in 0..<phnum {
             let p = phoff + i * phentsize
-            guard try u32(p) == 1 else { continue } // PT_LOAD
-            let offset, paddr, filesz, memsz: UInt64
+            guard try u32(p) == 1 else { continue }  // PT_LOAD
+            let offset: UInt64
+            let paddr: UInt64
+            let filesz: UInt64
+            let memsz: UInt64
             if is64 {
-                offset = try u64(p + 8); paddr = try u64(p + 24); filesz = try u64(p + 32); memsz = try u64(p + 40)
+                offset = try u64(p + 8)
+                paddr = try u64(p + 24)
+                filesz = try u64(p + 32)
+                memsz = try u64(p + 40)
             } else {
-                offset = try u32(p + 4); paddr = try u32(p + 12); filesz = try u32(p + 16); memsz = try u32(p + 20)
+                offset = try u32(p + 4)
+                paddr = try u32(p + 12)
+                filesz = try u32(p + 16)
+                memsz = try u32(p + 20)
             }
             guard offset <= UInt64(b.count), filesz <= UInt64(b.count) - offset, memsz >= filesz, memsz < 1 << 32 else {
                 throw fail("segment \(i) lies outside the file")

@@ -55,8 +55,10 @@ public struct RunConfiguration: Sendable {
     /// Stop the guest after this long (the trace is closed cleanly).
     public var timeout: Duration?
 
-    public init(image: GuestImage, mode: GuestMode, load: UInt64, entry: UInt64? = nil, memorySize: UInt64 = 64 << 20,
-                cpus: UInt32 = 1, timeout: Duration? = nil) {
+    public init(
+        image: GuestImage, mode: GuestMode, load: UInt64, entry: UInt64? = nil, memorySize: UInt64 = 64 << 20,
+        cpus: UInt32 = 1, timeout: Duration? = nil
+    ) {
         self.image = image
         self.mode = mode
         self.load = load
@@ -96,11 +98,11 @@ public enum RunOutcome: Equatable, Sendable {
     public var message: String {
         switch self {
         case .halted: return "every vCPU halted"
-        case let .shutdown(v, rip): return "vCPU \(v) shut down (triple fault) at RIP 0x\(String(rip, radix: 16))"
+        case .shutdown(let v, let rip): return "vCPU \(v) shut down (triple fault) at RIP 0x\(String(rip, radix: 16))"
         case .timeout: return "stopped at the timeout"
-        case let .signal(s): return "stopped by signal \(s)"
-        case let .unexpectedExit(v, exit, rip): return "vCPU \(v): unhandled \(exit) at RIP 0x\(String(rip, radix: 16))"
-        case let .failed(why): return why
+        case .signal(let s): return "stopped by signal \(s)"
+        case .unexpectedExit(let v, let exit, let rip): return "vCPU \(v): unhandled \(exit) at RIP 0x\(String(rip, radix: 16))"
+        case .failed(let why): return why
         }
     }
 }

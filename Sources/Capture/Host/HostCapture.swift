@@ -63,8 +63,12 @@ public final class HostCapture {
         for (t, n) in lostNow {
             lostReports += 1
             lostEvents += UInt64(n ?? 0)
-            pending.append(.marker(at: t, Marker(Marker.lost, value: UInt64(n ?? 0),
-                                                text: n == nil ? "ring buffer overrun; the kernel did not count the events lost" : "ring buffer overrun")))
+            pending.append(
+                .marker(
+                    at: t,
+                    Marker(
+                        Marker.lost, value: UInt64(n ?? 0),
+                        text: n == nil ? "ring buffer overrun; the kernel did not count the events lost" : "ring buffer overrun")))
         }
         for r in batch {
             // Live threads from /proc; threads already gone from the kernel's saved command names.
@@ -120,7 +124,8 @@ public enum ProcessInfoReader {
     /// clock ticks since boot; exact where the host has not been suspended since boot).
     public static func startMonotonicNs(of pid: Int32) -> UInt64? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 19, let ticks = UInt64(fields[19]) else { return nil }
         let hz = UInt64(sysconf(Int32(_SC_CLK_TCK)))

@@ -27,10 +27,10 @@ public final class HostRecorder {
     public let capture: HostCapture
 
     public init(target: RecordTarget, options: HostCapture.Options) throws {
-        if case let .attach(pid) = target, !ProcessInfoReader.exists(pid) {
+        if case .attach(let pid) = target, !ProcessInfoReader.exists(pid) {
             throw TraceFSError("no process with pid \(pid)")
         }
-        if case let .launch(argv) = target {
+        if case .launch(let argv) = target {
             guard let program = argv.first, HostRecorder.resolve(program) != nil else {
                 throw TraceFSError("\(argv.first ?? "VMM"): no such command")
             }
@@ -60,11 +60,11 @@ public final class HostRecorder {
         let pid: Int32
         let startNs: UInt64
         switch target {
-        case let .attach(p):
+        case .attach(let p):
             pid = p
             startNs = ProcessInfoReader.startMonotonicNs(of: p) ?? Monotonic.now()
             try capture.start(tids: ProcessInfoReader.threads(of: p))
-        case let .launch(argv):
+        case .launch(let argv):
             // Trace ourselves with event-fork before the VMM exists, so its first exit is caught.
             try capture.start(tids: [getpid()])
             startNs = Monotonic.now()
@@ -88,7 +88,7 @@ public final class HostRecorder {
             if let s = stopSignal, stoppedBy == nil {
                 stoppedBy = s
                 if case .attach = target { break }
-                kill(pid, SIGTERM) // a VMM we started ends with the recording
+                kill(pid, SIGTERM)  // a VMM we started ends with the recording
                 forwardedAt = .now
             }
             if let f = forwardedAt, ContinuousClock.now - f > .seconds(3) { kill(pid, SIGKILL) }
@@ -102,8 +102,9 @@ public final class HostRecorder {
         if let status { writer.append(marker: Marker("vmm_exited", value: UInt64(status)), timestamp: end) }
         if let s = stoppedBy { writer.append(marker: Marker(Marker.signal, value: UInt64(s)), timestamp: end) }
         try writer.close(at: end)
-        return RecordOutcome(events: capture.recorded, lostEvents: capture.lostEvents, lostReports: capture.lostReports,
-                             unmappedThreads: capture.unmappedThreads, vmmStatus: status, signal: stoppedBy)
+        return RecordOutcome(
+            events: capture.recorded, lostEvents: capture.lostEvents, lostReports: capture.lostReports,
+            unmappedThreads: capture.unmappedThreads, vmmStatus: status, signal: stoppedBy)
     }
 
     /// Starts `argv` with default signal handling and an empty signal mask.
@@ -112,7 +113,8 @@ public final class HostRecorder {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
-        var empty = sigset_t(), defaults = sigset_t()
+        var empty = sigset_t()
+        var defaults = sigset_t()
         sigemptyset(&empty)
         sigemptyset(&defaults)
         sigaddset(&defaults, SIGINT)

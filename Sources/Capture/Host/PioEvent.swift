@@ -31,8 +31,9 @@ public struct PioRecord: Equatable, Sendable {
     public func event(vcpu: UInt32) -> PortIOEvent? {
         guard size == 1 || size == 2 || size == 4, port <= 0xffff, count >= 1 else { return nil }
         let data = (0..<Int(size)).map { UInt8(truncatingIfNeeded: value >> UInt32($0 * 8)) }
-        let shape = EventShape(vcpu: vcpu, port: UInt16(port), direction: rw != 0 ? .out : .in,
-                               size: UInt8(size), count: count, incomplete: count > 1)
+        let shape = EventShape(
+            vcpu: vcpu, port: UInt16(port), direction: rw != 0 ? .out : .in,
+            size: UInt8(size), count: count, incomplete: count > 1)
         return PortIOEvent(timestamp: timestamp, vcpu: vcpu, payload: .access(shape, data: data))
     }
 }
@@ -62,8 +63,12 @@ public struct VCPUAssigner: Sendable {
         nextUnnamed += 1
         byTID[tid] = v
         unmappedThreads += 1
-        return (v, Marker("vcpu_unmapped", value: UInt64(v),
-                          text: "tid \(tid) \(threadName.map { "\"\($0)\"" } ?? "(thread gone)") is not a known vCPU thread name"))
+        return (
+            v,
+            Marker(
+                "vcpu_unmapped", value: UInt64(v),
+                text: "tid \(tid) \(threadName.map { "\"\($0)\"" } ?? "(thread gone)") is not a known vCPU thread name")
+        )
     }
 }
 

@@ -111,7 +111,11 @@ public final class PioReader {
             guard let f = tep_find_field(event, n) else { throw TraceFSError("kvm:kvm_pio has no field '\(n)'") }
             return f
         }
-        rw = try field("rw"); port = try field("port"); size = try field("size"); count = try field("count"); value = try field("val")
+        rw = try field("rw")
+        port = try field("port")
+        size = try field("size")
+        count = try field("count")
+        value = try field("val")
         eventID = event.pointee.id
     }
 
@@ -134,32 +138,40 @@ public final class PioReader {
             let reader: PioReader
             let body: (PioRecord) -> Void
             let lost: (UInt64, Int?) -> Void
-            init(_ r: PioReader, _ b: @escaping (PioRecord) -> Void, _ l: @escaping (UInt64, Int?) -> Void) { reader = r; body = b; lost = l }
+            init(_ r: PioReader, _ b: @escaping (PioRecord) -> Void, _ l: @escaping (UInt64, Int?) -> Void) {
+                reader = r
+                body = b
+                lost = l
+            }
         }
         withoutActuallyEscaping(body) { body in
             withoutActuallyEscaping(lost) { lost in
                 let context = Context(self, body, lost)
                 let pointer = Unmanaged.passUnretained(context).toOpaque()
                 // SAFETY: `context` outlives the call; the callback only reads the record libtracefs hands it.
-                _ = tracefs_iterate_raw_events(tep, instance.instance, nil, 0, { event, record, _, ctx in
-                    guard let event, let record, let ctx else { return 0 }
-                    let c = Unmanaged<Context>.fromOpaque(ctx).takeUnretainedValue()
-                    let r = c.reader
-                    let rec = record.pointee
-                    if rec.missed_events != 0 {
-                        c.lost(rec.ts, rec.missed_events > 0 ? Int(rec.missed_events) : nil)
-                    }
-                    guard event.pointee.id == r.eventID else { return 0 }
-                    func read(_ f: UnsafeMutablePointer<tep_format_field>) -> UInt32 {
-                        var v: UInt64 = 0
-                        _ = tep_read_number_field(f, rec.data, &v)
-                        return UInt32(truncatingIfNeeded: v)
-                    }
-                    let pid = tep_data_pid(r.tep, record)
-                    c.body(PioRecord(timestamp: rec.ts, tid: pid, rw: read(r.rw), port: read(r.port), size: read(r.size),
-                                     count: read(r.count), value: read(r.value)))
-                    return 0
-                }, pointer)
+                _ = tracefs_iterate_raw_events(
+                    tep, instance.instance, nil, 0,
+                    { event, record, _, ctx in
+                        guard let event, let record, let ctx else { return 0 }
+                        let c = Unmanaged<Context>.fromOpaque(ctx).takeUnretainedValue()
+                        let r = c.reader
+                        let rec = record.pointee
+                        if rec.missed_events != 0 {
+                            c.lost(rec.ts, rec.missed_events > 0 ? Int(rec.missed_events) : nil)
+                        }
+                        guard event.pointee.id == r.eventID else { return 0 }
+                        func read(_ f: UnsafeMutablePointer<tep_format_field>) -> UInt32 {
+                            var v: UInt64 = 0
+                            _ = tep_read_number_field(f, rec.data, &v)
+                            return UInt32(truncatingIfNeeded: v)
+                        }
+                        let pid = tep_data_pid(r.tep, record)
+                        c.body(
+                            PioRecord(
+                                timestamp: rec.ts, tid: pid, rw: read(r.rw), port: read(r.port), size: read(r.size),
+                                count: read(r.count), value: read(r.value)))
+                        return 0
+                    }, pointer)
             }
         }
     }

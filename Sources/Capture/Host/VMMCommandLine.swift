@@ -5,7 +5,11 @@ import TraceFormat
 
 /// Device configuration read off a VMM's command line, where the VMM is one we know.
 public struct VMMCommandLine: Sendable {
-    public enum Kind: String, Sendable { case qemu, cloudHypervisor = "cloud-hypervisor", firecracker, unknown }
+    public enum Kind: String, Sendable {
+        case qemu
+        case cloudHypervisor = "cloud-hypervisor"
+        case firecracker, unknown
+    }
 
     public let kind: Kind
     /// The devices the VMM has, as the cloud-hypervisor models that replay them.
