@@ -216,6 +216,7 @@ case "replay":
         for i in 0..<count {
             t += gap + rng.next() % 2000
             var b = port == 0x80 ? UInt8(i & 0xff) : text[i % text.count]
+            // SAFETY: the byte's storage lives for the closure, and append copies the one byte it is given.
             withUnsafeBytes(of: &b) { w.append(timestamp: t, shape: EventShape(vcpu: 0, port: port, direction: .out, size: 1), data: $0) }
         }
         try w.close(at: t)
@@ -324,6 +325,7 @@ case "kvm":
                     lock.lock()
                     let t = Monotonic.now()
                     let d = vcpu.ioData
+                    // SAFETY: `d` is the vCPU's I/O buffer in the kvm_run page, valid until the next KVM_RUN on this thread.
                     devices.write(timestamp: t, vcpu: 0, port: port, length: d.count, data: UnsafeRawBufferPointer(d))
                     lock.unlock()
                 } else {

@@ -9,6 +9,7 @@ public enum HostInfo {
         var u = utsname()
         uname(&u)
         func field<T>(_ value: T) -> String {
+            // SAFETY: `value` is a fixed-size C char array copied into this frame; reading stops at its NUL or its end.
             withUnsafeBytes(of: value) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
         }
         let cpu =

@@ -79,6 +79,7 @@ public final class ByteSink {
 
     public func write(string: String) {
         var s = string
+        // SAFETY: withUTF8 gives contiguous UTF-8 storage for the closure; write copies it into the buffer.
         s.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
 

@@ -123,6 +123,7 @@ public final class DebugMachine {
         if interceptDebugPort && port == DeviceMap.debugPortAddress || bus.lookup(port) == nil {
             var at = 0
             for t in timestamps {
+                // SAFETY: the caller passes `timestamps.count * length` bytes, so every slice `at..<at + length` is inside `data`.
                 write(timestamp: t, vcpu: vcpu, port: port, length: length, data: UnsafeRawBufferPointer(rebasing: data[at..<at + length]))
                 at += length
             }

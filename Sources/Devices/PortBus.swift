@@ -26,6 +26,7 @@ extension PortDevice {
         var at = 0
         for t in timestamps {
             write(
+                // SAFETY: the caller passes `timestamps.count * length` bytes, so every slice `at..<at + length` is inside `data`.
                 offset: offset, length: length, data: UnsafeRawBufferPointer(rebasing: data[at..<at + length]),
                 context: DeviceContext(timestamp: t, vcpu: vcpu, log: log))
             at += length
@@ -96,6 +97,7 @@ public final class PortBus {
     public func write(port: UInt16, length: Int, data: UnsafeRawBufferPointer, context: DeviceContext) -> Bool {
         let i = Int(table[Int(port)])
         guard i != 0 else { return false }
+        // SAFETY: `i - 1` indexes `mappings`: the table only holds indices of inserted mappings plus one.
         mappings.withUnsafeBufferPointer { m in
             let mapping = m[i - 1]
             mapping.device.write(offset: port &- mapping.base, length: length, data: data, context: context)

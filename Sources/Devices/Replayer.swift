@@ -53,6 +53,7 @@ public final class ReplayDriver {
         }
         if scratch.count < length { scratch = [UInt8](repeating: 0, count: length) }
         let known = data.count
+        // SAFETY: `scratch` grows to at least `length` bytes just above, so the rebased slice is inside it.
         scratch.withUnsafeMutableBytes { buf in
             let target = UnsafeMutableRawBufferPointer(rebasing: buf[0..<length])
             // The buffer starts as recorded, so a device that leaves it untouched changes nothing.

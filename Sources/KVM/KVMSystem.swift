@@ -58,6 +58,7 @@ public final class KVMSystem {
 
 /// An owned `struct kvm_cpuid2` with room for the kernel's entries.
 public final class CPUID {
+    // SAFETY: allocated by ckvm_cpuid_alloc with room for nent entries, freed in deinit, never shared.
     let pointer: UnsafeMutablePointer<kvm_cpuid2>
 
     init() {

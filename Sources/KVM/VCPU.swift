@@ -50,10 +50,12 @@ public enum VCPUExit: Equatable, Sendable {
 public final class VCPU: @unchecked Sendable {
     public let fd: Int32
     public let index: UInt32
+    // SAFETY: the kvm_run page mapped below, unmapped in deinit; only this vCPU's thread touches it while KVM_RUN is not running.
     let run: UnsafeMutablePointer<kvm_run>
     let mmapSize: Int
 
     init(fd: Int32, index: UInt32, mmapSize: Int) throws {
+        // SAFETY: maps the size KVM_GET_VCPU_MMAP_SIZE reports for this vCPU's descriptor; checked against MAP_FAILED.
         guard let p = mmap(nil, mmapSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), p != MAP_FAILED else {
             let e = errno
             close(fd)

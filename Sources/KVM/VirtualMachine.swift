@@ -54,6 +54,7 @@ public final class GuestMemory: @unchecked Sendable {
     public let base: UnsafeMutableRawPointer
 
     init(guestAddress: UInt64, size: Int) throws {
+        // SAFETY: anonymous private memory of exactly `size` bytes, handed to KVM as guest RAM and unmapped in deinit.
         guard let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), p != MAP_FAILED else {
             throw KVMError("mmap guest memory (\(size) bytes)", errno: errno)
         }
@@ -77,10 +78,12 @@ public final class GuestMemory: @unchecked Sendable {
     }
 
     public func write(_ bytes: [UInt8], at address: UInt64) throws {
+        // SAFETY: the array's bytes are valid for the closure; write checks the range against guest RAM before copying.
         try bytes.withUnsafeBytes { try write($0, at: address) }
     }
 
     public func write64(_ value: UInt64, at address: UInt64) throws {
+        // SAFETY: the value's bytes are valid for the closure; write checks the range against guest RAM before copying.
         try withUnsafeBytes(of: value.littleEndian) { try write($0, at: address) }
     }
 

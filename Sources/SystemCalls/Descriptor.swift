@@ -15,6 +15,7 @@ public enum Descriptor {
     }
 
     public static func writeAll(_ fd: FileDescriptor, _ bytes: [UInt8]) throws {
+        // SAFETY: the array's bytes are valid for the closure and only read.
         try bytes.withUnsafeBytes { (raw) in try writeAll(fd, raw) }
     }
 

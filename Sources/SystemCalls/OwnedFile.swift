@@ -50,6 +50,7 @@ public struct OwnedFile: ~Copyable, Sendable {
     /// The corresponding call is `pread(2)`.
     public func read(at offset: UInt64, count: Int) throws -> [UInt8] {
         var result = [UInt8](repeating: 0, count: count)
+        // SAFETY: the buffer is the array's own storage, `count` bytes, valid for the closure.
         let got = try result.withUnsafeMutableBytes { (buffer) -> Int in try read(at: offset, into: buffer) }
         result.removeLast(count - got)
         return result
@@ -64,6 +65,7 @@ public struct OwnedFile: ~Copyable, Sendable {
                 // Rebasing keeps the destination inside `buffer`.
                 n = try descriptor.read(
                     fromAbsoluteOffset: Int64(offset) + Int64(done),
+                    // SAFETY: `done < buffer.count`, so the rebased tail is inside `buffer`.
                     into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
             } catch {
                 throw SystemError("pread", error)
@@ -80,6 +82,7 @@ public struct OwnedFile: ~Copyable, Sendable {
     }
 
     public func write(_ bytes: [UInt8]) throws {
+        // SAFETY: the array's bytes are valid for the closure and only read.
         try bytes.withUnsafeBytes { (raw) in try write(raw) }
     }
 

@@ -77,6 +77,7 @@ public struct ByteWriter {
 
     private mutating func appendLE<T: FixedWidthInteger>(_ v: T) {
         var le = v.littleEndian
+        // SAFETY: the integer's bytes are valid for the closure; append copies them.
         withUnsafeBytes(of: &le) { bytes.append(contentsOf: $0) }
     }
 

@@ -69,6 +69,7 @@ public struct EventBlock: Sendable {
             UnsafeRawBufferPointer, [Marker]
         ) throws(E) -> R
     ) throws(E) -> R {
+        // SAFETY: each column's storage is valid for the nested closures, which do not let the pointers escape.
         try timestamps.withUnsafeBufferPointer { (t) throws(E) in
             try shapeIndex.withUnsafeBufferPointer { (i) throws(E) in
                 try shapes.withUnsafeBufferPointer { (s) throws(E) in
@@ -148,6 +149,7 @@ public struct EventBlockBuilder: Sendable {
     }
 
     public mutating func append(timestamp: UInt64, shape: EventShape, data bytes: [UInt8]) {
+        // SAFETY: the array's bytes are valid for the closure; append copies them.
         bytes.withUnsafeBytes { append(timestamp: timestamp, shape: shape, data: $0) }
     }
 
@@ -303,6 +305,7 @@ extension EventBlock {
         var dataNeeded = 0
         var markerEvents = 0
         var badIndex: Int?
+        // SAFETY: `out` has `n` slots and `len` one per shape; the loop writes `out[0..<n]` and reads `len` only at indices checked against the shape count.
         shapeIndex.withUnsafeMutableBufferPointer { out in
             lengths.withUnsafeBufferPointer { len in
                 for i in 0..<n {
@@ -329,6 +332,7 @@ extension EventBlock {
         var timestamps = [UInt64](repeating: 0, count: n)
         if n > 0 {
             guard let planes = c.readBytes(n * width) else { return .failure(.init("timestamp column cut short")) }
+            // SAFETY: `ts` has `n` slots and each plane `n` bytes: readBytes returned `n * width` bytes just above.
             timestamps.withUnsafeMutableBufferPointer { ts in
                 // Gather the zigzag deltas plane by plane, then undo zigzag and sum.
                 for p in 0..<width {

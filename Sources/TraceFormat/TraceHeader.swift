@@ -65,6 +65,7 @@ public struct TraceHeader: Equatable, Sendable {
     static func read(from file: borrowing TraceFile, fileSize: UInt64) throws -> (TraceHeader, Int) {
         let prefix = try file.read(at: 0, count: 36)
         guard prefix.count >= 4 else { throw TraceError.notATrace("only \(prefix.count) bytes") }
+        // SAFETY: the bytes are valid for the closure; the cursor checks each read against the bytes present.
         let (magic, size, inner) = prefix.withUnsafeBytes { raw -> (UInt32?, UInt32?, UInt32?) in
             var c = ByteCursor(raw)
             return (c.readU32(), c.readU32(), c.readU32())
@@ -80,6 +81,7 @@ public struct TraceHeader: Equatable, Sendable {
             throw TraceError.truncatedHeader("file is \(fileSize) bytes, the header frame alone needs \(8 + UInt64(size))")
         }
         let frame = try file.read(at: 0, count: 8 + Int(size))
+        // SAFETY: `frame` holds `8 + size` bytes (checked above); the cursor checks every read against that length.
         return try frame.withUnsafeBytes { (raw) -> (TraceHeader, Int) in
             var c = ByteCursor(raw, position: 12)
             guard let version = c.readU16(), let minReader = c.readU16(), let state = c.readU8(), c.skip(3),

@@ -66,6 +66,7 @@ public struct TraceIndex: Equatable, Sendable {
         do {
             guard fileSize >= 9 + 8 else { return (nil, "file too short for an index") }
             let footer = try file.read(at: fileSize - 9, count: 9)
+            // SAFETY: the bytes are valid for the closure; the cursor checks each read against the bytes present.
             let (frames, descriptor, magic) = footer.withUnsafeBytes { raw -> (UInt32, UInt8, UInt32) in
                 var c = ByteCursor(raw)
                 return (c.readU32() ?? 0, c.readU8() ?? 0, c.readU32() ?? 0)
@@ -77,6 +78,7 @@ public struct TraceIndex: Equatable, Sendable {
             let seekStart = fileSize - seekFrameLength
             let table = try file.read(at: seekStart, count: Int(seekFrameLength))
             var sizes: [(UInt32, UInt32)] = []
+            // SAFETY: the cursor checks every read against the table's length.
             let ok = table.withUnsafeBytes { raw -> Bool in
                 var c = ByteCursor(raw)
                 guard c.readU32() == seekTableMagic, c.readU32() == UInt32(seekFrameLength - 8) else { return false }
@@ -97,6 +99,7 @@ public struct TraceIndex: Equatable, Sendable {
             let blockCount = Int(frames) - 2
             var entries: [BlockIndexEntry] = []
             entries.reserveCapacity(blockCount)
+            // SAFETY: the cursor checks every read against the frame's length.
             let parsed = timeFrame.withUnsafeBytes { raw -> Bool in
                 var c = ByteCursor(raw)
                 guard c.readU32() == timeIndexMagic, let len = c.readU32(), Int(len) == c.remaining,
@@ -106,6 +109,7 @@ public struct TraceIndex: Equatable, Sendable {
                 guard b.readU32() == timeIndexTag, b.readU32() == 1, b.readU32() == UInt32(blockCount) else { return false }
                 let crcOffset = body.count - 4
                 guard
+                    // SAFETY: `crcOffset` is at most `body.count` (checked above).
                     CRC32.checksum(UnsafeRawBufferPointer(rebasing: body[0..<crcOffset]))
                         == body.loadUnaligned(fromByteOffset: crcOffset, as: UInt32.self).littleEndian
                 else { return false }

@@ -84,6 +84,7 @@ public final class TraceReader {
                 report.stoppedAt = offset
                 break
             }
+            // SAFETY: `head` holds at least 4 bytes (checked above); an unaligned load of the first 4.
             let magic = head.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self).littleEndian }
             if ZstdMagic.isSkippable(magic) {
                 guard head.count == 8 else {
@@ -91,6 +92,7 @@ public final class TraceReader {
                     report.stoppedAt = offset
                     break
                 }
+                // SAFETY: `head` holds 8 bytes (checked above); an unaligned load of bytes 4..<8.
                 let size = UInt64(head.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self).littleEndian })
                 guard offset + 8 + size <= fileSize else {
                     report.problems.append(
@@ -119,6 +121,7 @@ public final class TraceReader {
             switch try decompressor.decodeFrame(in: file, at: offset, fileSize: fileSize) {
             case .content(let bytes, let frameLength):
                 let frameEnd = offset + UInt64(frameLength)
+                // SAFETY: the block bytes are valid for the closure; decode checks every length against them and copies what it keeps.
                 let decoded = bytes.withUnsafeBytes { EventBlock.decode($0) }
                 switch decoded {
                 case .success(.events(let block)):
@@ -175,6 +178,7 @@ public final class TraceReader {
     private func startsFrame(at offset: UInt64) throws -> Bool {
         let b = try file.read(at: offset, count: 4)
         guard b.count == 4 else { return false }
+        // SAFETY: `b` holds 4 bytes (checked above).
         let m = b.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self).littleEndian }
         return m == ZstdMagic.frame || ZstdMagic.isSkippable(m)
     }

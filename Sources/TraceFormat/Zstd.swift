@@ -35,6 +35,7 @@ final class ZstdCompressor {
         var produced = 0
         let cuts = (boundaries.filter { $0 > 0 && $0 < input.count } + [input.count])
         var start = 0
+        // SAFETY: zstd reads at most `src.count` bytes and writes at most `dst.count`, the sizes passed with the pointers.
         try input.withUnsafeBytes { (src) throws in
             try out.withUnsafeMutableBytes { (dst) throws in
                 for (i, end) in cuts.enumerated() where end >= start {
@@ -61,6 +62,7 @@ final class ZstdCompressor {
     func compress(_ input: [UInt8]) throws -> [UInt8] {
         let bound = ZSTD_compressBound(input.count)
         var out = [UInt8](repeating: 0, count: bound)
+        // SAFETY: zstd reads at most `src.count` bytes and writes at most `dst.count`, the sizes passed with the pointers.
         let written = input.withUnsafeBytes { src in
             out.withUnsafeMutableBytes { dst in
                 // SAFETY: both buffers are live for the call and their counts are their real sizes.
@@ -106,6 +108,7 @@ final class ZstdDecompressor {
     /// The corresponding calls are `ZSTD_getFrameContentSize` and `ZSTD_decompressStream`.
     func decodeFrame(in file: borrowing TraceFile, at offset: UInt64, fileSize: UInt64) throws -> FrameDecode {
         let head = try file.read(at: offset, count: 18)
+        // SAFETY: zstd reads at most `count` bytes of the frame header.
         let declared = head.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
         if declared == ZSTD_CONTENTSIZE_ERROR {
             return head.count < 18 && UInt64(head.count) == fileSize - offset
@@ -124,6 +127,7 @@ final class ZstdDecompressor {
         var produced = 0
         var consumedTotal = 0
         while true {
+            // SAFETY: the buffer is the array's own storage; the read fills at most its count.
             let got = try input.withUnsafeMutableBytes { (buf) -> Int in
                 try file.read(at: position, into: buf)
             }
@@ -131,6 +135,7 @@ final class ZstdDecompressor {
             var inBuf = ZSTD_inBuffer(src: nil, size: got, pos: 0)
             var result = 0
             var finished = false
+            // SAFETY: the streaming decoder reads within `src.count` and writes within `dst.count` (ZSTD_inBuffer/ZSTD_outBuffer sizes).
             input.withUnsafeBytes { src in
                 output.withUnsafeMutableBytes { dst in
                     // SAFETY: `src` and `dst` stay valid for these calls; zstd never writes past `dst.count`
@@ -165,6 +170,7 @@ final class ZstdDecompressor {
 
     /// The compressed length of the frame in `bytes`, walking its block headers; nil if it cannot be found.
     static func frameLength(_ bytes: [UInt8]) -> Int? {
+        // SAFETY: zstd reads at most `count` bytes to find the frame's end.
         let n = bytes.withUnsafeBytes { ZSTD_findFrameCompressedSize($0.baseAddress, $0.count) }
         return ZSTD_isError(n) != 0 ? nil : n
     }

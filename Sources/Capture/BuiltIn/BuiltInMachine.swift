@@ -155,6 +155,7 @@ public final class BuiltInMachine {
                 let shape = EventShape(vcpu: index, port: port, direction: .out, size: size, count: count)
                 lock.lock()
                 let t = Monotonic.now()
+                // SAFETY: `data` points into this vCPU's kvm_run page, valid until its next KVM_RUN, which this thread issues only after the models and the writer have copied what they need.
                 devices.write(timestamp: t, vcpu: index, port: port, length: data.count, data: UnsafeRawBufferPointer(data))
                 writer?.append(timestamp: t, shape: shape, data: UnsafeRawBufferPointer(data))
                 lock.unlock()
@@ -165,6 +166,7 @@ public final class BuiltInMachine {
                 let t = Monotonic.now()
                 // A device that leaves the buffer untouched: the guest gets what is there, and so does the trace.
                 _ = devices.read(timestamp: t, vcpu: index, port: port, into: data)
+                // SAFETY: as for OUT: the kvm_run page stays valid until this thread's next KVM_RUN; the writer copies the bytes.
                 writer?.append(timestamp: t, shape: shape, data: UnsafeRawBufferPointer(data))
                 lock.unlock()
             case .halt:

@@ -90,6 +90,7 @@ public final class TraceFSInstance {
 /// merged in timestamp order. Each `drain` consumes what is buffered now.
 public final class PioReader {
     let tep: OpaquePointer
+    // SAFETY: field pointers from tep_find_field stay valid as long as the tep handle, which this instance owns and frees last.
     let rw, port, size, count, value: UnsafeMutablePointer<tep_format_field>
     let eventID: Int32
 
@@ -97,6 +98,7 @@ public final class PioReader {
         var systems: [UnsafePointer<CChar>?] = []
         let kvm = strdup("kvm")!
         defer { free(kvm) }
+        // SAFETY: `kvm` is a C string literal, alive for the program; the array is NULL-terminated as tracefs_local_events_system expects.
         systems = [UnsafePointer(kvm), nil]
         // SAFETY: `systems` is a NULL-terminated array of C strings alive for the call.
         guard let t = systems.withUnsafeMutableBufferPointer({ tracefs_local_events_system(nil, $0.baseAddress) }) else {
@@ -107,6 +109,7 @@ public final class PioReader {
             tep_free(tep)
             throw TraceFSError("the kvm:kvm_pio event format has no description")
         }
+        // SAFETY: the returned field belongs to the event format in `tep`, which outlives every read through it.
         func field(_ n: String) throws -> UnsafeMutablePointer<tep_format_field> {
             guard let f = tep_find_field(event, n) else { throw TraceFSError("kvm:kvm_pio has no field '\(n)'") }
             return f
@@ -160,6 +163,7 @@ public final class PioReader {
                             c.lost(rec.ts, rec.missed_events > 0 ? Int(rec.missed_events) : nil)
                         }
                         guard event.pointee.id == r.eventID else { return 0 }
+                        // SAFETY: `f` is a field of the kvm_pio format found at start-up; `record` is the record libtracefs hands to this callback.
                         func read(_ f: UnsafeMutablePointer<tep_format_field>) -> UInt32 {
                             var v: UInt64 = 0
                             _ = tep_read_number_field(f, rec.data, &v)
