@@ -19,8 +19,14 @@ struct RunResult {
 
 @discardableResult
 func porttrace(_ args: [String], environment: [String: String] = [:], stdin: Data? = nil) throws -> RunResult {
+    try runProcess(porttraceBinary(), args, environment: environment, stdin: stdin)
+}
+
+/// Runs a program to its end with both pipes drained; `environment` adds to this process's.
+@discardableResult
+func runProcess(_ executable: String, _ args: [String], environment: [String: String] = [:], stdin: Data? = nil) throws -> RunResult {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: porttraceBinary())
+    p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = args
     var env = ProcessInfo.processInfo.environment
     for (k, v) in environment { env[k] = v }
