@@ -18,6 +18,17 @@ guard args.count >= 2 else {
     exit(2)
 }
 
+/// A v53.0 machine with a debug console at 0xe9 whose outputs go to `console` and the log to `log`.
+func benchMachine(vmOrigin: UInt64 = 0, console: ByteSink, log: ByteSink) throws -> DebugMachine {
+    let p = Profile(.latest)
+    let f = try LogFormatter(
+        profile: p, template: nil, loggerOrigin: 0, anchor: nil, pid: 0, tids: [], timeZone: TimeZone(identifier: "UTC")!)
+    return try DebugMachine(
+        configuration: MachineConfiguration(profile: p, vmOrigin: vmOrigin, debugConsolePort: 0xe9),
+        log: DeviceLog(formatter: f, maxLevel: p.maxLevel(verbosity: 0), sink: log),
+        sinks: MachineSinks(log: log, debugConsole: console, firmwareDebug: console, serial: console))
+}
+
 func tempPath(_ name: String) -> String { NSTemporaryDirectory() + "porttrace-bench-\(getpid())-\(name)" }
 
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
@@ -199,15 +210,6 @@ case "write-read":
 case "replay":
     let n = args.count >= 3 ? Int(args[2])! : 20_000_000
     let long = args.count >= 4 ? Int(args[3])! : 0
-    func machine(console: ByteSink, log: ByteSink) throws -> DebugMachine {
-        let p = Profile(.latest)
-        let f = try LogFormatter(
-            profile: p, template: nil, loggerOrigin: 0, anchor: nil, pid: 0, tids: [], timeZone: TimeZone(identifier: "UTC")!)
-        return try DebugMachine(
-            configuration: MachineConfiguration(profile: p, vmOrigin: 0, debugConsolePort: 0xe9),
-            log: DeviceLog(formatter: f, maxLevel: p.maxLevel(verbosity: 0), sink: log),
-            sinks: MachineSinks(log: log, debugConsole: console, firmwareDebug: console, serial: console))
-    }
     /// Writes `count` events of one port in blocks, without holding them all in memory.
     func synthetic(_ path: String, count: Int, port: UInt16, gap: UInt64) throws {
         let w = try TraceWriter(path: path, metadata: TraceMetadata())
@@ -236,7 +238,7 @@ case "replay":
         let logPath = tempPath("log")
         defer { unlink(logPath) }
         let log = output == "log file" ? try ByteSink.atomicFile(logPath) : ByteSink(.descriptor(devnull))
-        let m = try machine(console: ByteSink(.descriptor(devnull)), log: log)
+        let m = try benchMachine(console: ByteSink(.descriptor(devnull)), log: log)
         let driver = ReplayDriver(machine: m)
         let before = residentMiB()
         var peak = before
@@ -267,16 +269,10 @@ case "kvm":
     let image = try GuestImage(path: guestPath, load: 0x10000)
     func porttraceRun(record: Bool) throws -> Double {
         let vm = try BuiltInMachine(configuration: RunConfiguration(image: image, mode: .real, load: 0x10000))
-        let p = Profile(.latest)
         let devnull = open("/dev/null", O_WRONLY)
         defer { close(devnull) }
         let sink = ByteSink(.descriptor(devnull))
-        let f = try LogFormatter(
-            profile: p, template: nil, loggerOrigin: 0, anchor: nil, pid: 0, tids: [], timeZone: TimeZone(identifier: "UTC")!)
-        let devices = try DebugMachine(
-            configuration: MachineConfiguration(profile: p, vmOrigin: vm.vmStartNs, debugConsolePort: 0xe9),
-            log: DeviceLog(formatter: f, maxLevel: p.maxLevel(verbosity: 0), sink: sink),
-            sinks: MachineSinks(log: sink, debugConsole: sink, firmwareDebug: sink, serial: sink))
+        let devices = try benchMachine(vmOrigin: vm.vmStartNs, console: sink, log: sink)
         let path = tempPath("kvm")
         defer { unlink(path) }
         var writer: TraceWriter?
@@ -306,13 +302,7 @@ case "kvm":
         let devnull = open("/dev/null", O_WRONLY)
         defer { close(devnull) }
         let out = ByteSink(.descriptor(devnull))
-        let p = Profile(.latest)
-        let f = try LogFormatter(
-            profile: p, template: nil, loggerOrigin: 0, anchor: nil, pid: 0, tids: [], timeZone: TimeZone(identifier: "UTC")!)
-        let devices = try DebugMachine(
-            configuration: MachineConfiguration(profile: p, vmOrigin: vm.vmStartNs, debugConsolePort: 0xe9),
-            log: DeviceLog(formatter: f, maxLevel: p.maxLevel(verbosity: 0), sink: out),
-            sinks: MachineSinks(log: out, debugConsole: out, firmwareDebug: out, serial: out))
+        let devices = try benchMachine(vmOrigin: vm.vmStartNs, console: out, log: out)
         let lock = NSLock()
         var exits = 0
         var sink: UInt8 = 0
