@@ -38,6 +38,7 @@ extension TraceMetadata {
         var md = TraceMetadata()
         md["recorder"] = .object([("name", .string(recorder)), ("version", .string(version))])
         md.source = source.rawValue
+        md.traceID = TraceMetadata.newTraceID()
         md["host"] = HostInfo.metadata()
         md.clock = "CLOCK_MONOTONIC"
         md.wallclockAnchor = HostInfo.wallclockAnchor()

@@ -53,6 +53,16 @@ public final class ByteSink {
     /// Everything written, for `.memory` sinks.
     public var captured: [UInt8] { buffer }
 
+    /// What a `.memory` sink holds, leaving it empty (a reader that consumes output as it comes).
+    public func takeCaptured() -> [UInt8] {
+        if pendingC2 {
+            buffer.append(0xc2)
+            pendingC2 = false
+        }
+        defer { buffer.removeAll(keepingCapacity: true) }
+        return buffer
+    }
+
     @inline(__always)
     public func write(byte: UInt8) {
         guard enabled else { return }

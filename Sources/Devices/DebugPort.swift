@@ -35,8 +35,8 @@ public final class DebugPort: PortDevice {
     /// The device's time origin (VM creation).
     let origin: UInt64
     public private(set) var counters = DeviceCounters()
-    /// Codes written, in order, for timelines and tests.
-    public private(set) var codes: [(timestamp: UInt64, code: UInt8)] = []
+    /// Told of every code the release logs, in order (the boot timeline listens here).
+    public var onCode: ((_ timestamp: UInt64, _ vcpu: UInt32, _ code: UInt8) -> Void)?
 
     public init(profile: Profile, origin: UInt64) {
         self.profile = profile
@@ -51,7 +51,7 @@ public final class DebugPort: PortDevice {
 
     /// Logs one code; shared with the vCPU-loop interception of v0.2.0 .. v23.1.
     public func record(code: UInt8, context: DeviceContext) {
-        codes.append((context.timestamp, code))
+        onCode?(context.timestamp, context.vcpu, code)
         let elapsed = context.timestamp >= origin ? context.timestamp - origin : 0
         context.log.emit(
             profile.debugPortLevel, profile.debugPortLocation, DebugPortMessage.text(code: code, elapsedNs: elapsed), context: context)

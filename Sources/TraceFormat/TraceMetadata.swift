@@ -91,6 +91,23 @@ public struct TraceMetadata: Equatable, Sendable {
         labels = l
     }
 
+    /// A random 128-bit identifier (32 hex digits) for `trace_id`, so reports and exports can tell
+    /// traces apart whatever their paths.
+    public static func newTraceID() -> String {
+        var rng = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in
+            let v = rng.next() as UInt64
+            let hex = String(v, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
+    }
+
+    /// The trace's `trace_id`, when it has one (traces written before 0.2 have none).
+    public var traceID: String? {
+        get { self["trace_id"]?.stringValue }
+        set { self["trace_id"] = newValue.map(JSONValue.string) }
+    }
+
     /// Stores `key=value` labels; an item without `=` gets an empty value.
     public mutating func applyLabels(_ labels: [String]) {
         for l in labels {

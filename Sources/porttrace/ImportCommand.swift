@@ -75,6 +75,8 @@ struct ImportCommand: ParsableCommand {
         if metadata["vmm_start_ns"] == nil { metadata.vmmStartNs = 0 }
         if metadata["vm_start_ns"] == nil { metadata.vmStartNs = 0 }
         if metadata["vcpus"] == nil { metadata.vcpus = (maxVCPU ?? 0) + 1 }
+        // A trace dumped with its header keeps its identity; anything else gets a new one.
+        if metadata.traceID == nil { metadata.traceID = TraceMetadata.newTraceID() }
         if metadata["recorder"] == nil {
             metadata["recorder"] = .object([("name", .string("porttrace import")), ("version", .string(PorttraceVersion.string))])
         }

@@ -6,8 +6,13 @@ import TraceFormat
 
 /// Output and device options shared by `replay` and `run`, spelled as cloud-hypervisor spells them.
 struct MachineOptions: ParsableArguments {
-    @Option(help: "cloud-hypervisor release whose behaviour is reproduced (e.g. v24.0; 'latest' is the newest). See 'porttrace profiles'.")
-    var profile: String = "latest"
+    @Option(
+        help: """
+            cloud-hypervisor release whose behaviour is reproduced (e.g. v24.0; 'latest' is the newest). \
+            Replay's default: the release the trace names (run's --profile, a recorded cloud-hypervisor's \
+            version), else latest. See 'porttrace profiles'.
+            """)
+    var profile: String?
     @Option(help: "Write the VMM log here instead of stderr.") var logFile: String?
     @Flag(name: .short, help: "More log: -v info, -vv debug, -vvv trace (as cloud-hypervisor).") var verbose: Int
     @Option(help: "off|tty|file=PATH[,iobase=0xNN]") var debugConsole: String?
@@ -20,7 +25,7 @@ struct MachineOptions: ParsableArguments {
     @Flag(help: "Write guest bytes to a terminal unescaped.") var raw = false
 
     func validate() throws {
-        if case .failure(let e) = Release.named(profile) { throw ValidationError("--profile: \(e)") }
+        if let profile, case .failure(let e) = Release.named(profile) { throw ValidationError("--profile: \(e)") }
         for (flag, value, iobase) in [
             ("--debug-console", debugConsole, true), ("--firmware-debug", firmwareDebug, false), ("--serial", serial, false),
         ] {
@@ -34,7 +39,8 @@ struct MachineOptions: ParsableArguments {
         }
     }
 
-    var release: Release { (try? Release.named(profile).get()) ?? .latest }
+    /// The release `--profile` names, if given (validated).
+    var explicitRelease: Release? { profile.flatMap { try? Release.named($0).get() } }
 
     /// Sinks opened so far, to finish or abandon together.
     final class OpenSinks {
@@ -49,7 +55,7 @@ struct MachineOptions: ParsableArguments {
     }
 
     /// Builds the machine for a trace (or a live run) with these options.
-    func makeMachine(metadata: TraceMetadata, vmOrigin: UInt64, loggerOrigin: UInt64) throws -> (DebugMachine, OpenSinks) {
+    func makeMachine(release: Release, metadata: TraceMetadata, vmOrigin: UInt64, loggerOrigin: UInt64) throws -> (DebugMachine, OpenSinks) {
         let profile = Profile(release)
         let sinks = OpenSinks(sanitizeStdout: Descriptor.isTerminal(Descriptor.standardOutput) && !raw)
         if let outDir {

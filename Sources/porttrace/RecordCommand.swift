@@ -50,6 +50,9 @@ struct RecordCommand: ParsableCommand {
         } catch let e as TraceFSError {
             throw CLIFailure.cannot("\(e)")
         }
+        // Asked before the VMM starts (or of the running binary), so reports can group by version.
+        let program = pid.map { "/proc/\($0)/exe" } ?? VMMCommandLine.programPath(vmm) ?? vmm.first
+        let version = program.map { VMMVersion.query($0) } ?? ""
         let outcome: RecordOutcome
         do {
             outcome = try recorder.run { vmmPid, startNs in
@@ -66,6 +69,7 @@ struct RecordCommand: ParsableCommand {
                 if let ports { md["ports_filter"] = .string(HostCapture.filter(ports.ranges)) }
                 let detected = VMMCommandLine(argv)
                 md["vmm_kind"] = .string(detected.kind.rawValue)
+                md["vmm_version"] = .string(version)
                 var devices = detected.devices
                 if let d = debugConsole, let port = consolePort(d) {
                     devices.remove(.debugConsole)

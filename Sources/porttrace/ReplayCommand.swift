@@ -23,7 +23,10 @@ struct ReplayCommand: ParsableCommand {
         let reader = try openTrace(trace)
         let md = reader.metadata
         let vmOrigin = md.vmStartNs ?? 0
-        let (machineObject, sinks) = try machine.makeMachine(metadata: md, vmOrigin: vmOrigin, loggerOrigin: md.vmmStartNs ?? vmOrigin)
+        let chosen = TraceRelease.resolve(metadata: md, explicit: machine.explicitRelease)
+        let release = chosen.release
+        let (machineObject, sinks) = try machine.makeMachine(
+            release: release, metadata: md, vmOrigin: vmOrigin, loggerOrigin: md.vmmStartNs ?? vmOrigin)
         let driver = ReplayDriver(machine: machineObject)
         let lo = from.map { absolute($0.ns, origin: vmOrigin) } ?? 0
         let hi = to.map { absolute($0.ns, origin: vmOrigin) } ?? .max
@@ -58,12 +61,12 @@ struct ReplayCommand: ParsableCommand {
         if !machine.logOnStderr {
             let m = machineObject
             Output.stderrLine(
-                "porttrace: replayed \(report.accesses) port accesses as cloud-hypervisor \(machine.release): \(m.unclaimedWrites + m.unclaimedReads) to unregistered ports, \(m.ignoredAccesses) ignored by devices (wrong size or register)"
+                "porttrace: replayed \(report.accesses) port accesses as cloud-hypervisor \(release): \(m.unclaimedWrites + m.unclaimedReads) to unregistered ports, \(m.ignoredAccesses) ignored by devices (wrong size or register)"
             )
         }
         if check && report.divergenceCount > 0 {
             Output.stderrLine(
-                "porttrace: \(trace): \(report.divergenceCount) IN values differ between the recording and \(machine.release):")
+                "porttrace: \(trace): \(report.divergenceCount) IN values differ between the recording and \(release):")
             for d in report.divergences {
                 let hex = { (b: [UInt8]) in
                     b.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()

@@ -39,6 +39,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let vmmStart = Monotonic.now()
+        let release = machine.explicitRelease ?? .latest
         let guest: GuestImage
         do {
             guest = try GuestImage(path: image, load: 0)
@@ -70,9 +71,9 @@ struct RunCommand: ParsableCommand {
             ("entry", .uint(config.effectiveEntry)), ("memory", .uint(mem.bytes)),
         ])
         metadata["vmm_command_line"] = .array(CommandLine.arguments.map(JSONValue.string))
-        metadata["profile"] = .string(machine.release.tag)
+        metadata["profile"] = .string(release.tag)
 
-        let (devices, sinks) = try machine.makeMachine(metadata: metadata, vmOrigin: vm.vmStartNs, loggerOrigin: vmmStart)
+        let (devices, sinks) = try machine.makeMachine(release: release, metadata: metadata, vmOrigin: vm.vmStartNs, loggerOrigin: vmmStart)
         devices.configuration.devices.store(in: &metadata)
 
         let outcome: RunOutcome

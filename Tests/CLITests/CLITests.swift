@@ -96,6 +96,23 @@ import Testing
         }
     }
 
+    /// Without --profile, replay reads a trace under the release its header names.
+    @Test func replayDefaultsToTheTracesRelease() throws {
+        let dir = tempDir()
+        let named = goldenInput().replacingOccurrences(of: #"{"header":{"#, with: #"{"header":{"profile":"v24.0","#)
+        try Data(named.utf8).write(to: URL(fileURLWithPath: "\(dir)/in.jsonl"))
+        #expect(try porttrace(["import", "\(dir)/in.jsonl", "-o", "\(dir)/a.pt"]).status == 0)
+        let r = try porttrace(["replay", "\(dir)/a.pt", "-vvv", "--log-file", "\(dir)/default.log"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/v24.0.log")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/default.log")) == Data(contentsOf: golden))
+        // --profile still wins.
+        let latest = try porttrace(["replay", "\(dir)/a.pt", "--profile", "v53.0", "-vvv", "--log-file", "\(dir)/latest.log"])
+        #expect(latest.status == 0)
+        let v53 = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/v53.0.log")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/latest.log")) == Data(contentsOf: v53))
+    }
+
     @Test func checkReportsDivergingInValues() throws {
         let dir = tempDir()
         try Data(goldenInput().utf8).write(to: URL(fileURLWithPath: "\(dir)/in.jsonl"))

@@ -57,6 +57,10 @@ struct RecordCommandTests {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(instancesLeft().isEmpty)
         #expect(try porttrace(["verify", "\(dir)/qemu.pt"]).status == 0)
+        // The header names the VMM's version (asked before it started) and a fresh trace id.
+        let header = try porttrace(["info", "--json", "\(dir)/qemu.pt"]).out
+        #expect(header.contains(#""vmm_version":"QEMU emulator version"#))
+        #expect(header.range(of: #""trace_id":"[0-9a-f]{32}""#, options: .regularExpression) != nil)
         let replay = try porttrace(["replay", "\(dir)/qemu.pt", "--out-dir", "\(dir)/out"])
         #expect(replay.status == 0, "\(replay.stderr)")
         let debugcon = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/debugcon.log"))

@@ -18,14 +18,9 @@ public struct VMMCommandLine: Sendable {
     /// Reads `argv`, looking past wrappers (`timeout 4 qemu-system-x86_64 ...`, `taskset`, `env`, ...)
     /// to the first program that is a VMM we know.
     public init(_ argv: [String]) {
-        func base(_ s: String) -> String { s.split(separator: "/").last.map(String.init) ?? s }
-        func known(_ s: String) -> Bool {
-            let b = base(s)
-            return b.hasPrefix("qemu-system") || b == "qemu-kvm" || b.hasPrefix("cloud-hypervisor") || b.hasPrefix("firecracker")
-        }
-        let start = argv.firstIndex(where: known) ?? 0
+        let start = argv.firstIndex(where: VMMCommandLine.known) ?? 0
         let argv = Array(argv[start...])
-        let program = argv.first.map(base) ?? ""
+        let program = argv.first.map(VMMCommandLine.base) ?? ""
         if program.hasPrefix("qemu-system") || program == "qemu-kvm" {
             kind = .qemu
             devices = VMMCommandLine.qemuDevices(Array(argv.dropFirst()))
@@ -39,6 +34,18 @@ public struct VMMCommandLine: Sendable {
             kind = .unknown
             devices = DeviceMap()
         }
+    }
+
+    /// The VMM program in `argv`, past wrappers (`timeout`, `taskset`, ...), or nil when none is known.
+    public static func programPath(_ argv: [String]) -> String? {
+        argv.first { known($0) }
+    }
+
+    static func base(_ s: String) -> String { s.split(separator: "/").last.map(String.init) ?? s }
+
+    static func known(_ s: String) -> Bool {
+        let b = base(s)
+        return b.hasPrefix("qemu-system") || b == "qemu-kvm" || b.hasPrefix("cloud-hypervisor") || b.hasPrefix("firecracker")
     }
 
     /// Comma-separated `key=value` options after a driver or mode name.
