@@ -24,7 +24,7 @@ public struct TraceRelease: Sendable, Equatable {
     /// The release for a trace with `metadata`, `explicit` being the user's `--profile` (already valid).
     public static func resolve(metadata: TraceMetadata, explicit: Release?) -> TraceRelease {
         if let explicit { return TraceRelease(release: explicit, source: .flag) }
-        if let tag = metadata["profile"]?.stringValue, case let .success(r) = Release.named(tag) {
+        if let tag = metadata["profile"]?.stringValue, case .success(let r) = Release.named(tag) {
             return TraceRelease(release: r, source: .profileField)
         }
         if metadata["vmm_kind"]?.stringValue == "cloud-hypervisor", let text = metadata["vmm_version"]?.stringValue,

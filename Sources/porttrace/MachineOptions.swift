@@ -55,7 +55,8 @@ struct MachineOptions: ParsableArguments {
     }
 
     /// Builds the machine for a trace (or a live run) with these options.
-    func makeMachine(release: Release, metadata: TraceMetadata, vmOrigin: UInt64, loggerOrigin: UInt64) throws -> (DebugMachine, OpenSinks) {
+    func makeMachine(release: Release, metadata: TraceMetadata, vmOrigin: UInt64, loggerOrigin: UInt64) throws -> (DebugMachine, OpenSinks)
+    {
         let profile = Profile(release)
         let sinks = OpenSinks(sanitizeStdout: Descriptor.isTerminal(Descriptor.standardOutput) && !raw)
         if let outDir {

@@ -1,5 +1,6 @@
 import Testing
 import TraceFormat
+
 @testable import Devices
 
 struct TraceReleaseTests {
