@@ -15,14 +15,7 @@ import PackageDescription
 /// default; `swift build --disable-default-traits` builds what a Mac builds (replay, info, dump,
 /// import, verify) and is how that build is proven on Linux.
 let captureTrait = "KVMCapture"
-///
-/// The dependencies on the Linux-only targets are conditional on the platform only: with
-/// SwiftPM 6.3.1 a dependency conditional on a trait (`.when(traits:)`, with or without
-/// platforms) makes a build with that trait off drop the C module maps of the depending
-/// target's other dependencies ("missing required module 'CSystem'"). The trait's half of the
-/// condition is in the sources instead: every file of KVM and Capture, and the capture tests,
-/// is inside `#if os(Linux) && KVMCapture`, so without the trait they compile to nothing.
-let onLinuxWithCapture: TargetDependencyCondition? = .when(platforms: [.linux])
+let onLinuxWithCapture: TargetDependencyCondition? = .when(platforms: [.linux], traits: [captureTrait])
 
 let package = Package(
     name: "porttrace",
@@ -31,6 +24,7 @@ let package = Package(
         .executable(name: "porttrace", targets: ["porttrace"]),
         .library(name: "TraceFormat", targets: ["TraceFormat"]),
         .library(name: "Devices", targets: ["Devices"]),
+        .library(name: "Analysis", targets: ["Analysis"]),
     ],
     traits: [
         .trait(name: captureTrait, description: "porttrace run (KVM) and record (tracefs); Linux only."),
@@ -53,6 +47,8 @@ let package = Package(
         // Pure Swift cores: no kernel needed, build on any platform.
         .target(name: "TraceFormat", dependencies: ["CZstd", "SystemCalls"]),
         .target(name: "Devices", dependencies: ["TraceFormat", "SystemCalls", .product(name: "SystemPackage", package: "swift-system")]),
+        // The compare half (timeline, diff, stats, export): streams traces through the device models.
+        .target(name: "Analysis", dependencies: ["TraceFormat", "Devices", "SystemCalls"]),
 
         // Kernel edges: Linux only, and only with the capture trait.
         .target(name: "KVM", dependencies: [.target(name: "CKVM", condition: onLinuxWithCapture), "SystemCalls"]),
@@ -69,6 +65,7 @@ let package = Package(
         .executableTarget(
             name: "porttrace",
             dependencies: [
+                "TraceFormat", "Devices", "Analysis", "SystemCalls",
                 .target(name: "Capture", condition: onLinuxWithCapture),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -86,6 +83,7 @@ let package = Package(
 
         .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "SystemCalls"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "TraceFormat"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Devices", "TraceFormat"]),
         .testTarget(
             name: "CaptureTests",
             dependencies: [

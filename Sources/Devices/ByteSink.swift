@@ -50,6 +50,9 @@ public final class ByteSink {
         return sink
     }
 
+    /// Bytes held and not yet flushed (for `.memory` sinks: not yet taken).
+    public var bufferedCount: Int { buffer.count }
+
     /// Everything written, for `.memory` sinks.
     public var captured: [UInt8] { buffer }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TraceFormat
 
 /// Renders log records as a given release printed them.
 public struct LogFormatter: Sendable {
@@ -35,6 +36,13 @@ public struct LogFormatter: Sendable {
 
     public struct TemplateError: Error, CustomStringConvertible {
         public let description: String
+    }
+
+    /// The formatter for replaying a trace: its wall-clock anchor, VMM pid and vCPU thread ids.
+    public init(profile: Profile, template: String?, metadata: TraceMetadata, loggerOrigin: UInt64, timeZone: TimeZone) throws {
+        try self.init(
+            profile: profile, template: template, loggerOrigin: loggerOrigin, anchor: metadata.wallclockAnchor,
+            pid: metadata.vmmPid ?? 0, tids: (metadata["vcpu_tids"]?.arrayValue ?? []).compactMap(\.uint64Value), timeZone: timeZone)
     }
 
     public init(

@@ -107,7 +107,7 @@ public final class ReplayDriver {
     /// A run of same-shape accesses: handed to the machine at once when they are complete OUTs all
     /// inside the window; otherwise (false) the walk feeds them one by one.
     @inline(__always)
-    func feedRun(timestamps run: UnsafeBufferPointer<UInt64>, shape: EventShape, data: UnsafeRawBufferPointer) -> Bool {
+    public func feedRun(timestamps run: UnsafeBufferPointer<UInt64>, shape: EventShape, data: UnsafeRawBufferPointer) -> Bool {
         guard shape.direction == .out, !shape.incomplete else { return false }
         let lo = window.lowerBound
         let hi = window.upperBound

@@ -124,8 +124,7 @@ struct MachineOptions: ParsableArguments {
         let formatter: LogFormatter
         do {
             formatter = try LogFormatter(
-                profile: profile, template: logFormat, loggerOrigin: loggerOrigin, anchor: metadata.wallclockAnchor,
-                pid: metadata.vmmPid ?? 0, tids: (metadata["vcpu_tids"]?.arrayValue ?? []).compactMap(\.uint64Value),
+                profile: profile, template: logFormat, metadata: metadata, loggerOrigin: loggerOrigin,
                 timeZone: timezone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!)
         } catch {
             sinks.abandon()

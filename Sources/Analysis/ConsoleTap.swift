@@ -1,0 +1,69 @@
+import Devices
+
+/// Reads what a console device printed, as it is printed, and cuts it into lines that remember
+/// when their first byte was written. Consumes the memory sink, so memory stays bounded by one
+/// line (plus the lines kept).
+final class ConsoleTap {
+    let device: String
+    let sink: ByteSink
+    /// Bytes of the line being printed, and when its first byte came.
+    private var partial: [UInt8] = []
+    private var partialTime: Int64 = 0
+    private(set) var firstByteTime: Int64?
+    private(set) var firstByteVCPU: UInt32 = 0
+    /// Everything printed, when the caller wants the whole output (diff).
+    var keepAll = false
+    private(set) var all: [UInt8] = []
+    private let onLine: (ConsoleLine) -> Void
+    static let longestLine = 64 * 1024
+
+    init(device: String, sink: ByteSink, onLine: @escaping (ConsoleLine) -> Void) {
+        self.device = device
+        self.sink = sink
+        self.onLine = onLine
+    }
+
+    /// Takes what the device printed since the last call, all of it written at `time`.
+    @inline(__always)
+    func collect(time: Int64, vcpu: UInt32) {
+        guard sink.bufferedCount > 0 else { return }
+        consume(sink.takeCaptured(), times: { _ in time }, vcpu: vcpu)
+    }
+
+    /// Takes what a run of same-shape writes printed: byte `k` was written by event `k / bytesPerEvent`.
+    func collect(run timestamps: UnsafeBufferPointer<UInt64>, origin: UInt64, bytesPerEvent: Int, vcpu: UInt32) {
+        guard sink.bufferedCount > 0 else { return }
+        let bytes = sink.takeCaptured()
+        consume(
+            bytes, times: { k in Int64(bitPattern: timestamps[min(k / max(bytesPerEvent, 1), timestamps.count - 1)] &- origin) }, vcpu: vcpu
+        )
+    }
+
+    private func consume(_ bytes: [UInt8], times: (Int) -> Int64, vcpu: UInt32) {
+        if keepAll { all.append(contentsOf: bytes) }
+        if firstByteTime == nil, !bytes.isEmpty {
+            firstByteTime = times(0)
+            firstByteVCPU = vcpu
+        }
+        for (k, b) in bytes.enumerated() {
+            if partial.isEmpty { partialTime = times(k) }
+            if b == 0x0a {
+                emit()
+            } else if partial.count < ConsoleTap.longestLine {
+                partial.append(b)
+            }
+        }
+    }
+
+    private func emit() {
+        var line = partial
+        if line.last == 0x0d { line.removeLast() }
+        onLine(ConsoleLine(device: device, time: partialTime, text: String(decoding: line, as: UTF8.self)))
+        partial.removeAll(keepingCapacity: true)
+    }
+
+    /// The last line, if the output did not end with a newline.
+    func finish() {
+        if !partial.isEmpty { emit() }
+    }
+}

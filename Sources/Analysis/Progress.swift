@@ -1,0 +1,71 @@
+import Foundation
+import SystemCalls
+import TraceFormat
+
+/// Progress of long work on stderr, only when stderr is a terminal: done/total, rate and time
+/// left, redrawn at most five times a second on one line, and erased at the end. Nothing is
+/// written when stderr is a file or a pipe.
+public final class Progress: @unchecked Sendable {
+    let what: String
+    let unit: String
+    var total: UInt64?
+    private(set) var done: UInt64 = 0
+    private let start = ContinuousClock.now
+    private var lastDraw = ContinuousClock.now
+    private var drawn = false
+    private let enabled: Bool
+
+    /// nil when stderr is not a terminal (or `force` is false and it is not).
+    public init?(what: String, unit: String, total: UInt64?, force: Bool = false) {
+        guard force || Descriptor.isTerminal(Descriptor.standardError) else { return nil }
+        self.what = what
+        self.unit = unit
+        self.total = total
+        enabled = true
+    }
+
+    /// For a trace: events, with the total from its index when it has one.
+    public convenience init?(reading reader: TraceReader) {
+        let total = reader.index.map { $0.blocks.reduce(UInt64(0)) { $0 + UInt64($1.events) } }
+        self.init(what: (reader.path as NSString).lastPathComponent, unit: "events", total: total)
+    }
+
+    public func advance(events n: UInt64) {
+        done += n
+        let now = ContinuousClock.now
+        guard enabled, now - lastDraw >= .milliseconds(200) else { return }
+        lastDraw = now
+        draw(now)
+    }
+
+    /// Adds to the total (many files of known size).
+    public func expect(_ more: UInt64) { total = (total ?? 0) + more }
+
+    private func draw(_ now: ContinuousClock.Instant) {
+        let elapsed = Double((now - start).components.attoseconds) / 1e18 + Double((now - start).components.seconds)
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        var text = "\(what): \(Progress.short(Double(done)))"
+        if let total, total > 0 {
+            text += "/\(Progress.short(Double(total))) \(unit) \(min(100, done * 100 / total))%"
+            if rate > 0, total > done { text += ", \(Int((Double(total - done) / rate).rounded(.up)))s left" }
+        } else {
+            text += " \(unit)"
+        }
+        text += ", \(Progress.short(rate)) \(unit)/s"
+        try? Descriptor.writeAll(Descriptor.standardError, Array(("\r\u{1b}[K" + text).utf8))
+        drawn = true
+    }
+
+    /// Erases the line.
+    public func finish() {
+        if drawn { try? Descriptor.writeAll(Descriptor.standardError, Array("\r\u{1b}[K".utf8)) }
+        drawn = false
+    }
+
+    static func short(_ v: Double) -> String {
+        if v >= 1e9 { return String(format: "%.1fG", v / 1e9) }
+        if v >= 1e6 { return String(format: "%.1fM", v / 1e6) }
+        if v >= 1e4 { return String(format: "%.0fk", v / 1e3) }
+        return String(format: "%.0f", v)
+    }
+}

@@ -1,0 +1,268 @@
+import Devices
+import Foundation
+import TraceFormat
+
+/// What to build a timeline from, beyond the trace.
+public struct TimelineOptions: @unchecked Sendable {
+    /// A named console-line pattern (`--mark NAME=REGEX` or `--mark REGEX`).
+    public struct Mark: @unchecked Sendable {
+        public var name: String
+        public var pattern: Regex<AnyRegexOutput>
+        public init(name: String, pattern: Regex<AnyRegexOutput>) {
+            self.name = name
+            self.pattern = pattern
+        }
+    }
+
+    /// `--profile`: overrides the release the trace names.
+    public var release: Release?
+    /// `--codes`: which POST codes count (nil: all).
+    public var codes: [ClosedRange<UInt8>]?
+    public var marks: [Mark] = []
+    /// Keep the regenerated outputs (the VMM log at every level, and each console's bytes).
+    public var keepOutputs = false
+    /// Console lines kept for reports (the marks see every line).
+    public var keptLines = 10_000
+    /// IN values kept per port for comparisons (all of them are digested).
+    public var keptInValues = 4096
+
+    public init() {}
+
+    /// Parses `NAME=REGEX` or a bare `REGEX` (named after itself).
+    public static func mark(_ text: String) throws -> Mark {
+        var name = text
+        var pattern = text
+        if let eq = text.firstIndex(of: "="), text[..<eq].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }),
+            eq != text.startIndex
+        {
+            name = String(text[..<eq])
+            pattern = String(text[text.index(after: eq)...])
+        }
+        guard !pattern.isEmpty else { throw AnalysisError.badOption("--mark '\(text)': empty pattern") }
+        do {
+            return Mark(name: name, pattern: try Regex(pattern))
+        } catch {
+            throw AnalysisError.badOption("--mark '\(text)': not a regular expression (\(error))")
+        }
+    }
+}
+
+/// Errors of the analysis commands, one line each.
+public enum AnalysisError: Error, CustomStringConvertible, Sendable {
+    case badOption(String)
+    case trace(path: String, TraceError)
+    case devices(path: String, String)
+
+    public var description: String {
+        switch self {
+        case .badOption(let why): return why
+        case .trace(let path, let e): return "\(path): \(e)"
+        case .devices(let path, let why): return "\(path): \(why)"
+        }
+    }
+}
+
+/// Builds a `BootTimeline` by streaming a trace through the device models of its release:
+/// memory grows with the steps and kept lines, never with the number of events.
+public enum TimelineBuilder {
+    public static func build(path: String, options: TimelineOptions = TimelineOptions(), progress: Progress? = nil) throws -> BootTimeline {
+        let reader: TraceReader
+        do {
+            reader = try TraceReader(path: path)
+        } catch let e as TraceError {
+            throw AnalysisError.trace(path: path, e)
+        }
+        return try build(reader: reader, options: options, progress: progress)
+    }
+
+    public static func build(reader: TraceReader, options: TimelineOptions, progress: Progress? = nil) throws -> BootTimeline {
+        let md = reader.metadata
+        let chosen = TraceRelease.resolve(metadata: md, explicit: options.release)
+        let profile = Profile(chosen.release)
+        let origin = md.vmStartNs ?? 0
+        let state = BuilderState(origin: origin, options: options)
+
+        let sinks = MachineSinks(log: .memory(), debugConsole: .memory(), firmwareDebug: .memory(), serial: .memory())
+        let machine: DebugMachine
+        do {
+            let devices = try DeviceMap.forReplay(
+                recorded: DeviceMap(metadata: md), profile: profile, debugConsole: nil, firmwareDebug: nil, serial: nil)
+            let formatter = try LogFormatter(
+                profile: profile, template: nil, metadata: md, loggerOrigin: md.vmmStartNs ?? origin, timeZone: TimeZone(identifier: "UTC")!
+            )
+            // The log is formatted only when it is kept: a timeline needs the codes, not the lines.
+            let log = DeviceLog(
+                formatter: formatter, maxLevel: options.keepOutputs ? profile.maxLevel(verbosity: 3) : nil, sink: sinks.log)
+            machine = try DebugMachine(
+                configuration: MachineConfiguration(profile: profile, vmOrigin: origin, devices: devices), log: log, sinks: sinks)
+        } catch {
+            throw AnalysisError.devices(path: reader.path, "\(error)")
+        }
+        machine.debugPort?.onCode = { [state] t, vcpu, code in state.post(timestamp: t, vcpu: vcpu, code: code) }
+        let taps = [
+            ("debug console", sinks.debugConsole), ("firmware debug", sinks.firmwareDebug), ("serial", sinks.serial),
+        ].map { name, sink in
+            ConsoleTap(device: name, sink: sink) { [state] line in state.line(line) }
+        }
+        for t in taps { t.keepAll = options.keepOutputs }
+        state.taps = taps
+        let devices = machine.configuration.devices
+        state.consolePort = devices.port(of: .debugConsole)
+        state.firmwarePort = devices.port(of: .firmwareDebug)
+        state.serialBase = devices.port(of: .serial)
+
+        let driver = ReplayDriver(machine: machine)
+        var visitor = AnalysisVisitor(driver: driver, state: state)
+        let report: TraceReader.ScanReport
+        do {
+            report = try reader.scan { block in
+                block.walk(&visitor)
+                progress?.advance(events: UInt64(block.count))
+                return true
+            }
+        } catch let e as TraceError {
+            throw AnalysisError.trace(path: reader.path, e)
+        }
+        progress?.finish()
+        for t in taps { t.finish() }
+
+        var steps = state.steps
+        for tap in taps {
+            if let t = tap.firstByteTime {
+                steps.append(
+                    BootStep(
+                        kind: .consoleStart(device: tap.device), timestamp: UInt64(bitPattern: t &+ Int64(bitPattern: origin)), time: t,
+                        vcpu: tap.firstByteVCPU, sincePrevious: 0, isBackStep: false))
+            }
+        }
+        // Stable by time: POST codes keep their order among themselves.
+        steps = steps.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        let (phases, backSteps, lastStep) = PhaseRules.apply(to: &steps)
+
+        var outputs: RegeneratedOutputs?
+        if options.keepOutputs {
+            outputs = RegeneratedOutputs(
+                log: sinks.log.takeCaptured(), debugConsole: taps[0].all, firmwareDebug: taps[1].all, serial: taps[2].all)
+        }
+        var portCounts: [PortKey: UInt64] = [:]
+        for (i, c) in state.portCounts.enumerated() where c > 0 {
+            portCounts[PortKey(port: UInt16(i >> 1), direction: i & 1 == 1 ? .in : .out)] = c
+        }
+        return BootTimeline(
+            path: reader.path, metadata: md, release: chosen, origin: origin, originKnown: md.vmStartNs != nil, steps: steps,
+            phases: phases, backSteps: backSteps, filteredOut: state.filteredOut, lastStepTime: lastStep,
+            firstEventTime: state.firstTime, lastEventTime: state.lastTime, events: driver.report.events, accesses: driver.report.accesses,
+            portCounts: portCounts, activity: state.activity, consoleLines: state.lines, outputs: outputs, inValues: state.inValues,
+            closedCleanly: reader.header.closedCleanly, problems: report.problems)
+    }
+}
+
+/// What the walk accumulates; a class so the device observers can reach it.
+final class BuilderState {
+    let origin: UInt64
+    let options: TimelineOptions
+    var steps: [BootStep] = []
+    var lastPostTime: Int64?
+    var filteredOut = 0
+    var lines: [ConsoleLine] = []
+    var marksLeft: [TimelineOptions.Mark]
+    var firstTime: Int64?
+    var lastTime: Int64?
+    var activity = ActivityHistogram()
+    /// [port << 1 | direction] -> accesses
+    var portCounts = [UInt64](repeating: 0, count: 65536 * 2)
+    var inValues: [UInt16: InValueSequence] = [:]
+    var taps: [ConsoleTap] = []
+    var consolePort: UInt16?
+    var firmwarePort: UInt16?
+    var serialBase: UInt16?
+    var currentVCPU: UInt32 = 0
+
+    init(origin: UInt64, options: TimelineOptions) {
+        self.origin = origin
+        self.options = options
+        marksLeft = options.marks
+    }
+
+    @inline(__always)
+    func relative(_ t: UInt64) -> Int64 { Int64(bitPattern: t &- origin) }
+
+    func post(timestamp: UInt64, vcpu: UInt32, code: UInt8) {
+        if let ranges = options.codes, !ranges.contains(where: { $0.contains(code) }) {
+            filteredOut += 1
+            return
+        }
+        let t = relative(timestamp)
+        steps.append(
+            BootStep(
+                kind: .post(code: code), timestamp: timestamp, time: t, vcpu: vcpu, sincePrevious: lastPostTime.map { t - $0 } ?? 0,
+                isBackStep: false))
+        lastPostTime = t
+    }
+
+    func line(_ line: ConsoleLine) {
+        if lines.count < options.keptLines { lines.append(line) }
+        guard !marksLeft.isEmpty else { return }
+        var matched: [Int] = []
+        for (i, mark) in marksLeft.enumerated() where (try? mark.pattern.firstMatch(in: line.text)) != nil {
+            steps.append(
+                BootStep(
+                    kind: .mark(name: mark.name, device: line.device, line: line.text),
+                    timestamp: UInt64(bitPattern: line.time &+ Int64(bitPattern: origin)), time: line.time, vcpu: currentVCPU,
+                    sincePrevious: 0, isBackStep: false))
+            matched.append(i)
+        }
+        for i in matched.reversed() { marksLeft.remove(at: i) }
+    }
+
+    /// The console tap for a port, if the port prints.
+    @inline(__always)
+    func tap(for port: UInt16) -> ConsoleTap? {
+        if port == consolePort { return taps[0] }
+        if port == firmwarePort { return taps[1] }
+        if let s = serialBase, port == s { return taps[2] }
+        return nil
+    }
+
+    @inline(__always)
+    func note(_ t: UInt64, _ shape: EventShape, count: UInt64 = 1) {
+        let rel = relative(t)
+        if firstTime == nil { firstTime = rel }
+        lastTime = rel
+        activity.add(time: rel, vcpu: shape.vcpu, count: count)
+        portCounts[Int(shape.port) << 1 | (shape.direction == .in ? 1 : 0)] &+= count
+    }
+}
+
+/// The one block walk, feeding the replay driver and noting what the timeline needs.
+struct AnalysisVisitor: EventVisitor {
+    let driver: ReplayDriver
+    let state: BuilderState
+
+    mutating func visit(timestamp: UInt64, shape: EventShape, data: UnsafeRawBufferPointer) {
+        state.note(timestamp, shape)
+        state.currentVCPU = shape.vcpu
+        driver.feed(timestamp: timestamp, shape: shape, data: data)
+        if shape.direction == .in {
+            state.inValues[shape.port, default: InValueSequence()].add(data, keep: state.options.keptInValues)
+        } else if let tap = state.tap(for: shape.port) {
+            tap.collect(time: state.relative(timestamp), vcpu: shape.vcpu)
+        }
+    }
+
+    mutating func visitRun(timestamps: UnsafeBufferPointer<UInt64>, shape: EventShape, data: UnsafeRawBufferPointer) -> Bool {
+        // Only the debug console prints its bytes one for one; other printing devices go event by event
+        // so every line gets its own time.
+        let tap = state.tap(for: shape.port)
+        if tap != nil && shape.port != state.consolePort { return false }
+        guard driver.feedRun(timestamps: timestamps, shape: shape, data: data) else { return false }
+        state.currentVCPU = shape.vcpu
+        for t in timestamps { state.note(t, shape) }
+        tap?.collect(run: timestamps, origin: state.origin, bytesPerEvent: shape.dataLength, vcpu: shape.vcpu)
+        return true
+    }
+
+    mutating func visit(timestamp: UInt64, vcpu: UInt32, marker: Marker) {
+        driver.feed(timestamp: timestamp, vcpu: vcpu, marker: marker)
+    }
+}

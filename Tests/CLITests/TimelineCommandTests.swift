@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// `porttrace timeline` on the recorded demo boot: every format against its golden file, the SVG
+/// parsed as XML, the Perfetto JSON parsed and its slices checked for nesting.
+@Suite(.serialized) struct TimelineCommandTests {
+    static let goldenDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+    static let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("traces/boot-demo.pt").path
+
+    func golden(_ name: String, _ got: String) throws {
+        let url = Self.goldenDir.appendingPathComponent(name)
+        if ProcessInfo.processInfo.environment["PORTTRACE_UPDATE_GOLDEN"] != nil { try Data(got.utf8).write(to: url) }
+        #expect(got == (try? String(contentsOf: url, encoding: .utf8)), "\(name) differs from \(url.path)")
+    }
+
+    @Test(arguments: ["text", "json", "svg", "perfetto"])
+    func goldenOutput(format: String) throws {
+        let r = try porttrace(["timeline", Self.demo, "--format", format, "--mark", "kernel: booting"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.isEmpty)
+        try golden(
+            "timeline-boot-demo.\(format == "perfetto" ? "perfetto.json" : format)",
+            r.out.replacingOccurrences(of: Self.demo, with: "boot-demo.pt"))
+    }
+
+    @Test func svgIsWellFormedXML() throws {
+        for trace in ["boot-demo.pt", "smp64-4cpu.pt", "console-burst.pt"] {
+            let path = URL(fileURLWithPath: Self.demo).deletingLastPathComponent().appendingPathComponent(trace).path
+            let r = try porttrace(["timeline", path, "--format", "svg"])
+            #expect(r.status == 0)
+            let parser = XMLParser(data: r.stdout)
+            #expect(parser.parse(), "\(trace): \(String(describing: parser.parserError))")
+        }
+    }
+
+    @Test func perfettoSlicesNest() throws {
+        let r = try porttrace(["timeline", Self.demo, "--format", "perfetto"])
+        let root = try #require(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
+        let events = try #require(root["traceEvents"] as? [[String: Any]])
+        let slices = events.filter { $0["ph"] as? String == "X" }
+        #expect(slices.count == 5)  // the boot and its four phases
+        let spans = slices.map {
+            (($0["ts"] as! NSNumber).doubleValue, ($0["ts"] as! NSNumber).doubleValue + ($0["dur"] as! NSNumber).doubleValue)
+        }
+        let boot = spans[0]
+        for (i, s) in spans.dropFirst().enumerated() {
+            #expect(s.0 >= boot.0 && s.1 <= boot.1 + 1e-6, "phase \(i) lies inside the boot")
+            if i > 0 { #expect(s.0 >= spans[i].1 - 1e-6, "phases do not overlap") }
+        }
+        let names = Set(
+            events.filter { $0["ph"] as? String == "M" && $0["name"] as? String == "thread_name" }.compactMap {
+                ($0["args"] as? [String: Any])?["name"] as? String
+            })
+        #expect(names.isSuperset(of: ["boot phases", "vcpu0"]))
+        #expect(events.contains { $0["ph"] as? String == "C" })
+        #expect(events.filter { $0["ph"] as? String == "i" }.count >= 6)
+    }
+
+    @Test func badInputGetsOneLine() throws {
+        let dir = tempDir()
+        try Data("not a trace".utf8).write(to: URL(fileURLWithPath: "\(dir)/junk"))
+        for args in [
+            ["timeline", "\(dir)/missing.pt"], ["timeline", "\(dir)/junk"], ["timeline", Self.demo, "--format", "pdf"],
+            ["timeline", Self.demo, "--codes", "0x20-0x10"], ["timeline", Self.demo, "--mark", "(open"],
+            ["timeline", Self.demo, "--profile", "v99"],
+        ] {
+            let r = try porttrace(args)
+            #expect(r.status == 2, "\(args)")
+            #expect(r.stderr.split(separator: "\n").count == 1, "\(args): \(r.stderr)")
+            #expect(r.stderr.hasPrefix("porttrace: "))
+        }
+    }
+
+    /// A damaged trace: the report covers what was readable, then one line with the offset and status 2.
+    @Test func damageExitsTwoAfterTheReport() throws {
+        let dir = tempDir()
+        let burst = URL(fileURLWithPath: Self.demo).deletingLastPathComponent().appendingPathComponent("console-burst.pt")
+        var bytes = try Data(contentsOf: burst)
+        bytes[bytes.count / 2] ^= 0xff
+        try bytes.write(to: URL(fileURLWithPath: "\(dir)/bad.pt"))
+        let r = try porttrace(["timeline", "\(dir)/bad.pt"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("damaged at byte "), "\(r.stderr)")
+        #expect(r.out.hasPrefix("No boot steps"))
+    }
+}
