@@ -152,6 +152,13 @@ public struct RegeneratedOutputs: Sendable, Equatable {
     public var firmwareDebug: [UInt8] = []
     public var serial: [UInt8] = []
 
+    public init(log: [UInt8] = [], debugConsole: [UInt8] = [], firmwareDebug: [UInt8] = [], serial: [UInt8] = []) {
+        self.log = log
+        self.debugConsole = debugConsole
+        self.firmwareDebug = firmwareDebug
+        self.serial = serial
+    }
+
     public static let names = ["vmm log", "debug console", "firmware debug", "serial"]
     public var all: [[UInt8]] { [log, debugConsole, firmwareDebug, serial] }
 }

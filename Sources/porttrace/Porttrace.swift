@@ -11,7 +11,7 @@ struct Porttrace: ParsableCommand {
         version: PorttraceVersion.string,
         subcommands: [
             InfoCommand.self, DumpCommand.self, ImportCommand.self, VerifyCommand.self,
-            RunCommand.self, RecordCommand.self, ReplayCommand.self, ProfilesCommand.self, TimelineCommand.self,
+            RunCommand.self, RecordCommand.self, ReplayCommand.self, ProfilesCommand.self, TimelineCommand.self, DiffCommand.self,
         ]
     )
 }

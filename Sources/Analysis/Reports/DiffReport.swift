@@ -1,0 +1,328 @@
+import Devices
+import Foundation
+import TraceFormat
+
+/// `porttrace diff` reports: text (coloured like `git diff` when asked), JSON and Markdown.
+public enum DiffReport {
+    public enum Format: String, Sendable, CaseIterable { case text, json, markdown }
+
+    // MARK: Two traces
+
+    public static func render(_ d: TraceDiff, format: Format, color: Bool) -> String {
+        switch format {
+        case .text: return text(d, paint: Paint(on: color))
+        case .markdown: return markdown(d)
+        case .json: return json(d).serialized() + "\n"
+        }
+    }
+
+    struct Paint {
+        let on: Bool
+        func red(_ s: String) -> String { on ? "\u{1b}[31m\(s)\u{1b}[m" : s }
+        func green(_ s: String) -> String { on ? "\u{1b}[32m\(s)\u{1b}[m" : s }
+        func yellow(_ s: String) -> String { on ? "\u{1b}[33m\(s)\u{1b}[m" : s }
+        func cyan(_ s: String) -> String { on ? "\u{1b}[36m\(s)\u{1b}[m" : s }
+        func bold(_ s: String) -> String { on ? "\u{1b}[1m\(s)\u{1b}[m" : s }
+        /// A unified-diff line coloured as git does.
+        func diffLine(_ l: String) -> String {
+            if l.hasPrefix("+++") || l.hasPrefix("---") { return bold(l) }
+            if l.hasPrefix("@@") { return cyan(l) }
+            if l.hasPrefix("+") { return green(l) }
+            if l.hasPrefix("-") { return red(l) }
+            return l
+        }
+    }
+
+    static func change(_ a: Int64?, _ b: Int64?) -> String {
+        guard let a, let b else { return "" }
+        let d = b - a
+        let sign = d >= 0 ? "+" : "-"
+        let pct = a == 0 ? "" : String(format: " (%@%.1f%%)", d >= 0 ? "+" : "-", abs(Double(d)) * 100 / Double(abs(a)))
+        return sign + TimeText.span(abs(d)) + pct
+    }
+
+    static func span(_ v: Int64?) -> String { v.map(TimeText.span) ?? "-" }
+
+    static func stepName(_ p: TraceDiff.StepPair) -> String {
+        if p.change == .changed, let a = p.a, let b = p.b { return "\(a.label) -> \(b.label)" }
+        return (p.a ?? p.b)!.label
+    }
+
+    static func text(_ d: TraceDiff, paint: Paint) -> String {
+        var out =
+            paint.bold("porttrace diff: \(d.a.path) (cloud-hypervisor \(d.a.release.release)) vs \(d.b.path) (\(d.b.release.release))")
+            + "\n"
+        out += (d.isDifferent ? paint.red("DIFFERENT") : paint.green("SAME")) + "\n"
+        for r in d.reasons { out += "  - \(r)\n" }
+        out += "tolerance: \(d.tolerance.description)\n"
+
+        if !d.ignored.contains(.times) {
+            out += "\n" + paint.bold("Boot") + "\n"
+            var rows = [["", "a", "b", "change", ""]]
+            rows.append(["total", span(d.total.a), span(d.total.b), change(d.total.a, d.total.b), d.total.changed ? "*" : ""])
+            for p in d.phases {
+                rows.append([
+                    p.component.rawValue, span(p.a?.duration), span(p.b?.duration), change(p.a?.duration, p.b?.duration),
+                    p.changed ? "*" : "",
+                ])
+            }
+            out +=
+                TimelineText.table(rows.map { $0 }).split(separator: "\n").map { line in
+                    line.hasSuffix("*") ? paint.yellow(String(line)) : String(line)
+                }.joined(separator: "\n") + "\n"
+        }
+
+        out += "\n" + paint.bold("Steps") + " (time since VM start)\n"
+        var rows = [[" ", "step", "a", "b", "change"]]
+        for p in d.steps {
+            let mark: String
+            switch p.change {
+            case .same: mark = p.timeChanged ? "*" : " "
+            case .changed: mark = "~"
+            case .added: mark = "+"
+            case .removed: mark = "-"
+            }
+            rows.append([mark, stepName(p), span(p.a?.time), span(p.b?.time), p.change == .same ? change(p.a?.time, p.b?.time) : ""])
+        }
+        out +=
+            TimelineText.table(rows).split(separator: "\n").map { line -> String in
+                switch line.first {
+                case "+": return paint.green(String(line))
+                case "-": return paint.red(String(line))
+                case "~", "*": return paint.yellow(String(line))
+                default: return String(line)
+                }
+            }.joined(separator: "\n") + "\n"
+
+        if !d.ignored.contains(.counts) {
+            let shown = d.ports.filter { $0.a != $0.b }
+            out += "\n" + paint.bold("Port traffic") + " (\(d.ports.count) ports and directions; \(shown.count) differ)\n"
+            if !shown.isEmpty {
+                var rows = [["port", "a", "b", "change", ""]]
+                for p in shown {
+                    let delta = Int64(p.b) - Int64(p.a)
+                    let pct = p.a == 0 ? "new" : String(format: "%+.1f%%", Double(delta) * 100 / Double(p.a))
+                    rows.append([
+                        p.key.description, String(p.a), String(p.b), "\(delta >= 0 ? "+" : "")\(delta) (\(pct))", p.changed ? "*" : "",
+                    ])
+                }
+                out += TimelineText.table(rows)
+            }
+            if !d.inDifferences.isEmpty {
+                out += "\n" + paint.bold("IN values") + " (at the same place in each port's sequence; shown, not judged)\n"
+                for x in d.inDifferences {
+                    if let i = x.index {
+                        out += "  in 0x\(String(x.port, radix: 16)) #\(i): a \(hex(x.a)), b \(hex(x.b))\n"
+                    } else {
+                        out += "  in 0x\(String(x.port, radix: 16)): the sequences differ after the values kept for comparison\n"
+                    }
+                }
+            }
+        }
+
+        if !d.ignored.contains(.outputs) && !d.outputs.isEmpty {
+            out += "\n" + paint.bold("Outputs") + " (the VMM log compared with its times masked)\n"
+            for o in d.outputs { out += o.hunks.map(paint.diffLine).joined(separator: "\n") + "\n" }
+        }
+
+        if !d.ignored.contains(.metadata) && !d.metadata.isEmpty {
+            out += "\n" + paint.bold("Metadata") + " (shown, never judged)\n"
+            for m in d.metadata { out += "  \(m.key): \(clip(m.a)) | \(clip(m.b))\n" }
+        }
+        return out
+    }
+
+    static func clip(_ s: String) -> String { s.count > 100 ? String(s.prefix(97)) + "..." : s }
+    static func hex(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined() }
+
+    static func markdown(_ d: TraceDiff) -> String {
+        var out = "## porttrace diff: `\(d.a.path)` vs `\(d.b.path)`\n\n"
+        out +=
+            "**\(d.isDifferent ? "Different" : "Same")** (cloud-hypervisor \(d.a.release.release) / \(d.b.release.release); tolerance \(d.tolerance.description))\n\n"
+        for r in d.reasons { out += "- \(r)\n" }
+        if !d.reasons.isEmpty { out += "\n" }
+        if !d.ignored.contains(.times) {
+            out += "| phase | a | b | change | |\n|---|---:|---:|---:|---|\n"
+            out +=
+                "| total | \(span(d.total.a)) | \(span(d.total.b)) | \(change(d.total.a, d.total.b)) | \(d.total.changed ? "changed" : "") |\n"
+            for p in d.phases {
+                out +=
+                    "| \(p.component.rawValue) | \(span(p.a?.duration)) | \(span(p.b?.duration)) | \(change(p.a?.duration, p.b?.duration)) | \(p.changed ? "changed" : "") |\n"
+            }
+            out += "\n"
+        }
+        out += "| | step | a | b | change |\n|---|---|---:|---:|---:|\n"
+        for p in d.steps {
+            let mark = ["same": p.timeChanged ? "slower/faster" : "", "changed": "changed", "added": "added", "removed": "removed"][
+                p.change.rawValue]!
+            out +=
+                "| \(mark) | \(stepName(p)) | \(span(p.a?.time)) | \(span(p.b?.time)) | \(p.change == .same ? change(p.a?.time, p.b?.time) : "") |\n"
+        }
+        if !d.ignored.contains(.counts), d.ports.contains(where: { $0.a != $0.b }) {
+            out += "\n| port | a | b | |\n|---|---:|---:|---|\n"
+            for p in d.ports where p.a != p.b { out += "| \(p.key.description) | \(p.a) | \(p.b) | \(p.changed ? "changed" : "") |\n" }
+        }
+        if !d.ignored.contains(.outputs) {
+            for o in d.outputs { out += "\n```diff\n" + o.hunks.joined(separator: "\n") + "\n```\n" }
+        }
+        if !d.ignored.contains(.metadata) && !d.metadata.isEmpty {
+            out += "\n| metadata | a | b |\n|---|---|---|\n"
+            for m in d.metadata { out += "| \(m.key) | `\(clip(m.a))` | `\(clip(m.b))` |\n" }
+        }
+        return out
+    }
+
+    static func json(_ d: TraceDiff) -> JSONValue {
+        func opt(_ v: Int64?) -> JSONValue { v.map(JSONValue.int) ?? .null }
+        var f: [(String, JSONValue)] = [
+            ("a", .string(d.a.path)), ("b", .string(d.b.path)),
+            ("a_trace_id", d.a.metadata.traceID.map(JSONValue.string) ?? .null),
+            ("b_trace_id", d.b.metadata.traceID.map(JSONValue.string) ?? .null),
+            ("a_release", .string(d.a.release.release.tag)), ("b_release", .string(d.b.release.release.tag)),
+            ("different", .bool(d.isDifferent)), ("reasons", .array(d.reasons.map(JSONValue.string))),
+            (
+                "tolerance",
+                .object([
+                    ("relative", .number(String(d.tolerance.relative))), ("absolute_ns", .int(d.tolerance.absoluteNs)),
+                    ("count_relative", .number(String(d.tolerance.countRelative))),
+                ])
+            ),
+            ("total_ns", .object([("a", opt(d.total.a)), ("b", opt(d.total.b)), ("changed", .bool(d.total.changed))])),
+        ]
+        f.append(
+            (
+                "phases",
+                .array(
+                    d.phases.map {
+                        .object([
+                            ("phase", .string($0.component.rawValue)), ("a_ns", opt($0.a?.duration)), ("b_ns", opt($0.b?.duration)),
+                            ("changed", .bool($0.changed)),
+                        ])
+                    })
+            ))
+        f.append(
+            (
+                "steps",
+                .array(
+                    d.steps.map {
+                        .object([
+                            ("change", .string($0.change.rawValue)), ("a", $0.a.map(TimelineJSON.step) ?? .null),
+                            ("b", $0.b.map(TimelineJSON.step) ?? .null), ("time_changed", .bool($0.timeChanged)),
+                        ])
+                    })
+            ))
+        f.append(
+            (
+                "ports",
+                .array(
+                    d.ports.map {
+                        .object([
+                            ("port", .uint(UInt64($0.key.port))), ("direction", .string($0.key.direction.description)), ("a", .uint($0.a)),
+                            ("b", .uint($0.b)), ("changed", .bool($0.changed)),
+                        ])
+                    })
+            ))
+        f.append(
+            (
+                "in_differences",
+                .array(
+                    d.inDifferences.map {
+                        .object([
+                            ("port", .uint(UInt64($0.port))), ("index", $0.index.map(JSONValue.uint) ?? .null), ("a", .string(hex($0.a))),
+                            ("b", .string(hex($0.b))),
+                        ])
+                    })
+            ))
+        f.append(
+            (
+                "outputs",
+                .array(d.outputs.map { .object([("output", .string($0.name)), ("diff", .array($0.hunks.map(JSONValue.string)))]) })
+            ))
+        f.append(("metadata", .array(d.metadata.map { .object([("key", .string($0.key)), ("a", .string($0.a)), ("b", .string($0.b))]) })))
+        return .object(f)
+    }
+
+    // MARK: One trace, several releases
+
+    public static func render(_ c: ReleaseComparison, format: Format, color: Bool) -> String {
+        let paint = Paint(on: color)
+        func range(_ g: ReleaseComparison.Group) -> String {
+            g.releases.count == 1 ? g.releases[0].tag : "\(g.releases.first!.tag)..\(g.releases.last!.tag)"
+        }
+        switch format {
+        case .json:
+            return JSONValue.object([
+                ("trace", .string(c.path)),
+                (
+                    "groups",
+                    .array(
+                        c.groups.map { g in
+                            .object([
+                                ("releases", .array(g.releases.map { .string($0.tag) })), ("log_lines", .uint(UInt64(g.summary.logLines))),
+                                (
+                                    "changes",
+                                    .array(
+                                        g.changes.map {
+                                            .object([("output", .string($0.name)), ("diff", .array($0.hunks.map(JSONValue.string)))])
+                                        })
+                                ),
+                            ])
+                        })
+                ),
+            ]).serialized() + "\n"
+        case .markdown:
+            var out =
+                "## `\(c.path)` under \(c.groups.reduce(0) { $0 + $1.releases.count }) cloud-hypervisor releases: \(c.groups.count) different outputs\n"
+            for g in c.groups {
+                out +=
+                    "\n### \(range(g)) (\(g.releases.count) release\(g.releases.count == 1 ? "" : "s"), \(g.summary.logLines) log lines)\n"
+                for ch in g.changes { out += "\n```diff\n" + ch.hunks.prefix(40).joined(separator: "\n") + "\n```\n" }
+            }
+            return out
+        case .text:
+            var out =
+                paint.bold("\(c.path) under \(c.groups.reduce(0) { $0 + $1.releases.count }) releases: \(c.groups.count) different outputs")
+                + "\n"
+            for g in c.groups {
+                out +=
+                    "\n" + paint.bold(range(g))
+                    + " (\(g.releases.count) release\(g.releases.count == 1 ? "" : "s"); \(g.summary.logLines) log lines; console bytes \(g.summary.consoleBytes.map(String.init).joined(separator: "/")))\n"
+                for ch in g.changes {
+                    let shown = ch.hunks.prefix(24)
+                    out += shown.map(paint.diffLine).joined(separator: "\n") + "\n"
+                    if ch.hunks.count > shown.count {
+                        out += "  ... \(ch.hunks.count - shown.count) more lines of this diff (see --profile A --against B)\n"
+                    }
+                }
+            }
+            return out
+        }
+    }
+
+    /// Two releases' outputs for one trace, as unified diffs.
+    public static func render(_ diffs: [TraceDiff.OutputDiff], trace: String, a: Release, b: Release, format: Format, color: Bool) -> String
+    {
+        let paint = Paint(on: color)
+        switch format {
+        case .json:
+            return JSONValue.object([
+                ("trace", .string(trace)), ("a_release", .string(a.tag)), ("b_release", .string(b.tag)),
+                ("different", .bool(!diffs.isEmpty)),
+                (
+                    "outputs",
+                    .array(diffs.map { .object([("output", .string($0.name)), ("diff", .array($0.hunks.map(JSONValue.string)))]) })
+                ),
+            ]).serialized() + "\n"
+        case .markdown:
+            var out = "## `\(trace)`: cloud-hypervisor \(a) vs \(b)\n\n**\(diffs.isEmpty ? "Same output" : "Different output")**\n"
+            for d in diffs { out += "\n```diff\n" + d.hunks.joined(separator: "\n") + "\n```\n" }
+            return out
+        case .text:
+            var out =
+                paint.bold("\(trace): cloud-hypervisor \(a) vs \(b): ") + (diffs.isEmpty ? paint.green("SAME") : paint.red("DIFFERENT"))
+                + "\n"
+            for d in diffs { out += d.hunks.map(paint.diffLine).joined(separator: "\n") + "\n" }
+            return out
+        }
+    }
+}

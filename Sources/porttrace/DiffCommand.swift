@@ -1,0 +1,107 @@
+import Analysis
+import ArgumentParser
+import Devices
+import SystemCalls
+import TraceFormat
+
+struct DiffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Compare two traces, or one trace under two or more cloud-hypervisor releases.",
+        discussion: """
+            'diff A B': the POST code sequences aligned (added, removed, changed codes), step and phase times, \
+            port traffic, IN values, the regenerated outputs (the VMM log with its times masked) and metadata. \
+            They differ (status 1) when the code sequences differ, an output differs, a port appears or \
+            disappears, or a time or access count changes beyond --tolerance (default: a time by both 10% and \
+            1ms, a count by 10%). Metadata is shown but never makes them differ. \
+            'diff TRACE --profile v24.0 --against v53.0': what each release would have printed. \
+            'diff TRACE --profiles all' (or v30.0..latest): the releases grouped by identical output, and what \
+            changes at each boundary. Exit status: 0 the same; 1 different; 2 the job could not be done.
+            """)
+
+    enum ColorChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
+
+    @Argument(help: "The trace, or the first of two.") var traceA: String
+    @Argument(help: "The second trace.") var traceB: String?
+    @Option(help: "With one trace: the release to compare --profile's (or the trace's own) against.") var against: String?
+    @Option(help: "With one trace: all, a range A..B (latest allowed) or a comma list of releases.") var profiles: String?
+    @Option(help: "When a time or count counts as changed, e.g. 5%,200us (default 10%,1ms).") var tolerance: String?
+    @Option(help: "Leave a section out of the report (and the verdict): times, counts, outputs, metadata. Repeatable.")
+    var ignore: [DiffSection] = []
+    @Option(help: "text (default), json or markdown.") var format: DiffReport.Format = .text
+    @Option(help: "Colour the text report: auto (on a terminal), always, never.") var color: ColorChoice = .auto
+    @Option(name: .shortAndLong, help: "Write the report here instead of stdout.") var output: String?
+    @OptionGroup var timeline: TimelineArguments
+
+    func validate() throws {
+        if traceB != nil && (against != nil || profiles != nil) {
+            throw ValidationError("--against and --profiles compare one trace under several releases; give one trace")
+        }
+        if traceB == nil && against == nil && profiles == nil {
+            throw ValidationError("give a second trace, or --against RELEASE or --profiles RANGE")
+        }
+        if against != nil && profiles != nil { throw ValidationError("give --against or --profiles, not both") }
+        if let against, case .failure(let e) = Release.named(against) { throw ValidationError("--against: \(e)") }
+        if let profiles, case .failure(let e) = ReleaseComparison.releases(profiles) { throw ValidationError("--profiles: \(e)") }
+        if let tolerance, Tolerance(tolerance) == nil {
+            throw ValidationError("--tolerance '\(tolerance)': expected a percentage and/or a time, e.g. 5%,200us")
+        }
+    }
+
+    var paint: Bool {
+        switch color {
+        case .always: return true
+        case .never: return false
+        case .auto: return output == nil && Descriptor.isTerminal(Descriptor.standardOutput)
+        }
+    }
+
+    func run() throws {
+        if let traceB {
+            try compareTraces(traceA, traceB)
+        } else {
+            try compareReleases(traceA)
+        }
+    }
+
+    func compareTraces(_ pathA: String, _ pathB: String) throws {
+        let options = try timeline.options(keepOutputs: true)
+        let a = try loadTimeline(pathA, options)
+        let b = try loadTimeline(pathB, options)
+        let d = TraceDiff.compare(a, b, tolerance: tolerance.flatMap(Tolerance.init) ?? Tolerance(), ignoring: Set(ignore))
+        try emit(DiffReport.render(d, format: format, color: paint), to: output)
+        try failOnDamage([a, b])
+        if d.isDifferent { throw ExitCode(1) }
+    }
+
+    func compareReleases(_ path: String) throws {
+        let options = try timeline.options(keepOutputs: true)
+        if let against, let other = try? Release.named(against).get() {
+            let a = try loadTimeline(path, options)
+            var o = options
+            o.release = other
+            let b = try loadTimeline(path, o)
+            let diffs = ReleaseComparison.outputDiffs(
+                a.outputs ?? RegeneratedOutputs(), b.outputs ?? RegeneratedOutputs(), nameA: a.release.release.tag, nameB: other.tag)
+            try emit(DiffReport.render(diffs, trace: path, a: a.release.release, b: other, format: format, color: paint), to: output)
+            try failOnDamage([a, b])
+            if !diffs.isEmpty { throw ExitCode(1) }
+            return
+        }
+        guard let profiles, case .success(let releases) = ReleaseComparison.releases(profiles) else { return }
+        let first = try loadTimeline(path, options)  // reports damage and an unclosed trace once
+        let progress = Progress(what: path, unit: "releases", total: UInt64(releases.count))
+        let c: ReleaseComparison
+        do {
+            c = try ReleaseComparison.groups(path: path, releases: releases, options: options, progress: progress)
+        } catch let e as AnalysisError {
+            throw CLIFailure.cannot("\(e)")
+        }
+        try emit(DiffReport.render(c, format: format, color: paint), to: output)
+        try failOnDamage([first])
+        if c.groups.count > 1 { throw ExitCode(1) }
+    }
+}
+
+extension DiffSection: ExpressibleByArgument {}
+extension DiffReport.Format: ExpressibleByArgument {}

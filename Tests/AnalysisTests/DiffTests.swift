@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+import TraceFormat
+
+@testable import Analysis
+@testable import Devices
+
+struct DiffTests {
+    /// A boot: firmware, bootloader, kernel, userspace, with console output and UART polls.
+    func boot(kernelMs: Double = 900, codes: [UInt8] = [0x01, 0x20, 0x40, 0x60], console: String = "kernel: booting\n", polls: Int = 10)
+        -> TraceBuilder
+    {
+        var b = TraceBuilder()
+        let times = [19.0, 400.0, kernelMs, kernelMs + 300]
+        for (t, c) in zip(times, codes) { b.post(t, c) }
+        b.print(kernelMs + 1, console)
+        for i in 0..<polls { b.input(kernelMs + 10 + Double(i) * 0.01, 0x3fd, [0x60]) }
+        return b
+    }
+
+    func timeline(_ b: TraceBuilder, profile: String = "v53.0") throws -> BootTimeline {
+        let path = try b.write(profile: profile)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var o = TimelineOptions()
+        o.keepOutputs = true
+        return try TimelineBuilder.build(path: path, options: o)
+    }
+
+    @Test func identicalBootsAreTheSame() throws {
+        let d = TraceDiff.compare(try timeline(boot()), try timeline(boot()))
+        #expect(!d.isDifferent, "\(d.reasons)")
+        #expect(d.steps.allSatisfy { $0.change == .same && !$0.timeChanged })
+        #expect(d.outputs.isEmpty)
+    }
+
+    @Test func aSlowerKernelIsJudgedByBothTolerances() throws {
+        let a = try timeline(boot(kernelMs: 900))
+        // +5 ms on a 500 ms phase: 1% — under the 10% rule.
+        #expect(!TraceDiff.compare(a, try timeline(boot(kernelMs: 905))).isDifferent)
+        // +100 ms on the bootloader phase (20%) and 100 ms: different.
+        let d = TraceDiff.compare(a, try timeline(boot(kernelMs: 1000)))
+        #expect(d.isDifferent)
+        #expect(d.phases.first { $0.component == .bootloader }?.changed == true)
+        #expect(d.reasons.contains { $0.contains("bootloader") })
+        // --tolerance 30%: not any more; --ignore times: left out of the verdict too.
+        var loose = Tolerance()
+        loose.relative = 0.3
+        #expect(!TraceDiff.compare(a, try timeline(boot(kernelMs: 1000)), tolerance: loose).reasons.contains { $0.contains("phase") })
+        #expect(!TraceDiff.compare(a, try timeline(boot(kernelMs: 1000)), ignoring: [.times]).isDifferent)
+    }
+
+    @Test func codeChangesAreAlignedAndNamed() throws {
+        let d = TraceDiff.compare(try timeline(boot()), try timeline(boot(codes: [0x01, 0x21, 0x40, 0x60])))
+        #expect(d.isDifferent)
+        let changed = d.steps.filter { $0.change == .changed }
+        #expect(changed.count == 1)
+        #expect(changed.first?.a?.code == 0x20 && changed.first?.b?.code == 0x21)
+        #expect(d.steps.filter { $0.change == .same && $0.a?.code != nil }.count == 3)
+    }
+
+    @Test func consoleOutputDifferencesAreUnifiedDiffs() throws {
+        let d = TraceDiff.compare(try timeline(boot()), try timeline(boot(console: "kernel: panic\n")))
+        #expect(d.isDifferent)
+        let console = try #require(d.outputs.first { $0.name == "debug console" })
+        #expect(console.hunks == ["--- a/debug console", "+++ b/debug console", "@@ -1 +1 @@", "-kernel: booting", "+kernel: panic"])
+    }
+
+    /// The VMM log's times differ on every run: they are masked, the messages are not.
+    @Test func theLogIsComparedWithTimesMasked() throws {
+        let d = TraceDiff.compare(try timeline(boot(kernelMs: 900)), try timeline(boot(kernelMs: 900.5)))
+        #expect(!d.outputs.contains { $0.name == "vmm log" })
+        #expect(
+            LogMask.mask(
+                "cloud-hypervisor:   0.004585s: <vcpu0> WARN:devices/src/legacy/debug_port.rs:74 -- [Debug I/O port: Firmware code 0x0] 0.003807 seconds"
+            )
+                == "cloud-hypervisor:   #: <vcpu0> WARN:devices/src/legacy/debug_port.rs:74 -- [Debug I/O port: Firmware code 0x0] # seconds"
+        )
+        #expect(LogMask.mask("cloud-hypervisor: 19.762449ms: <vcpu0> INFO") == "cloud-hypervisor: #: <vcpu0> INFO")
+    }
+
+    @Test func portCountsAndNewPorts() throws {
+        let a = try timeline(boot(polls: 10))
+        #expect(TraceDiff.compare(a, try timeline(boot(polls: 10))).ports.allSatisfy { !$0.changed })
+        let more = TraceDiff.compare(a, try timeline(boot(polls: 20)))
+        #expect(more.reasons.contains { $0.contains("access counts") })
+        #expect(more.ports.first { $0.key == PortKey(port: 0x3fd, direction: .in) }?.changed == true)
+        var extra = boot()
+        extra.out(2000, 0x510, [1])
+        let added = TraceDiff.compare(a, try timeline(extra))
+        #expect(added.reasons.contains("ports appear: out 0x510"))
+        let gone = TraceDiff.compare(try timeline(extra), a)
+        #expect(gone.reasons.contains("ports disappear: out 0x510"))
+    }
+
+    @Test func inValuesAtTheSamePlace() throws {
+        var b = boot(polls: 0)
+        b.input(2000, 0x71, [0x12])
+        b.input(2001, 0x71, [0x34])
+        var c = boot(polls: 0)
+        c.input(2000, 0x71, [0x12])
+        c.input(2001, 0x71, [0x99])
+        let d = TraceDiff.compare(try timeline(b), try timeline(c))
+        #expect(d.inDifferences.count == 1)
+        #expect(d.inDifferences.first?.index == 1 && d.inDifferences.first?.b == [0x99])
+        #expect(!d.isDifferent)  // shown, not judged
+    }
+
+    @Test func metadataIsShownButNeverJudged() throws {
+        var b = boot()
+        b.fields = [("labels", .object([("vmm", .string("v52"))]))]
+        var c = boot()
+        c.fields = [("labels", .object([("vmm", .string("v53"))]))]
+        let d = TraceDiff.compare(try timeline(b), try timeline(c))
+        #expect(!d.isDifferent)
+        #expect(d.metadata.contains { $0.key == "labels" })
+    }
+
+    @Test(arguments: [("5%,200us", 0.05, 200_000), ("20%", 0.2, 1_000_000), ("2ms", 0.1, 2_000_000)])
+    func tolerances(text: String, relative: Double, absolute: Int64) throws {
+        let t = try #require(Tolerance(text))
+        #expect(t.relative == relative && t.absoluteNs == absolute)
+    }
+
+    @Test func badTolerancesAreRefused() {
+        for bad in ["", "fast", "5", "-5%", "5%,5%", "1ms,2ms", "5%,200us,1", "nan%"] { #expect(Tolerance(bad) == nil, "\(bad)") }
+    }
+
+    @Test func releaseRanges() throws {
+        #expect(try ReleaseComparison.releases("v52.0..latest").get().map(\.tag) == ["v52.0", "v53.0"])
+        #expect(try ReleaseComparison.releases("all").get().count == Release.all.count)
+        #expect(try ReleaseComparison.releases("v24.0,v53.0").get().map(\.tag) == ["v24.0", "v53.0"])
+        #expect(throws: UnknownRelease.self) { try ReleaseComparison.releases("v24.0..v99").get() }
+    }
+
+    /// The debug console came in v38.0: the groups split there, among other places.
+    @Test func releasesGroupByIdenticalOutput() throws {
+        let path = try boot().write(profile: "v53.0")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let c = try ReleaseComparison.groups(path: path, releases: try ReleaseComparison.releases("v37.1..v38.0").get())
+        #expect(c.groups.map { $0.releases.map(\.tag) } == [["v37.1"], ["v38.0"]])
+        #expect(c.groups[1].changes.contains { $0.name == "debug console" })
+        let same = try ReleaseComparison.groups(path: path, releases: try ReleaseComparison.releases("v43.0..v45.0").get())
+        #expect(same.groups.count == 1)
+    }
+}
