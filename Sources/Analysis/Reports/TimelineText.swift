@@ -53,15 +53,20 @@ public enum TimelineText {
         return "Startup finished in " + parts.joined(separator: " + ") + " = " + TimeText.span(total)
     }
 
-    /// Columns padded: numbers right-aligned, the last column left-aligned.
-    static func table(_ rows: [[String]]) -> String {
+    /// Columns padded: right-aligned, but the `left` ones (default: the last) left-aligned;
+    /// trailing blanks trimmed.
+    static func table(_ rows: [[String]], left: Set<Int>? = nil) -> String {
         guard let width = rows.first?.count else { return "" }
+        let leftColumns = left ?? [width - 1]
         var widths = [Int](repeating: 0, count: width)
         for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
         return rows.map { r in
-            r.enumerated().map { i, c in
-                i == width - 1 ? c : String(repeating: " ", count: widths[i] - c.count) + c
+            var line = r.enumerated().map { i, c in
+                let pad = String(repeating: " ", count: widths[i] - c.count)
+                return leftColumns.contains(i) ? c + pad : pad + c
             }.joined(separator: "  ")
+            while line.last == " " { line.removeLast() }
+            return line
         }.joined(separator: "\n") + "\n"
     }
 }
