@@ -78,7 +78,7 @@ public enum TimelineBuilder {
     public static func build(reader: TraceReader, options: TimelineOptions, progress: Progress? = nil) throws -> BootTimeline {
         let md = reader.metadata
         let chosen = TraceRelease.resolve(metadata: md, explicit: options.release)
-        let profile = Profile(chosen.release)
+        let profile = chosen.profile
         let origin = md.vmStartNs ?? 0
         let state = BuilderState(origin: origin, options: options)
 
@@ -88,7 +88,8 @@ public enum TimelineBuilder {
             let devices = try DeviceMap.forReplay(
                 recorded: DeviceMap(metadata: md), profile: profile, debugConsole: nil, firmwareDebug: nil, serial: nil)
             let formatter = try LogFormatter(
-                profile: profile, template: nil, metadata: md, loggerOrigin: md.vmmStartNs ?? origin, timeZone: TimeZone(identifier: "UTC")!
+                profile: profile, template: chosen.template, metadata: md, loggerOrigin: md.vmmStartNs ?? origin,
+                timeZone: TimeZone(identifier: "UTC")!
             )
             // The log is formatted only when it is kept: a timeline needs the codes, not the lines.
             let log = DeviceLog(

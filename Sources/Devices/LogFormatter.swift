@@ -118,7 +118,7 @@ public struct LogFormatter: Sendable {
 
     /// The whole line, with the release's line ending.
     public func render(_ record: LogRecord) -> String {
-        let elapsed = loggerElapsed(record.timestamp)
+        let elapsed = record.loggerElapsed ?? loggerElapsed(record.timestamp)
         let thread = "vcpu\(record.vcpu)"
         var line: String
         switch profile.loggerFormat {

@@ -36,4 +36,6 @@ public struct LogRecord: Sendable {
     public var vcpu: UInt32
     /// Monotonic ns of the event that caused it.
     public var timestamp: UInt64
+    /// The logger's elapsed time when a trace says it (an imported log's line); else derived from `timestamp`.
+    public var loggerElapsed: UInt64? = nil
 }

@@ -24,13 +24,13 @@ public struct Profile: Sendable {
         case busDevice
     }
 
-    public let loggerFormat: LoggerFormat
-    public let lineEnding: String
+    public internal(set) var loggerFormat: LoggerFormat
+    public internal(set) var lineEnding: String
     /// The level shown with no `-v`; each `-v` shows one more.
     public let defaultLevel: LogLevel?
     public let debugPortEra: DebugPortEra
-    public let debugPortLevel: LogLevel
-    public let debugPortLocation: SourceLocation?
+    public internal(set) var debugPortLevel: LogLevel
+    public internal(set) var debugPortLocation: SourceLocation?
     /// v0.10.0, v0.11.0: every 0x80 write also reaches the empty bus and warns.
     public let everyDebugPortWriteWarns: Bool
     /// Unregistered-port messages: nil where the release printed none.
@@ -138,6 +138,16 @@ public struct Profile: Sendable {
         } else {
             logFormatTokens = []
         }
+    }
+
+    /// This release's behaviour with a log layout read from a log file (which may match no release).
+    public func applying(_ layout: LogLayout) -> Profile {
+        var p = self
+        p.loggerFormat = layout.format
+        p.lineEnding = layout.lineEnding
+        p.debugPortLevel = layout.level
+        p.debugPortLocation = layout.location
+        return p
     }
 
     /// Whether the firmware debug port is present when nothing says otherwise (official builds).

@@ -72,6 +72,7 @@ public final class ReplayDriver {
 
     public func feed(timestamp: UInt64, vcpu: UInt32, marker: Marker) {
         report.events &+= 1
+        if marker.name == Marker.loggerTime { machine.log.setLoggerTime(marker.value, vcpu: vcpu) }
         if marker.name == Marker.lost {
             report.lostEvents &+= marker.value
             report.lostReports &+= 1

@@ -3,29 +3,43 @@ import TraceFormat
 /// Which cloud-hypervisor release a trace is read under, and why.
 ///
 /// An explicit `--profile` always wins. Otherwise the trace says: the `profile` a `run` used,
-/// else the version of a recorded cloud-hypervisor (`vmm_version`, from `record`). Only when
+/// else the layout of an imported cloud-hypervisor log (`ch_log_layout`), else the version of a
+/// recorded cloud-hypervisor (`vmm_version`, from `record`). Only when
 /// the trace says nothing, the latest release.
 public struct TraceRelease: Sendable, Equatable {
     public enum Source: String, Sendable {
         case flag = "--profile"
         case profileField = "the trace's profile"
         case vmmVersion = "the recorded cloud-hypervisor's version"
+        case logLayout = "the layout of the imported log"
         case latest = "the latest release (the trace names none)"
     }
 
     public let release: Release
     public let source: Source
+    /// An imported log's own layout, applied on top of `release`.
+    public let layout: LogLayout?
 
-    public init(release: Release, source: Source) {
+    public init(release: Release, source: Source, layout: LogLayout? = nil) {
         self.release = release
         self.source = source
+        self.layout = layout
     }
+
+    /// The behaviour to replay with.
+    public var profile: Profile { layout.map { Profile(release).applying($0) } ?? Profile(release) }
+
+    /// The `--log-format` template the trace's own layout had, if any.
+    public var template: String? { layout?.template }
 
     /// The release for a trace with `metadata`, `explicit` being the user's `--profile` (already valid).
     public static func resolve(metadata: TraceMetadata, explicit: Release?) -> TraceRelease {
         if let explicit { return TraceRelease(release: explicit, source: .flag) }
         if let tag = metadata["profile"]?.stringValue, case .success(let r) = Release.named(tag) {
             return TraceRelease(release: r, source: .profileField)
+        }
+        if let layout = LogLayout(metadata: metadata) {
+            return TraceRelease(release: layout.baseRelease, source: .logLayout, layout: layout)
         }
         if metadata["vmm_kind"]?.stringValue == "cloud-hypervisor", let text = metadata["vmm_version"]?.stringValue,
             let r = Release.fromVersionText(text)

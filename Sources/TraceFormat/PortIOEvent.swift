@@ -56,6 +56,10 @@ public struct Marker: Equatable, Hashable, Sendable {
     public static let timeout = "timeout"
     public static let signal = "signal"
     public static let traceClosed = "trace_closed"
+    /// Before an event whose log line an import read: the logger's elapsed time (ns) that line
+    /// printed, for the next record of the marker's vCPU (the logger's clock and the device's are
+    /// read at slightly different instants, by a gap that varies from line to line).
+    public static let loggerTime = "logger_time"
 }
 
 /// One recorded event: a port access with its data, or a marker.

@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import Foundation
 import TraceFormat
@@ -5,17 +6,26 @@ import TraceFormat
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Write a trace from JSON lines (the output of 'dump --format jsonl --header').",
+        abstract: "Write a trace from JSON lines ('dump --format jsonl --header'), a cloud-hypervisor log, or perf script output.",
         discussion: """
+            --format ch-log: every '[Debug I/O port: ...]' line of a cloud-hypervisor log (any release's layout, or a \
+            --log-format template given here) becomes a 0x80 write with its code, vCPU and times; the layout found \
+            is stored, so 'replay -vvv' prints the same lines. Other lines are counted; debug-port lines that cannot \
+            be read are listed with their line numbers (exit status 1, the trace is still written). \
+            --format jsonl: 
             Without a header line the metadata defaults to: source "import", vmm_start_ns 0, vm_start_ns 0, \
             vcpus = highest vCPU index + 1, clock CLOCK_MONOTONIC. --vmm-start, --vm-start and --label override. \
             "trace_closed" markers in the input are not copied: the writer adds its own at the same time.
             """
     )
 
-    enum Format: String, ExpressibleByArgument { case jsonl }
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case jsonl
+        case chLog = "ch-log"
+    }
 
-    @Option(help: "Input format (jsonl).") var format: Format = .jsonl
+    @Option(help: "Input format: jsonl (default) or ch-log.") var format: Format = .jsonl
+    @Option(help: "ch-log: the --log-format template the log was written with (v52.0+).") var logFormat: String?
     @Argument(help: "The input file, or - for standard input.") var input: String
     @Option(name: .shortAndLong, help: "The trace to write.") var output: String
     @Option(help: "VMM start, monotonic ns (the logger's time origin).") var vmmStart: UInt64?
@@ -27,6 +37,8 @@ struct ImportCommand: ParsableCommand {
     }
 
     func run() throws {
+        if format == .chLog { return try importCloudHypervisorLog() }
+        if logFormat != nil { throw CLIFailure.cannot("--log-format goes with --format ch-log") }
         let data: Data
         if input == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
@@ -107,6 +119,40 @@ struct ImportCommand: ParsableCommand {
                 throw TraceError.badInput(line: lineNumber, reason: "not UTF-8")
             }
             try body(lineNumber, try JSONLines.parse(text, lineNumber: lineNumber))
+        }
+    }
+
+    /// `--format ch-log`.
+    func importCloudHypervisorLog() throws {
+        let report: CloudHypervisorLogImport.Report
+        do {
+            let importer = try CloudHypervisorLogImport(template: logFormat)
+            let reader = try LineReader(path: input)
+            report = try importer.run(reader, progress: Progress(what: reader.name, unit: "lines", total: nil)) { header in
+                var md = header
+                md.applyLabels(label)
+                if let vmmStart { md.vmmStartNs = vmmStart }
+                if let vmStart { md.vmStartNs = vmStart }
+                return try TraceWriter(path: output, metadata: md)
+            }
+        } catch let e as AnalysisError {
+            throw CLIFailure.cannot("\(e)")
+        } catch let e as TraceError {
+            throw CLIFailure.cannot("\(output): \(e)")
+        }
+        let name = input == "-" ? "stdin" : input
+        for (line, why) in report.unreproducible.prefix(10) {
+            Output.stderrLine("porttrace: note: \(name)\(line > 0 ? ":\(line)" : ""): \(why); replay will not print it byte for byte")
+        }
+        if report.debugPortLines == 0 && report.unreadable.isEmpty {
+            Output.stderrLine(
+                "porttrace: note: \(name): no '[Debug I/O port: ...]' lines among \(report.lines) lines (is the log from -vv or more?)")
+        }
+        if !report.unreadable.isEmpty {
+            for (line, why) in report.unreadable.prefix(10) { Output.stderrLine("porttrace: \(name)\(line > 0 ? ":\(line)" : ""): \(why)") }
+            throw CLIFailure.found(
+                "\(name): \(report.unreadable.count) debug-port lines could not be read (above); the other \(report.debugPortLines) are in \(output)"
+            )
         }
     }
 }

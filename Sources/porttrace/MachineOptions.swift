@@ -55,9 +55,10 @@ struct MachineOptions: ParsableArguments {
     }
 
     /// Builds the machine for a trace (or a live run) with these options.
-    func makeMachine(release: Release, metadata: TraceMetadata, vmOrigin: UInt64, loggerOrigin: UInt64) throws -> (DebugMachine, OpenSinks)
-    {
-        let profile = Profile(release)
+    func makeMachine(release chosen: TraceRelease, metadata: TraceMetadata, vmOrigin: UInt64, loggerOrigin: UInt64) throws -> (
+        DebugMachine, OpenSinks
+    ) {
+        let profile = chosen.profile
         let sinks = OpenSinks(sanitizeStdout: Descriptor.isTerminal(Descriptor.standardOutput) && !raw)
         if let outDir {
             do {
@@ -124,7 +125,7 @@ struct MachineOptions: ParsableArguments {
         let formatter: LogFormatter
         do {
             formatter = try LogFormatter(
-                profile: profile, template: logFormat, metadata: metadata, loggerOrigin: loggerOrigin,
+                profile: profile, template: logFormat ?? chosen.template, metadata: metadata, loggerOrigin: loggerOrigin,
                 timeZone: timezone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!)
         } catch {
             sinks.abandon()

@@ -26,7 +26,7 @@ struct ReplayCommand: ParsableCommand {
         let chosen = TraceRelease.resolve(metadata: md, explicit: machine.explicitRelease)
         let release = chosen.release
         let (machineObject, sinks) = try machine.makeMachine(
-            release: release, metadata: md, vmOrigin: vmOrigin, loggerOrigin: md.vmmStartNs ?? vmOrigin)
+            release: chosen, metadata: md, vmOrigin: vmOrigin, loggerOrigin: md.vmmStartNs ?? vmOrigin)
         let driver = ReplayDriver(machine: machineObject)
         let lo = from.map { absolute($0.ns, origin: vmOrigin) } ?? 0
         let hi = to.map { absolute($0.ns, origin: vmOrigin) } ?? .max

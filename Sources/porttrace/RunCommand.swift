@@ -73,7 +73,9 @@ struct RunCommand: ParsableCommand {
         metadata["vmm_command_line"] = .array(CommandLine.arguments.map(JSONValue.string))
         metadata["profile"] = .string(release.tag)
 
-        let (devices, sinks) = try machine.makeMachine(release: release, metadata: metadata, vmOrigin: vm.vmStartNs, loggerOrigin: vmmStart)
+        let (devices, sinks) = try machine.makeMachine(
+            release: TraceRelease(release: release, source: machine.explicitRelease == nil ? .latest : .flag), metadata: metadata,
+            vmOrigin: vm.vmStartNs, loggerOrigin: vmmStart)
         devices.configuration.devices.store(in: &metadata)
 
         let outcome: RunOutcome
