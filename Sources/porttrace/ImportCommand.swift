@@ -12,6 +12,9 @@ struct ImportCommand: ParsableCommand {
             --log-format template given here) becomes a 0x80 write with its code, vCPU and times; the layout found \
             is stored, so 'replay -vvv' prints the same lines. Other lines are counted; debug-port lines that cannot \
             be read are listed with their line numbers (exit status 1, the trace is still written). \
+            --format perf-script: the output of 'perf script' for kvm:kvm_pio (default fields, or -F with time and \
+            trace); vCPUs from thread names where perf printed them, else numbered and marked unmapped; times \
+            relative to the first event. \
             --format jsonl: 
             Without a header line the metadata defaults to: source "import", vmm_start_ns 0, vm_start_ns 0, \
             vcpus = highest vCPU index + 1, clock CLOCK_MONOTONIC. --vmm-start, --vm-start and --label override. \
@@ -22,9 +25,12 @@ struct ImportCommand: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case jsonl
         case chLog = "ch-log"
+        case perfScript = "perf-script"
     }
 
-    @Option(help: "Input format: jsonl (default) or ch-log.") var format: Format = .jsonl
+    @Option(help: "Input format: jsonl (default), ch-log or perf-script.") var format: Format = .jsonl
+    @Option(help: "perf-script: the clock perf recorded with (-k): perf (default), mono, monotonic_raw, realtime, boottime, tai.")
+    var perfClock: String = "perf"
     @Option(help: "ch-log: the --log-format template the log was written with (v52.0+).") var logFormat: String?
     @Argument(help: "The input file, or - for standard input.") var input: String
     @Option(name: .shortAndLong, help: "The trace to write.") var output: String
@@ -38,6 +44,7 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         if format == .chLog { return try importCloudHypervisorLog() }
+        if format == .perfScript { return try importPerfScript() }
         if logFormat != nil { throw CLIFailure.cannot("--log-format goes with --format ch-log") }
         let data: Data
         if input == "-" {
@@ -119,6 +126,39 @@ struct ImportCommand: ParsableCommand {
                 throw TraceError.badInput(line: lineNumber, reason: "not UTF-8")
             }
             try body(lineNumber, try JSONLines.parse(text, lineNumber: lineNumber))
+        }
+    }
+
+    /// `--format perf-script`.
+    func importPerfScript() throws {
+        if logFormat != nil { throw CLIFailure.cannot("--log-format goes with --format ch-log") }
+        let report: PerfScriptImport.Report
+        do {
+            let importer = try PerfScriptImport(clock: perfClock)
+            let reader = try LineReader(path: input)
+            report = try importer.run(reader, progress: Progress(what: reader.name, unit: "lines", total: nil)) { header in
+                var md = header
+                md.applyLabels(label)
+                if let vmmStart { md.vmmStartNs = vmmStart }
+                if let vmStart { md.vmStartNs = vmStart }
+                return try TraceWriter(path: output, metadata: md)
+            }
+        } catch let e as AnalysisError {
+            throw CLIFailure.cannot("\(e)")
+        } catch let e as TraceError {
+            throw CLIFailure.cannot("\(output): \(e)")
+        }
+        let name = input == "-" ? "stdin" : input
+        if report.events == 0 && report.unreadable.isEmpty {
+            Output.stderrLine("porttrace: note: \(name): no kvm:kvm_pio lines among \(report.lines) lines")
+        }
+        if report.unmappedThreads > 0 {
+            Output.stderrLine("porttrace: note: \(report.unmappedThreads) threads had no vCPU name (see vcpu_unmapped markers)")
+        }
+        if !report.unreadable.isEmpty {
+            for (line, why) in report.unreadable.prefix(10) { Output.stderrLine("porttrace: \(name)\(line > 0 ? ":\(line)" : ""): \(why)") }
+            throw CLIFailure.found(
+                "\(name): \(report.unreadable.count) kvm_pio lines could not be read (above); the other \(report.events) are in \(output)")
         }
     }
 

@@ -1,6 +1,7 @@
 // Linux only, and only with the KVMCapture trait (see Package.swift).
 #if os(Linux) && KVMCapture
 import Foundation
+import Devices
 import TraceFormat
 
 /// Records `kvm:kvm_pio` from a private tracefs instance into a trace: per-thread vCPU

@@ -1,5 +1,6 @@
 // Linux only, and only with the KVMCapture trait (see Package.swift).
 #if os(Linux) && KVMCapture
+import Devices
 import TraceFormat
 
 /// One `kvm:kvm_pio` record, as the tracepoint carries it.
@@ -35,40 +36,6 @@ public struct PioRecord: Equatable, Sendable {
             vcpu: vcpu, port: UInt16(port), direction: rw != 0 ? .out : .in,
             size: UInt8(size), count: count, incomplete: count > 1)
         return PortIOEvent(timestamp: timestamp, vcpu: vcpu, payload: .access(shape, data: data))
-    }
-}
-
-/// Assigns vCPU indices to threads: by thread name where the VMM names its vCPU threads,
-/// otherwise in order of first appearance (and says so with a marker).
-public struct VCPUAssigner: Sendable {
-    public private(set) var byTID: [Int32: UInt32] = [:]
-    private var nextUnnamed: UInt32 = 0
-    public private(set) var unmappedThreads = 0
-
-    public init() {}
-
-    /// The vCPU for `tid`; `name` is consulted the first time a thread is seen. Returns the
-    /// index and, the first time, a marker describing the mapping.
-    public mutating func vcpu(for tid: Int32, name: () -> String?) -> (UInt32, Marker?) {
-        if let v = byTID[tid] { return (v, nil) }
-        let threadName = name()
-        if let n = threadName, let v = VCPUThreadNames.vcpuIndex(threadName: n) {
-            byTID[tid] = v
-            return (v, Marker("vcpu_thread", value: UInt64(v), text: "tid \(tid) \"\(n)\""))
-        }
-        // Unknown names: give indices past any named vCPU seen so far, in order of appearance.
-        let used = Set(byTID.values)
-        while used.contains(nextUnnamed) { nextUnnamed += 1 }
-        let v = nextUnnamed
-        nextUnnamed += 1
-        byTID[tid] = v
-        unmappedThreads += 1
-        return (
-            v,
-            Marker(
-                "vcpu_unmapped", value: UInt64(v),
-                text: "tid \(tid) \(threadName.map { "\"\($0)\"" } ?? "(thread gone)") is not a known vCPU thread name")
-        )
     }
 }
 

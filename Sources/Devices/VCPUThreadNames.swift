@@ -1,0 +1,56 @@
+import Foundation
+import TraceFormat
+
+/// Maps VMM thread names to vCPU indices: QEMU `CPU 0/KVM`, cloud-hypervisor `vcpu0`,
+/// Firecracker `fc_vcpu 0`, porttrace's own `vcpu0`. Used by `record` (thread names from the
+/// kernel) and by `import --format perf-script` (thread names perf printed).
+public enum VCPUThreadNames {
+    public static func vcpuIndex(threadName raw: String) -> UInt32? {
+        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        func digits<S: StringProtocol>(_ s: S) -> UInt32? {
+            guard !s.isEmpty, s.allSatisfy(\.isASCII), s.allSatisfy(\.isNumber) else { return nil }
+            return UInt32(s)
+        }
+        if name.hasPrefix("CPU "), name.hasSuffix("/KVM") {
+            return digits(name.dropFirst(4).dropLast(4))
+        }
+        if name.hasPrefix("fc_vcpu ") { return digits(name.dropFirst(8)) }
+        if name.hasPrefix("fc_vcpu") { return digits(name.dropFirst(7)) }
+        if name.hasPrefix("vcpu") { return digits(name.dropFirst(4)) }
+        return nil
+    }
+}
+
+/// Assigns vCPU indices to threads: by thread name where the VMM names its vCPU threads,
+/// otherwise in order of first appearance (and says so with a marker).
+public struct VCPUAssigner: Sendable {
+    public private(set) var byTID: [Int32: UInt32] = [:]
+    private var nextUnnamed: UInt32 = 0
+    public private(set) var unmappedThreads = 0
+
+    public init() {}
+
+    /// The vCPU for `tid`; `name` is consulted the first time a thread is seen. Returns the
+    /// index and, the first time, a marker describing the mapping.
+    public mutating func vcpu(for tid: Int32, name: () -> String?) -> (UInt32, Marker?) {
+        if let v = byTID[tid] { return (v, nil) }
+        let threadName = name()
+        if let n = threadName, let v = VCPUThreadNames.vcpuIndex(threadName: n) {
+            byTID[tid] = v
+            return (v, Marker("vcpu_thread", value: UInt64(v), text: "tid \(tid) \"\(n)\""))
+        }
+        // Unknown names: give indices past any named vCPU seen so far, in order of appearance.
+        let used = Set(byTID.values)
+        while used.contains(nextUnnamed) { nextUnnamed += 1 }
+        let v = nextUnnamed
+        nextUnnamed += 1
+        byTID[tid] = v
+        unmappedThreads += 1
+        return (
+            v,
+            Marker(
+                "vcpu_unmapped", value: UInt64(v),
+                text: "tid \(tid) \(threadName.map { "\"\($0)\"" } ?? "(thread gone)") is not a known vCPU thread name")
+        )
+    }
+}
