@@ -2,6 +2,9 @@
 ; Walks Firmware -> Bootloader -> Kernel -> Userspace POST codes on port 0x80 with
 ; pauses between them, and writes to the firmware debug port (0x402), the serial
 ; port (0x3f8) and the debug console (0xe9).
+; Built with -DVARIANT (boot-demo-variant.bin) it boots differently on purpose, for
+; `porttrace diff`: bootloader code 0x21 instead of 0x20, and a kernel phase with an
+; extra code 0x41 that takes three times as long.
 bits 16
 org 0
 
@@ -21,7 +24,11 @@ start:
 .no_fw:
     call pause
 
+%ifdef VARIANT
+    mov al, 0x21                ; Bootloader (variant)
+%else
     mov al, 0x20                ; Bootloader
+%endif
     out 0x80, al
     call serial_init
     mov si, boot_msg
@@ -37,6 +44,12 @@ start:
     cld
     rep outsb
     call pause
+%ifdef VARIANT
+    mov al, 0x41                ; a second kernel step, and a slower kernel
+    out 0x80, al
+    call pause
+    call pause
+%endif
 
     mov al, 0x60                ; Userspace
     out 0x80, al

@@ -7,6 +7,7 @@ import TraceFormat
 //   PorttraceBench write-read [EVENTS]     events/s written and read
 //   PorttraceBench replay [EVENTS]         events/s replayed; memory on a long trace
 //   PorttraceBench kvm GUEST BARE ROUNDS   exits/s: porttrace run with/without trace vs a bare C loop
+//   PorttraceBench gen-boot|gen-chlog|gen-perf N PATH   inputs for Benchmarks/analysis
 #if os(Linux) && KVMCapture
 import Capture
 import KVM
@@ -373,6 +374,22 @@ case "kvm":
     print("the kvm benchmark needs Linux with KVM (built without the KVMCapture trait)")
     exit(2)
     #endif
+
+case "gen-boot":
+    // gen-boot EVENTS PATH [SEED] [KERNEL_MS] [LABEL=VALUE]
+    let labels = args.count > 6 ? [String(args[6].split(separator: "=")[0])].map { ($0, String(args[6].dropFirst($0.count + 1))) } : []
+    try Generators.boot(
+        events: Int(args[2])!, path: args[3], seed: args.count > 4 ? UInt64(args[4])! : 1,
+        kernelMs: args.count > 5 ? Double(args[5])! : 300,
+        labels: labels)
+
+case "gen-chlog":
+    FileManager.default.createFile(atPath: args[3], contents: nil)
+    try Generators.chLog(lines: Int(args[2])!, path: args[3])
+
+case "gen-perf":
+    FileManager.default.createFile(atPath: args[3], contents: nil)
+    try Generators.perfScript(lines: Int(args[2])!, path: args[3])
 
 default:
     print("unknown benchmark \(args[1])")

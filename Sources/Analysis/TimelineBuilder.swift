@@ -113,7 +113,7 @@ public enum TimelineBuilder {
         state.serialBase = devices.port(of: .serial)
 
         let driver = ReplayDriver(machine: machine)
-        var visitor = AnalysisVisitor(driver: driver, state: state)
+        var visitor = AnalysisVisitor(replay: driver.state, state: state)
         let report: TraceReader.ScanReport
         do {
             report = try reader.scan { block in
@@ -146,14 +146,15 @@ public enum TimelineBuilder {
                 log: sinks.log.takeCaptured(), debugConsole: taps[0].all, firmwareDebug: taps[1].all, serial: taps[2].all)
         }
         var portCounts: [PortKey: UInt64] = [:]
-        for (i, c) in state.portCounts.enumerated() where c > 0 {
+        for (i, c) in visitor.portCounts.enumerated() where c > 0 {
             portCounts[PortKey(port: UInt16(i >> 1), direction: i & 1 == 1 ? .in : .out)] = c
         }
         return BootTimeline(
             path: reader.path, metadata: md, release: chosen, origin: origin, originKnown: md.vmStartNs != nil, steps: steps,
             phases: phases, backSteps: backSteps, filteredOut: state.filteredOut, lastStepTime: lastStep,
-            firstEventTime: state.firstTime, lastEventTime: state.lastTime, events: driver.report.events, accesses: driver.report.accesses,
-            portCounts: portCounts, activity: state.activity, consoleLines: state.lines, outputs: outputs, inValues: state.inValues,
+            firstEventTime: visitor.firstTime, lastEventTime: visitor.lastTime, events: visitor.replay.report.events,
+            accesses: visitor.replay.report.accesses, portCounts: portCounts, activity: visitor.activity, consoleLines: state.lines,
+            outputs: outputs, inValues: visitor.inValues,
             closedCleanly: reader.header.closedCleanly, problems: report.problems)
     }
 }
@@ -167,12 +168,6 @@ final class BuilderState {
     var filteredOut = 0
     var lines: [ConsoleLine] = []
     var marksLeft: [TimelineOptions.Mark]
-    var firstTime: Int64?
-    var lastTime: Int64?
-    var activity = ActivityHistogram()
-    /// [port << 1 | direction] -> accesses
-    var portCounts = [UInt64](repeating: 0, count: 65536 * 2)
-    var inValues: [UInt16: InValueSequence] = [:]
     var taps: [ConsoleTap] = []
     var consolePort: UInt16?
     var firmwarePort: UInt16?
@@ -215,6 +210,46 @@ final class BuilderState {
         }
         for i in matched.reversed() { marksLeft.remove(at: i) }
     }
+}
+
+/// The one block walk, feeding the release's devices and noting what the timeline needs. Its
+/// per-event state is its own (a value, walked `inout`), so the hot loop touches no class
+/// property; the builder's state is reached only for POST codes and console lines.
+struct AnalysisVisitor: EventVisitor {
+    var replay: ReplayCore
+    let state: BuilderState
+    let origin: UInt64
+    let keptInValues: Int
+    let consolePort: UInt16?
+    let firmwarePort: UInt16?
+    let serialBase: UInt16?
+    let taps: [ConsoleTap]
+    var firstTime: Int64?
+    var lastTime: Int64?
+    var activity = ActivityHistogram()
+    /// [port << 1 | direction] -> accesses
+    var portCounts = [UInt64](repeating: 0, count: 65536 * 2)
+    /// IN values per port: the ports in order of first IN, and their sequences (few ports; no hashing per event).
+    var inPorts: [UInt16] = []
+    var inSequences: [InValueSequence] = []
+    private var lastInPort: UInt16 = 0
+    private var lastInIndex = -1
+
+    var inValues: [UInt16: InValueSequence] { Dictionary(uniqueKeysWithValues: zip(inPorts, inSequences)) }
+
+    init(replay: ReplayCore, state: BuilderState) {
+        self.replay = replay
+        self.state = state
+        origin = state.origin
+        keptInValues = state.options.keptInValues
+        consolePort = state.consolePort
+        firmwarePort = state.firmwarePort
+        serialBase = state.serialBase
+        taps = state.taps
+    }
+
+    @inline(__always)
+    func relative(_ t: UInt64) -> Int64 { Int64(bitPattern: t &- origin) }
 
     /// The console tap for a port, if the port prints.
     @inline(__always)
@@ -226,44 +261,50 @@ final class BuilderState {
     }
 
     @inline(__always)
-    func note(_ t: UInt64, _ shape: EventShape, count: UInt64 = 1) {
+    mutating func note(_ t: UInt64, _ shape: EventShape, count: UInt64 = 1) {
         let rel = relative(t)
         if firstTime == nil { firstTime = rel }
         lastTime = rel
         activity.add(time: rel, vcpu: shape.vcpu, count: count)
         portCounts[Int(shape.port) << 1 | (shape.direction == .in ? 1 : 0)] &+= count
     }
-}
-
-/// The one block walk, feeding the replay driver and noting what the timeline needs.
-struct AnalysisVisitor: EventVisitor {
-    let driver: ReplayDriver
-    let state: BuilderState
 
     mutating func visit(timestamp: UInt64, shape: EventShape, data: UnsafeRawBufferPointer) {
-        state.note(timestamp, shape)
-        state.currentVCPU = shape.vcpu
-        driver.feed(timestamp: timestamp, shape: shape, data: data)
+        note(timestamp, shape)
+        replay.access(timestamp: timestamp, shape: shape, data: data)
         if shape.direction == .in {
-            state.inValues[shape.port, default: InValueSequence()].add(data, keep: state.options.keptInValues)
-        } else if let tap = state.tap(for: shape.port) {
-            tap.collect(time: state.relative(timestamp), vcpu: shape.vcpu)
+            if shape.port != lastInPort || lastInIndex < 0 {
+                lastInPort = shape.port
+                if let i = inPorts.firstIndex(of: shape.port) {
+                    lastInIndex = i
+                } else {
+                    inPorts.append(shape.port)
+                    inSequences.append(InValueSequence())
+                    lastInIndex = inPorts.count - 1
+                }
+            }
+            inSequences[lastInIndex].add(data, keep: keptInValues)
+        } else if let tap = tap(for: shape.port) {
+            state.currentVCPU = shape.vcpu
+            tap.collect(time: relative(timestamp), vcpu: shape.vcpu)
         }
     }
 
     mutating func visitRun(timestamps: UnsafeBufferPointer<UInt64>, shape: EventShape, data: UnsafeRawBufferPointer) -> Bool {
         // Only the debug console prints its bytes one for one; other printing devices go event by event
         // so every line gets its own time.
-        let tap = state.tap(for: shape.port)
-        if tap != nil && shape.port != state.consolePort { return false }
-        guard driver.feedRun(timestamps: timestamps, shape: shape, data: data) else { return false }
-        state.currentVCPU = shape.vcpu
-        for t in timestamps { state.note(t, shape) }
-        tap?.collect(run: timestamps, origin: state.origin, bytesPerEvent: shape.dataLength, vcpu: shape.vcpu)
+        let tap = tap(for: shape.port)
+        if tap != nil && shape.port != consolePort { return false }
+        guard replay.run(timestamps: timestamps, shape: shape, data: data) else { return false }
+        for t in timestamps { note(t, shape) }
+        if let tap {
+            state.currentVCPU = shape.vcpu
+            tap.collect(run: timestamps, origin: origin, bytesPerEvent: shape.dataLength, vcpu: shape.vcpu)
+        }
         return true
     }
 
     mutating func visit(timestamp: UInt64, vcpu: UInt32, marker: Marker) {
-        driver.feed(timestamp: timestamp, vcpu: vcpu, marker: marker)
+        replay.marker(timestamp: timestamp, vcpu: vcpu, marker: marker)
     }
 }

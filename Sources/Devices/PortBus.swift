@@ -38,7 +38,16 @@ extension PortDevice {
 public struct DeviceContext {
     public let timestamp: UInt64
     public let vcpu: UInt32
-    public let log: DeviceLog
+    // SAFETY: unowned(unsafe): a context lives only for the access it describes, while the machine,
+    // which owns the log, is running it; so the reference need not be counted (one retain and one
+    // release per port access saved).
+    public unowned(unsafe) let log: DeviceLog
+
+    public init(timestamp: UInt64, vcpu: UInt32, log: DeviceLog) {
+        self.timestamp = timestamp
+        self.vcpu = vcpu
+        self.log = log
+    }
 }
 
 /// Counters kept per device, as Firecracker keeps missed reads and writes.
@@ -53,6 +62,7 @@ public enum BusError: Error, Equatable, CustomStringConvertible {
     case emptyRange(device: String)
     case rangeOverflow(device: String, base: UInt16, length: Int)
     case overlap(device: String, with: String, port: UInt16)
+    case full(device: String, capacity: Int)
 
     public var description: String {
         switch self {
@@ -60,12 +70,17 @@ public enum BusError: Error, Equatable, CustomStringConvertible {
         case .rangeOverflow(let d, let base, let length):
             return "\(d): range 0x\(String(base, radix: 16)) + \(length) runs past port 0xffff"
         case .overlap(let d, let other, let port): return "\(d): port 0x\(String(port, radix: 16)) already belongs to \(other)"
+        case .full(let d, let capacity): return "\(d): the bus holds at most \(capacity) devices"
         }
     }
 }
 
 /// Maps port ranges to devices. The bus owns the address map; a lookup resolves by the
 /// access's start port only, as cloud-hypervisor's bus does.
+///
+/// The lookup structures are fixed-size buffers the bus allocates once and owns: a lookup is
+/// two loads, with no reference counting and no dynamic exclusivity check (a replay makes one
+/// per event). `mappings` holds the devices strongly; the slots refer to them unowned.
 public final class PortBus {
     public struct Mapping {
         public let base: UInt16
@@ -73,35 +88,63 @@ public final class PortBus {
         public let device: PortDevice
     }
 
-    public private(set) var mappings: [Mapping] = []
-    /// Port -> index into `mappings` + 1 (0 = unclaimed). 128 KiB, one load per lookup.
-    private var table = [UInt16](repeating: 0, count: 65536)
+    /// The most devices a bus holds (cloud-hypervisor's x86 machines have about a dozen).
+    public static let capacity = 255
 
-    public init() {}
+    struct Slot {
+        var base: UInt16
+        unowned(unsafe) var device: PortDevice
+    }
+
+    public private(set) var mappings: [Mapping] = []
+    /// Port -> slot index + 1 (0 = unclaimed): 128 KiB.
+    private let table: UnsafeMutablePointer<UInt8>
+    /// Slot i: the base and device of `mappings[i]`.
+    private let slots: UnsafeMutablePointer<Slot>
+
+    public init() {
+        table = .allocate(capacity: 65536)
+        table.initialize(repeating: 0, count: 65536)
+        slots = .allocate(capacity: PortBus.capacity)
+    }
+
+    deinit {
+        // SAFETY: slots 0..<mappings.count were initialized by `insert`; both buffers are this bus's.
+        slots.deinitialize(count: mappings.count)
+        slots.deallocate()
+        table.deallocate()
+    }
 
     /// Claims `length` ports from `base` for `device`. Refuses empty ranges, ranges past
-    /// 0xffff and overlaps.
+    /// 0xffff, overlaps and more than `capacity` devices.
     public func insert(_ device: PortDevice, base: UInt16, length: Int) throws {
         guard length > 0 else { throw BusError.emptyRange(device: device.name) }
         let (end, overflow) = Int(base).addingReportingOverflow(length - 1)
         guard !overflow, end <= 0xffff else { throw BusError.rangeOverflow(device: device.name, base: base, length: length) }
+        guard mappings.count < PortBus.capacity else { throw BusError.full(device: device.name, capacity: PortBus.capacity) }
         for port in Int(base)...end where table[port] != 0 {
             throw BusError.overlap(device: device.name, with: mappings[Int(table[port]) - 1].device.name, port: UInt16(port))
         }
+        // SAFETY: `mappings.count < capacity` (checked above), so the slot is inside the buffer and not yet initialized.
+        (slots + mappings.count).initialize(to: Slot(base: base, device: device))
         mappings.append(Mapping(base: base, length: length, device: device))
-        for port in Int(base)...end { table[port] = UInt16(mappings.count) }
+        for port in Int(base)...end { table[port] = UInt8(mappings.count) }
+    }
+
+    /// The slot of the device claiming `port`, if any.
+    @inline(__always)
+    private func slot(_ port: UInt16) -> Slot? {
+        // SAFETY: `table` has 65536 entries, one per port; a non-zero entry is an initialized slot's index + 1,
+        // and the device it names is kept alive by `mappings`.
+        let i = Int(table[Int(port)])
+        return i == 0 ? nil : slots[i - 1]
     }
 
     /// Hands a write to the device claiming `port`. Returns false when no device claims it.
     @inline(__always)
     public func write(port: UInt16, length: Int, data: UnsafeRawBufferPointer, context: DeviceContext) -> Bool {
-        let i = Int(table[Int(port)])
-        guard i != 0 else { return false }
-        // SAFETY: `i - 1` indexes `mappings`: the table only holds indices of inserted mappings plus one.
-        mappings.withUnsafeBufferPointer { m in
-            let mapping = m[i - 1]
-            mapping.device.write(offset: port &- mapping.base, length: length, data: data, context: context)
-        }
+        guard let s = slot(port) else { return false }
+        s.device.write(offset: port &- s.base, length: length, data: data, context: context)
         return true
     }
 
@@ -110,28 +153,22 @@ public final class PortBus {
         port: UInt16, length: Int, data: UnsafeRawBufferPointer, timestamps: UnsafeBufferPointer<UInt64>,
         vcpu: UInt32, log: DeviceLog
     ) -> Bool {
-        let i = Int(table[Int(port)])
-        guard i != 0 else { return false }
-        let mapping = mappings[i - 1]
-        mapping.device.writeRun(offset: port &- mapping.base, length: length, data: data, timestamps: timestamps, vcpu: vcpu, log: log)
+        guard let s = slot(port) else { return false }
+        s.device.writeRun(offset: port &- s.base, length: length, data: data, timestamps: timestamps, vcpu: vcpu, log: log)
         return true
     }
 
     /// Hands a read to the device claiming `port`: nil when unclaimed, else whether the device filled the buffer.
     @inline(__always)
     public func read(port: UInt16, into buffer: UnsafeMutableRawBufferPointer, context: DeviceContext) -> Bool? {
-        let i = Int(table[Int(port)])
-        guard i != 0 else { return nil }
-        let mapping = mappings[i - 1]
-        return mapping.device.read(offset: port &- mapping.base, into: buffer, context: context)
+        guard let s = slot(port) else { return nil }
+        return s.device.read(offset: port &- s.base, into: buffer, context: context)
     }
 
     /// The device claiming `port` and the offset within its range.
     @inline(__always)
     public func lookup(_ port: UInt16) -> (device: PortDevice, offset: UInt16)? {
-        let i = Int(table[Int(port)])
-        guard i != 0 else { return nil }
-        let m = mappings[i - 1]
-        return (m.device, port - m.base)
+        guard let s = slot(port) else { return nil }
+        return (s.device, port &- s.base)
     }
 }

@@ -24,10 +24,96 @@ public struct ReplayReport: Sendable {
 }
 
 /// Feeds trace events to a `DebugMachine` in recorded order and compares IN values.
+///
+/// The per-event state is a value (`ReplayCore`) that a block's walk holds in its visitor, so
+/// the hot loop touches no class property: no dynamic exclusivity check per event.
 public final class ReplayDriver {
     public static let keptDivergences = 20
     public let machine: DebugMachine
     /// Only events in this window produce output (the machine still sees the ones before, for its state).
+    public var window: ClosedRange<UInt64> {
+        get { core.window }
+        set { core.window = newValue }
+    }
+    private var core: ReplayCore
+    private var scan = TraceReader.ScanReport()
+
+    public init(machine: DebugMachine) {
+        self.machine = machine
+        core = ReplayCore(machine: machine)
+    }
+
+    public var report: ReplayReport {
+        var r = core.report
+        r.scan = scan
+        return r
+    }
+
+    /// One port access.
+    public func feed(timestamp t: UInt64, shape: EventShape, data: UnsafeRawBufferPointer) {
+        core.access(timestamp: t, shape: shape, data: data)
+    }
+
+    public func feed(timestamp: UInt64, vcpu: UInt32, marker: Marker) {
+        core.marker(timestamp: timestamp, vcpu: vcpu, marker: marker)
+    }
+
+    /// A run of same-shape accesses: handed to the machine at once when they are complete OUTs all
+    /// inside the window; otherwise (false) the caller feeds them one by one.
+    public func feedRun(timestamps run: UnsafeBufferPointer<UInt64>, shape: EventShape, data: UnsafeRawBufferPointer) -> Bool {
+        core.run(timestamps: run, shape: shape, data: data)
+    }
+
+    /// Replays one decoded block through the shared block walk.
+    /// Consecutive complete `out`s of one shape, all inside the window, go to the machine as a run.
+    public func feed(block: EventBlock) {
+        var visitor = Visitor(core: core)
+        block.walk(&visitor)
+        core = visitor.core
+    }
+
+    /// The walk's callbacks, on the visitor's own copy of the core.
+    public struct Visitor: EventVisitor {
+        public var core: ReplayCore
+
+        public init(core: ReplayCore) { self.core = core }
+
+        @inline(__always)
+        public mutating func visit(timestamp: UInt64, shape: EventShape, data: UnsafeRawBufferPointer) {
+            core.access(timestamp: timestamp, shape: shape, data: data)
+        }
+
+        @inline(__always)
+        public mutating func visit(timestamp: UInt64, vcpu: UInt32, marker: Marker) {
+            core.marker(timestamp: timestamp, vcpu: vcpu, marker: marker)
+        }
+
+        @inline(__always)
+        public mutating func visitRun(timestamps: UnsafeBufferPointer<UInt64>, shape: EventShape, data: UnsafeRawBufferPointer) -> Bool {
+            core.run(timestamps: timestamps, shape: shape, data: data)
+        }
+    }
+
+    /// The core, for a walk that wraps it in a visitor of its own (the analysis commands).
+    public var state: ReplayCore {
+        get { core }
+        set { core = newValue }
+    }
+
+    /// Replays a whole trace.
+    public func replay(_ reader: TraceReader) throws {
+        var visitor = Visitor(core: core)
+        scan = try reader.scan { block in
+            block.walk(&visitor)
+            return true
+        }
+        core = visitor.core
+    }
+}
+
+/// Replay's per-event work and counters, as a value.
+public struct ReplayCore {
+    public let machine: DebugMachine
     public var window: ClosedRange<UInt64> = 0...UInt64.max
     public private(set) var report = ReplayReport()
     private var scratch = [UInt8](repeating: 0, count: 256)
@@ -35,16 +121,20 @@ public final class ReplayDriver {
 
     public init(machine: DebugMachine) { self.machine = machine }
 
-    /// One port access.
     @inline(__always)
-    public func feed(timestamp t: UInt64, shape: EventShape, data: UnsafeRawBufferPointer) {
-        report.events &+= 1
-        report.accesses &+= 1
-        let inside = t >= window.lowerBound && t <= window.upperBound
+    mutating func output(_ inside: Bool) {
         if inside != outputOn {
             outputOn = inside
             machine.outputEnabled = inside
         }
+    }
+
+    /// One port access.
+    @inline(__always)
+    public mutating func access(timestamp t: UInt64, shape: EventShape, data: UnsafeRawBufferPointer) {
+        report.events &+= 1
+        report.accesses &+= 1
+        output(t >= window.lowerBound && t <= window.upperBound)
         let length = Int(shape.size) * Int(shape.count)
         if shape.incomplete { report.incompleteEvents &+= 1 }
         if shape.direction == .out {
@@ -53,24 +143,27 @@ public final class ReplayDriver {
         }
         if scratch.count < length { scratch = [UInt8](repeating: 0, count: length) }
         let known = data.count
+        let machine = self.machine
         // SAFETY: `scratch` grows to at least `length` bytes just above, so the rebased slice is inside it.
-        scratch.withUnsafeMutableBytes { buf in
+        let diverged = scratch.withUnsafeMutableBytes { buf -> [UInt8]? in
             let target = UnsafeMutableRawBufferPointer(rebasing: buf[0..<length])
             // The buffer starts as recorded, so a device that leaves it untouched changes nothing.
             target.copyMemory(from: data)
             let defined = machine.read(timestamp: t, vcpu: shape.vcpu, port: shape.port, into: target)
-            guard defined, !target.prefix(known).elementsEqual(data) else { return }
-            report.divergenceCount += 1
-            if report.divergences.count < ReplayDriver.keptDivergences {
-                report.divergences.append(
-                    Divergence(
-                        timestamp: t, vcpu: shape.vcpu, port: shape.port,
-                        recorded: Array(data), modelled: Array(target.prefix(known))))
-            }
+            guard defined else { return nil }
+            var k = 0
+            while k < known && target[k] == data[k] { k += 1 }
+            return k == known ? nil : Array(target[0..<known])
+        }
+        guard let modelled = diverged else { return }
+        report.divergenceCount += 1
+        if report.divergences.count < ReplayDriver.keptDivergences {
+            report.divergences.append(
+                Divergence(timestamp: t, vcpu: shape.vcpu, port: shape.port, recorded: Array(data), modelled: modelled))
         }
     }
 
-    public func feed(timestamp: UInt64, vcpu: UInt32, marker: Marker) {
+    public mutating func marker(timestamp: UInt64, vcpu: UInt32, marker: Marker) {
         report.events &+= 1
         if marker.name == Marker.loggerTime { machine.log.setLoggerTime(marker.value, vcpu: vcpu) }
         if marker.name == Marker.lost {
@@ -79,56 +172,18 @@ public final class ReplayDriver {
         }
     }
 
-    /// Replays one decoded block through the shared block walk.
-    /// Consecutive complete `out`s of one shape, all inside the window, go to the machine as a run.
-    public func feed(block: EventBlock) {
-        var visitor = Visitor(driver: self)
-        block.walk(&visitor)
-    }
-
-    /// The walk's callbacks: single events to `feed`, runs to the machine when they qualify.
-    struct Visitor: EventVisitor {
-        let driver: ReplayDriver
-
-        @inline(__always)
-        mutating func visit(timestamp: UInt64, shape: EventShape, data: UnsafeRawBufferPointer) {
-            driver.feed(timestamp: timestamp, shape: shape, data: data)
-        }
-
-        @inline(__always)
-        mutating func visit(timestamp: UInt64, vcpu: UInt32, marker: Marker) {
-            driver.feed(timestamp: timestamp, vcpu: vcpu, marker: marker)
-        }
-
-        mutating func visitRun(timestamps: UnsafeBufferPointer<UInt64>, shape: EventShape, data: UnsafeRawBufferPointer) -> Bool {
-            driver.feedRun(timestamps: timestamps, shape: shape, data: data)
-        }
-    }
-
-    /// A run of same-shape accesses: handed to the machine at once when they are complete OUTs all
-    /// inside the window; otherwise (false) the walk feeds them one by one.
+    /// A run of same-shape accesses, taken at once when they are complete OUTs all inside the window.
     @inline(__always)
-    public func feedRun(timestamps run: UnsafeBufferPointer<UInt64>, shape: EventShape, data: UnsafeRawBufferPointer) -> Bool {
+    public mutating func run(timestamps run: UnsafeBufferPointer<UInt64>, shape: EventShape, data: UnsafeRawBufferPointer) -> Bool {
         guard shape.direction == .out, !shape.incomplete else { return false }
         let lo = window.lowerBound
         let hi = window.upperBound
         guard run.allSatisfy({ $0 >= lo && $0 <= hi }) else { return false }
-        if !outputOn {
-            outputOn = true
-            machine.outputEnabled = true
-        }
+        output(true)
         machine.writeRun(timestamps: run, vcpu: shape.vcpu, port: shape.port, length: shape.dataLength, data: data)
         report.events &+= UInt64(run.count)
         report.accesses &+= UInt64(run.count)
         return true
-    }
-
-    /// Replays a whole trace.
-    public func replay(_ reader: TraceReader) throws {
-        report.scan = try reader.scan { block in
-            feed(block: block)
-            return true
-        }
     }
 }
 

@@ -46,9 +46,10 @@ extension EventBlock {
                     continue
                 }
                 let length = s.shape.dataLength
-                if i + 1 < n && shapeIndex[i + 1] == si {
-                    var j = i + 2
-                    while j < n && shapeIndex[j] == si { j += 1 }
+                // The run of events of this shape starting here (one event when the next differs).
+                var j = i + 1
+                while j < n && shapeIndex[j] == si { j += 1 }
+                if j - i > 1 {
                     let bytes = length * (j - i)
                     // SAFETY: decoding checked that the data column holds exactly the sum of the events'
                     // lengths, so `offset + bytes` is within `data`; `i..<j` is within `timestamps`.
@@ -59,12 +60,15 @@ extension EventBlock {
                         continue
                     }
                 }
-                // SAFETY: as above, `offset + length` is within the data column.
-                try visitor.visit(
-                    timestamp: timestamps[i], shape: s.shape,
-                    data: UnsafeRawBufferPointer(rebasing: data[offset..<offset + length]))
-                offset += length
-                i += 1
+                // Declined (or a single event): each event on its own, without scanning for the run again.
+                while i < j {
+                    // SAFETY: as above, `offset + length` is within the data column.
+                    try visitor.visit(
+                        timestamp: timestamps[i], shape: s.shape,
+                        data: UnsafeRawBufferPointer(rebasing: data[offset..<offset + length]))
+                    offset += length
+                    i += 1
+                }
             }
         }
     }
