@@ -1,3 +1,4 @@
+import Devices
 import Foundation
 import TraceFormat
 
@@ -60,15 +61,17 @@ enum Generators {
         out.reserveCapacity(lines * 110)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path, isDirectory: false)).closingOnly()
         for i in 0..<lines {
-            let ms = 19 + Double(i) * 0.001
+            // The logger's time as F2 prints it, a little ahead of the device's (as in real logs).
+            let loggerNs = 19_000_000 + UInt64(i) * 1_234
+            let time = RustFormat.durationDebug6(loggerNs)
             if i % 4 == 0 {
                 let code = UInt8(i / 4 & 0xff)
-                let micros = UInt64(ms * 1000) - 700
+                let micros = (loggerNs - 700_000) / 1000
+                out += "cloud-hypervisor: \(time): <vcpu\(i % 2)> WARN:devices/src/legacy/debug_port.rs:76 -- "
                 out +=
-                    "cloud-hypervisor: \(String(format: "%.6f", ms))ms: <vcpu\(i % 2)> WARN:devices/src/legacy/debug_port.rs:76 -- [Debug I/O port: \(component(code)) code 0x\(String(code, radix: 16))] \(micros / 1_000_000).\(String(format: "%06llu", micros)) seconds\n"
+                    "[Debug I/O port: \(component(code)) code 0x\(String(code, radix: 16))] \(micros / 1_000_000).\(RustFormat.padded(micros, 6)) seconds\n"
             } else {
-                out +=
-                    "cloud-hypervisor: \(String(format: "%.6f", ms))ms: <vmm> INFO:vmm/src/lib.rs:1234 -- Some other line of the VMM, number \(i)\n"
+                out += "cloud-hypervisor: \(time): <vmm> INFO:vmm/src/lib.rs:1234 -- Some other line of the VMM, number \(i)\n"
             }
             if out.utf8.count > 1 << 20 {
                 handle.write(Data(out.utf8))

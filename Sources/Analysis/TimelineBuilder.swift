@@ -103,7 +103,8 @@ public enum TimelineBuilder {
         let taps = [
             ("debug console", sinks.debugConsole), ("firmware debug", sinks.firmwareDebug), ("serial", sinks.serial),
         ].map { name, sink in
-            ConsoleTap(device: name, sink: sink) { [state] line in state.line(line) }
+            // Unowned: the state holds the taps, so a strong capture would keep both alive forever.
+            ConsoleTap(device: name, sink: sink) { [unowned state] line in state.line(line) }
         }
         for t in taps { t.keepAll = options.keepOutputs }
         state.taps = taps

@@ -51,41 +51,24 @@ struct CloudHypervisorLogParser {
     static let marker = Array("[Debug I/O port: ".utf8)
 
     /// Where the debug-port message starts, if the line has one.
-    static func markerIndex(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
-        let m = marker
-        guard b.count >= m.count else { return nil }
-        var i = 0
-        let last = b.count - m.count
-        while i <= last {
-            if b[i] == 0x5b {  // '['
-                var j = 1
-                while j < m.count && b[i + j] == m[j] { j += 1 }
-                if j == m.count { return i }
-            }
-            i += 1
-        }
-        return nil
-    }
+    static func markerIndex(_ b: UnsafeBufferPointer<UInt8>) -> Int? { ByteScanner.find(marker, in: b) }
 
     func parse(_ raw: UnsafeBufferPointer<UInt8>, line: Int) -> Result<DebugPortLine, Failure> {
         guard let at = CloudHypervisorLogParser.markerIndex(raw) else { return .failure(.notDebugPort) }
         let crlf = raw.last == 0x0d
-        let end = crlf ? raw.count - 1 : raw.count
-        let text = String(decoding: UnsafeBufferPointer(rebasing: raw[0..<end]), as: UTF8.self)
-        let msgStart = text.utf8.index(text.startIndex, offsetBy: at)
-        let prefix = String(text[..<msgStart])
-        let message = String(text[msgStart...])
-        guard let (code, micros) = CloudHypervisorLogParser.message(message) else {
+        let bytes = UnsafeBufferPointer(rebasing: raw[0..<(crlf ? raw.count - 1 : raw.count)])
+        guard let (code, micros) = CloudHypervisorLogParser.message(bytes, at: at) else {
             return .failure(.unreadable("the message is not '[Debug I/O port: COMPONENT code 0xNN] S.UUUUUU seconds'"))
         }
         var fields: (time: String, thread: String?, level: LogLevel, location: SourceLocation, pid: UInt64?, tid: UInt64?)
         if let template {
+            let prefix = String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<at]), as: UTF8.self)
             guard let f = CloudHypervisorLogParser.templatePrefix(prefix, template) else {
                 return .failure(.unreadable("the line does not follow the --log-format template"))
             }
             fields = f
         } else {
-            guard let f = CloudHypervisorLogParser.fixedPrefix(prefix) else {
+            guard let f = CloudHypervisorLogParser.fixedPrefix(UnsafeBufferPointer(rebasing: bytes[0..<at])) else {
                 return .failure(.unreadable("the prefix is not 'cloud-hypervisor: TIME: [<THREAD> ]LEVEL:FILE:LINE -- '"))
             }
             fields = (f.time, f.thread, f.level, f.location, nil, nil)
@@ -96,84 +79,158 @@ struct CloudHypervisorLogParser {
                 micros: micros, crlf: crlf, pid: fields.pid, tid: fields.tid))
     }
 
-    /// `[Debug I/O port: Kernel code 0x41] 1.1500000 seconds` -> (0x41, 1,500,000 µs).
-    static func message(_ m: String) -> (UInt8, UInt64)? {
-        guard m.hasPrefix("[Debug I/O port: "), m.hasSuffix(" seconds") else { return nil }
-        let body = m.dropFirst(17).dropLast(8)
-        guard let close = body.firstIndex(of: "]") else { return nil }
-        let head = body[..<close].split(separator: " ")
-        guard head.count == 3, head[1] == "code", head[2].hasPrefix("0x"), head[2].count <= 4,
-            let code = UInt8(head[2].dropFirst(2), radix: 16), String(code, radix: 16) == head[2].dropFirst(2),
-            DebugPortComponent(code: code).rawValue == head[0]
+    static let components: [(StaticString, DebugPortComponent)] = [
+        ("Firmware", .firmware), ("Bootloader", .bootloader), ("Kernel", .kernel), ("Userspace", .userspace), ("Custom", .custom),
+    ]
+
+    /// `[Debug I/O port: Kernel code 0x41] 1.1500000 seconds` at `at`, to the end -> (0x41, 1,500,000 µs).
+    /// Every release prints the code in lower-case hex without padding, and whole seconds then the
+    /// *total* microseconds zero-padded to 6 digits.
+    static func message(_ b: UnsafeBufferPointer<UInt8>, at: Int) -> (UInt8, UInt64)? {
+        var c = ByteScanner(b, at: at)
+        guard c.take("[Debug I/O port: ") else { return nil }
+        var component: DebugPortComponent?
+        for (name, value) in components where c.take(name) {
+            component = value
+            break
+        }
+        guard let component, c.take(" code 0x") else { return nil }
+        let codeStart = c.at
+        guard let code = c.hex(), code <= 0xff, c.at - codeStart <= 2, !(c.at - codeStart == 2 && b[codeStart] == 0x30),
+            b[codeStart..<c.at].allSatisfy({ !(0x41...0x46).contains($0) }), DebugPortComponent(code: UInt8(code)) == component,
+            c.take("] ")
         else { return nil }
-        let secondsText = body[body.index(after: close)...]
-        guard secondsText.first == " " else { return nil }
-        let parts = secondsText.dropFirst().split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[1].count >= 6, parts[0].allSatisfy(\.isASCII), parts[1].allSatisfy(\.isASCII),
-            let secs = UInt64(parts[0]), let micros = UInt64(parts[1]),
-            // Every release prints whole seconds and the *total* microseconds, zero-padded to 6.
-            secs == micros / 1_000_000, String(secs) == parts[0], RustFormat.padded(micros, 6) == parts[1]
-        else { return nil }
-        return (code, micros)
+        let secsStart = c.at
+        guard let secs = c.decimal(), !(c.at - secsStart > 1 && b[secsStart] == 0x30), c.take(".") else { return nil }
+        let fracStart = c.at
+        guard let micros = c.decimal(), c.at - fracStart >= 6, c.take(" seconds"), c.atEnd, secs == micros / 1_000_000 else { return nil }
+        // Zero-padded to exactly 6 digits, or as many as the value needs.
+        let digits = c.at - 8 - fracStart
+        guard digits == max(6, String(micros).count) else { return nil }
+        return (UInt8(code), micros)
     }
 
-    /// `cloud-hypervisor: TIME: [<THREAD> ]LEVEL:FILE:LINE -- `.
-    static func fixedPrefix(_ p: String) -> (time: String, thread: String?, level: LogLevel, location: SourceLocation)? {
-        guard p.hasPrefix("cloud-hypervisor: "), p.hasSuffix(" -- ") else { return nil }
-        let rest = p.dropFirst(18).dropLast(4)
-        guard let sep = rest.range(of: ": ") else { return nil }
-        let time = String(rest[..<sep.lowerBound])
-        var tail = rest[sep.upperBound...]
+    static let levels: [(StaticString, LogLevel)] = [
+        ("ERROR", .error), ("WARN", .warn), ("INFO", .info), ("DEBUG", .debug), ("TRACE", .trace),
+    ]
+
+    /// `cloud-hypervisor: TIME: [<THREAD> ]LEVEL:FILE:LINE -- ` (the bytes before the message).
+    static func fixedPrefix(_ b: UnsafeBufferPointer<UInt8>) -> (time: String, thread: String?, level: LogLevel, location: SourceLocation)?
+    {
+        var c = ByteScanner(b)
+        guard c.take("cloud-hypervisor: ") else { return nil }
+        let timeStart = c.at
+        while !c.atEnd && !(b[c.at] == 0x3a && c.at + 1 < b.count && b[c.at + 1] == 0x20) { c.at += 1 }
+        guard !c.atEnd, c.at > timeStart else { return nil }
+        let time = String(decoding: UnsafeBufferPointer(rebasing: b[timeStart..<c.at]), as: UTF8.self)
+        c.at += 2
         var thread: String?
-        if tail.first == "<" {
-            guard let close = tail.firstIndex(of: ">"), tail[tail.index(after: close)...].first == " " else { return nil }
-            thread = String(tail[tail.index(after: tail.startIndex)..<close])
-            tail = tail[tail.index(close, offsetBy: 2)...]
+        if c.take("<") {
+            let start = c.at
+            while !c.atEnd && b[c.at] != 0x3e { c.at += 1 }
+            guard !c.atEnd else { return nil }
+            thread = String(decoding: UnsafeBufferPointer(rebasing: b[start..<c.at]), as: UTF8.self)
+            c.at += 1
+            guard c.take(" ") else { return nil }
         }
-        guard let colon = tail.firstIndex(of: ":") else { return nil }
-        guard let level = LogLevel.allCases.first(where: { $0.name == tail[..<colon] }) else { return nil }
-        let loc = tail[tail.index(after: colon)...]
-        guard let lc = loc.lastIndex(of: ":"), let lineNumber = Int(loc[loc.index(after: lc)...]), lc > loc.startIndex else { return nil }
-        return (time, thread, level, SourceLocation(String(loc[..<lc]), lineNumber))
+        var level: LogLevel?
+        for (name, value) in levels where c.take(name) {
+            level = value
+            break
+        }
+        guard let level, c.take(":"), b.count >= 4, b.count - 4 > c.at else { return nil }
+        // FILE:LINE runs to the closing " -- ".
+        let end = b.count - 4
+        var tail = ByteScanner(b, at: end)
+        guard tail.take(" -- ") else { return nil }
+        var colon = end - 1
+        while colon > c.at && b[colon] != 0x3a { colon -= 1 }
+        guard colon > c.at else { return nil }
+        var n = ByteScanner(b, at: colon + 1)
+        guard let lineNumber = n.decimal(), n.at == end, lineNumber <= UInt64(Int32.max) else { return nil }
+        let file = String(decoding: UnsafeBufferPointer(rebasing: b[c.at..<colon]), as: UTF8.self)
+        return (time, thread, level, SourceLocation(file, Int(lineNumber)))
     }
 
     /// F4/F5 boottime: a number with exactly 6 decimals, right-aligned in at least 10 columns.
     static func f32Form(_ t: Substring) -> Bool {
-        let digits = t.drop { $0 == " " }
-        guard t.count >= 10 else { return false }
-        let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 2 && parts[1].count == 6 && !parts[0].isEmpty && parts[0].allSatisfy(\.isASCIIDigit)
-            && parts[1].allSatisfy(\.isASCIIDigit)
+        let u = Array(t.utf8)
+        guard u.count >= 10 else { return false }
+        var k = 0
+        while k < u.count && u[k] == 0x20 { k += 1 }
+        let digits = u[k...]
+        guard let dot = digits.firstIndex(of: 0x2e), dot > k, u.count - dot - 1 == 6 else { return false }
+        return digits.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2e } && digits.filter({ $0 == 0x2e }).count == 1
     }
 
-    /// A Duration printed with a unit: (integer part, fraction digits, unit), or nil.
-    static func unitForm(_ t: String) -> (whole: UInt64, fraction: Substring, unit: String)? {
-        var unit = ""
-        for u in ["ms", "µs", "ns", "s"] where t.hasSuffix(u) {
-            unit = u
-            break
+    /// A Duration's unit as `{:?}` prints it: its size in ns and how many fraction digits it can have.
+    enum DurationUnit {
+        case s, ms, us, ns
+        var nanoseconds: UInt64 { [1_000_000_000, 1_000_000, 1000, 1][index] }
+        var digits: Int { [9, 6, 3, 0][index] }
+        var index: Int {
+            switch self {
+            case .s: return 0
+            case .ms: return 1
+            case .us: return 2
+            case .ns: return 3
+            }
         }
-        guard !unit.isEmpty else { return nil }
-        let number = t.dropLast(unit.count)
-        let parts = number.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count <= 2, !parts[0].isEmpty, parts[0].allSatisfy(\.isASCIIDigit), let whole = UInt64(parts[0]) else { return nil }
-        let fraction = parts.count == 2 ? parts[1] : ""
-        guard parts.count == 1 || (!fraction.isEmpty && fraction.allSatisfy(\.isASCIIDigit)) else { return nil }
-        return (whole, fraction, unit)
+    }
+
+    /// A Duration printed with a unit: integer part, fraction (value and digit count), unit; or nil.
+    static func unitForm(_ t: String) -> (
+        whole: UInt64, fraction: UInt64, fractionDigits: Int, hasDot: Bool, lastDigitZero: Bool, unit: DurationUnit
+    )? {
+        let u = Array(t.utf8)
+        var end = u.count
+        let unit: DurationUnit
+        if u.count >= 2 && u[end - 2] == 0x6d && u[end - 1] == 0x73 {  // ms
+            unit = .ms
+            end -= 2
+        } else if u.count >= 3 && u[end - 3] == 0xc2 && u[end - 2] == 0xb5 && u[end - 1] == 0x73 {  // µs
+            unit = .us
+            end -= 3
+        } else if u.count >= 2 && u[end - 2] == 0x6e && u[end - 1] == 0x73 {  // ns
+            unit = .ns
+            end -= 2
+        } else if u.count >= 1 && u[end - 1] == 0x73 {
+            unit = .s
+            end -= 1
+        } else {
+            return nil
+        }
+        var k = 0
+        var whole: UInt64 = 0
+        while k < end && u[k] >= 0x30 && u[k] <= 0x39 && k < 19 {
+            whole = whole * 10 + UInt64(u[k] - 0x30)
+            k += 1
+        }
+        guard k > 0 else { return nil }
+        var fraction: UInt64 = 0
+        var digits = 0
+        var hasDot = false
+        if k < end {
+            guard u[k] == 0x2e else { return nil }
+            hasDot = true
+            k += 1
+            while k < end && u[k] >= 0x30 && u[k] <= 0x39 && digits < 18 {
+                fraction = fraction * 10 + UInt64(u[k] - 0x30)
+                digits += 1
+                k += 1
+            }
+            guard digits > 0, k == end else { return nil }
+        }
+        return (whole, fraction, digits, hasDot, digits > 0 && u[end - 1] == 0x30, unit)
     }
 
     /// The eras whose logger time field could have printed `t` (fixed layouts; reference 4.2, 4.3).
     static func eras(time t: String, thread: Bool, crlf: Bool) -> Set<Profile.LoggerFormat> {
         var eras: Set<Profile.LoggerFormat> = []
-        if t.hasSuffix("s"), f32Form(t.dropLast()) { eras.insert(.f4) }
+        if t.utf8.last == 0x73, f32Form(t.dropLast()) { eras.insert(.f4) }
         if let u = unitForm(t) {
-            let digits = ["s": 9, "ms": 6, "µs": 3, "ns": 0][u.unit]!
-            if u.fraction.count == 6 && u.unit != "ns" || (u.unit == "ns" && u.fraction.count == 6 && u.fraction.allSatisfy { $0 == "0" }) {
-                eras.formUnion([.f2, .f3])
-            }
-            if u.fraction.count <= digits && u.fraction.last != "0" && !(u.fraction.isEmpty && t.contains(".")) {
-                eras.formUnion([.f0, .f1])
-            }
+            if u.fractionDigits == 6 && (u.unit != .ns || u.fraction == 0) { eras.formUnion([.f2, .f3]) }
+            if u.fractionDigits <= u.unit.digits && !u.lastDigitZero && !(u.fractionDigits == 0 && u.hasDot) { eras.formUnion([.f0, .f1]) }
         }
         eras = eras.filter { thread ? $0 != .f0 : $0 == .f0 }
         return eras.filter { crlf ? ($0 == .f3 || $0 == .f4) : ($0 == .f0 || $0 == .f1 || $0 == .f2) }
@@ -197,17 +254,23 @@ struct CloudHypervisorLogParser {
             guard parts.count == 2, let whole = UInt64(parts[0]), let micros = UInt64(parts[1]), whole < 1 << 33 else { return nil }
             candidate = whole * 1_000_000_000 + micros * 1000
         } else {
-            guard let u = unitForm(t) else { return nil }
-            let scale: UInt64 = ["s": 1_000_000_000, "ms": 1_000_000, "µs": 1000, "ns": 1][u.unit]!
-            let digits = ["s": 9, "ms": 6, "µs": 3, "ns": 0][u.unit]!
-            guard u.fraction.count <= max(digits, 6), u.whole < (1 << 62) / scale else { return nil }
-            var frac = UInt64(0)
-            var place = scale
-            for c in u.fraction {
-                place /= 10
-                frac += UInt64(c.wholeNumberValue!) * place
+            guard let u = unitForm(t), u.fractionDigits <= max(u.unit.digits, 6), u.whole < (1 << 62) / u.unit.nanoseconds else {
+                return nil
             }
-            candidate = u.whole * scale + frac
+            var frac = u.fraction
+            var place = u.unit.nanoseconds
+            for _ in 0..<u.fractionDigits { place /= 10 }
+            // A fraction with more digits than the unit has (F2's ns: `999.000000ns`) carries zeros only.
+            if place == 0 {
+                var extra = u.fractionDigits - u.unit.digits
+                while extra > 0 && frac % 10 == 0 {
+                    frac /= 10
+                    extra -= 1
+                }
+                guard extra == 0 else { return nil }
+                place = 1
+            }
+            candidate = u.whole * u.unit.nanoseconds + frac * place
         }
         if render(candidate) == t { return candidate }
         // An f32 time: the printed value may come from a neighbouring f32; look nearby, nearest first.

@@ -156,7 +156,19 @@ public struct CloudHypervisorLogImport {
     /// `vcpuN` is vCPU N; other names (and none, in F0 logs) get indices after the highest seen.
     func vcpuIndex(_ thread: String?, names: inout [String: UInt32]) -> UInt32 {
         guard let thread else { return 0 }
-        if thread.hasPrefix("vcpu"), let n = UInt32(thread.dropFirst(4)), String(n) == thread.dropFirst(4) { return n }
+        let u = thread.utf8
+        if u.count > 4 && u.count <= 14 && u.starts(with: "vcpu".utf8) {
+            var n: UInt64 = 0
+            var ok = true
+            for (k, b) in u.dropFirst(4).enumerated() {
+                guard b >= 0x30 && b <= 0x39, !(k == 0 && b == 0x30 && u.count > 5) else {
+                    ok = false
+                    break
+                }
+                n = n * 10 + UInt64(b - 0x30)
+            }
+            if ok && n <= UInt64(UInt32.max) { return UInt32(n) }
+        }
         if let n = names[thread] { return n }
         let n = UInt32(1000 + names.count)
         names[thread] = n

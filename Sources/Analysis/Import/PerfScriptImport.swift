@@ -56,65 +56,89 @@ public struct PerfScriptImport {
 
     static let event = Array("kvm:kvm_pio:".utf8)
 
-    static func find(_ needle: [UInt8], in b: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard b.count >= needle.count else { return nil }
-        var i = 0
-        let last = b.count - needle.count
-        while i <= last {
-            if b[i] == needle[0] {
-                var j = 1
-                while j < needle.count && b[i + j] == needle[j] { j += 1 }
-                if j == needle.count { return i }
-            }
-            i += 1
-        }
-        return nil
-    }
-
     /// Parses `COMM TID [CPU] SECS.FRAC: kvm:kvm_pio: pio_write at 0xP size S count C val 0xV`,
-    /// any of COMM, TID and [CPU] left out.
+    /// any of COMM, TID and [CPU] left out. Works on the bytes; only a thread name becomes a string.
     static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Result<Line, Failure> {
-        guard let at = find(event, in: b) else { return .failure(.notPio) }
+        guard let at = ByteScanner.find(event, in: b) else { return .failure(.notPio) }
         // The trace fields.
-        var fields = String(decoding: UnsafeBufferPointer(rebasing: b[(at + event.count)...]), as: UTF8.self).split(separator: " ")
-        if fields.last == "(...)" { fields.removeLast() }
-        guard fields.count == 9, fields[0] == "pio_write" || fields[0] == "pio_read", fields[1] == "at", fields[3] == "size",
-            fields[5] == "count",
-            fields[7] == "val", fields[2].hasPrefix("0x"), fields[8].hasPrefix("0x"),
-            let port = UInt32(fields[2].dropFirst(2), radix: 16), let size = UInt32(fields[4]), let count = UInt32(fields[6]),
-            let value = UInt64(fields[8].dropFirst(2), radix: 16)
+        var c = ByteScanner(b, at: at + event.count)
+        c.skipSpaces()
+        let out: Bool
+        if c.take("pio_write") {
+            out = true
+        } else if c.take("pio_read") {
+            out = false
+        } else {
+            return .failure(.unreadable("the kvm_pio fields are not 'pio_read|pio_write at 0xPORT size N count N val 0xVALUE'"))
+        }
+        guard c.take(" at 0x"), let port = c.hex(), c.take(" size "), let size = c.decimal(), c.take(" count "), let count = c.decimal(),
+            c.take(" val 0x"), let value = c.hex(), size <= UInt64(UInt32.max), count <= UInt64(UInt32.max), port <= UInt64(UInt32.max)
         else { return .failure(.unreadable("the kvm_pio fields are not 'pio_read|pio_write at 0xPORT size N count N val 0xVALUE'")) }
+        c.skipSpaces()
+        _ = c.take("(...)")
+        c.skipSpaces()
+        guard c.atEnd else { return .failure(.unreadable("unexpected text after the kvm_pio fields")) }
 
         // The header fields, from the right: time, then [cpu], then tid (or pid/tid), then comm.
-        var head = String(decoding: UnsafeBufferPointer(rebasing: b[..<at]), as: UTF8.self)
-        while head.last == " " { head.removeLast() }
-        guard head.last == ":" else {
+        var e = at
+        while e > 0 && b[e - 1] == 0x20 { e -= 1 }
+        guard e > 0, b[e - 1] == 0x3a else {
             return .failure(.unreadable("no 'SECONDS:' before the event name (give perf script the time field)"))
         }
-        head.removeLast()
-        var words = head.split(separator: " ", omittingEmptySubsequences: true)
-        guard let timeWord = words.popLast() else { return .failure(.unreadable("no time")) }
-        let t = timeWord.split(separator: ".", omittingEmptySubsequences: false)
-        guard t.count == 2, let secs = UInt64(t[0]), secs < 1 << 33, t[1].count >= 1, t[1].count <= 9, t[1].allSatisfy(\.isASCIIDigit),
-            let frac = UInt64(t[1])
-        else { return .failure(.unreadable("the time '\(timeWord)' is not SECONDS.FRACTION")) }
-        var scale: UInt64 = 1
-        for _ in 0..<(9 - t[1].count) { scale *= 10 }
-        let timestamp = secs * 1_000_000_000 + frac * scale
-        if let w = words.last, w.hasPrefix("["), w.hasSuffix("]") { words.removeLast() }
+        e -= 1
+        var s = e
+        while s > 0 && b[s - 1] != 0x20 { s -= 1 }
+        guard let timestamp = time(UnsafeBufferPointer(rebasing: b[s..<e])) else {
+            return .failure(
+                .unreadable(
+                    "the time '\(String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self))' is not SECONDS.FRACTION"))
+        }
+        // Word before the time: [cpu]?
+        func word(endingAt end: Int) -> (start: Int, end: Int)? {
+            var e = end
+            while e > 0 && b[e - 1] == 0x20 { e -= 1 }
+            guard e > 0 else { return nil }
+            var s = e
+            while s > 0 && b[s - 1] != 0x20 { s -= 1 }
+            return (s, e)
+        }
+        var end = s
+        if let w = word(endingAt: end), b[w.start] == 0x5b, b[w.end - 1] == 0x5d { end = w.start }
         var tid: Int32?
-        if let w = words.last {
-            let id = w.split(separator: "/").last.map(String.init) ?? ""
-            if let n = Int32(id), !id.isEmpty, id.allSatisfy(\.isASCIIDigit) {
-                tid = n
-                words.removeLast()
+        if let w = word(endingAt: end) {
+            // `tid` or `pid/tid`: the digits after the last slash.
+            var d = w.end
+            while d > w.start && b[d - 1] >= 0x30 && b[d - 1] <= 0x39 { d -= 1 }
+            if d < w.end && (d == w.start || b[d - 1] == 0x2f) && w.end - d <= 10 {
+                var sc = ByteScanner(b, at: d)
+                if let n = sc.decimal(), n <= UInt64(Int32.max), sc.at == w.end {
+                    tid = Int32(n)
+                    end = w.start
+                }
             }
         }
-        let comm = words.isEmpty ? nil : words.joined(separator: " ")
+        var first = 0
+        while first < end && b[first] == 0x20 { first += 1 }
+        var last = end
+        while last > first && b[last - 1] == 0x20 { last -= 1 }
+        let comm = last > first ? String(decoding: UnsafeBufferPointer(rebasing: b[first..<last]), as: UTF8.self) : nil
         return .success(
             Line(
-                comm: comm, tid: tid, timestamp: timestamp, out: fields[0] == "pio_write", port: port, size: size, count: count,
+                comm: comm, tid: tid, timestamp: timestamp, out: out, port: UInt32(port), size: UInt32(size), count: UInt32(count),
                 value: value))
+    }
+
+    /// `SECONDS.FRACTION` (1 to 9 fraction digits) as ns.
+    static func time(_ t: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        var c = ByteScanner(t)
+        guard let secs = c.decimal(), secs < 1 << 33, c.take(".") else { return nil }
+        let fracStart = c.at
+        guard let frac = c.decimal(), c.atEnd else { return nil }
+        let digits = c.at - fracStart
+        guard digits >= 1 && digits <= 9 else { return nil }
+        var scale: UInt64 = 1
+        for _ in 0..<(9 - digits) { scale *= 10 }
+        return secs * 1_000_000_000 + frac * scale
     }
 
     /// Reads `input` in one streaming pass, creating the trace with `makeWriter` at the first event.

@@ -1,0 +1,73 @@
+/// A cursor over one line's bytes for the importers' parsers: no strings are made for the
+/// fields it reads, only for the text a caller keeps.
+struct ByteScanner {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var at: Int
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>, at: Int = 0) {
+        self.bytes = bytes
+        self.at = at
+    }
+
+    var atEnd: Bool { at >= bytes.count }
+
+    mutating func skipSpaces() {
+        while at < bytes.count && bytes[at] == 0x20 { at += 1 }
+    }
+
+    /// Consumes `literal` if the bytes continue with it.
+    mutating func take(_ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        guard at + n <= bytes.count else { return false }
+        let p = literal.utf8Start
+        for k in 0..<n where bytes[at + k] != p[k] { return false }
+        at += n
+        return true
+    }
+
+    /// A decimal number of at most 19 digits.
+    mutating func decimal() -> UInt64? {
+        var v: UInt64 = 0
+        let start = at
+        while at < bytes.count, at - start < 19, case let d = bytes[at] &- 0x30, d < 10 {
+            v = v * 10 + UInt64(d)
+            at += 1
+        }
+        return at > start ? v : nil
+    }
+
+    /// A hexadecimal number of at most 16 digits (lower or upper case).
+    mutating func hex() -> UInt64? {
+        var v: UInt64 = 0
+        let start = at
+        while at < bytes.count, at - start < 16 {
+            let c = bytes[at]
+            let d: UInt8
+            switch c {
+            case 0x30...0x39: d = c - 0x30
+            case 0x61...0x66: d = c - 0x61 + 10
+            case 0x41...0x46: d = c - 0x41 + 10
+            default: return at > start ? v : nil
+            }
+            v = v << 4 | UInt64(d)
+            at += 1
+        }
+        return at > start ? v : nil
+    }
+
+    /// Where `needle` first occurs at or after `from`, if it does.
+    static func find(_ needle: [UInt8], in b: UnsafeBufferPointer<UInt8>, from: Int = 0) -> Int? {
+        guard let first = needle.first, b.count >= needle.count else { return nil }
+        var i = from
+        let last = b.count - needle.count
+        while i <= last {
+            if b[i] == first {
+                var j = 1
+                while j < needle.count && b[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+}
