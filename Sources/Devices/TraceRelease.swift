@@ -12,7 +12,7 @@ public struct TraceRelease: Sendable, Equatable {
         case profileField = "the trace's profile"
         case vmmVersion = "the recorded cloud-hypervisor's version"
         case logLayout = "the layout of the imported log"
-        case latest = "the latest release (the trace names none)"
+        case latest = "the latest; the trace names no release"
     }
 
     public let release: Release

@@ -46,7 +46,9 @@ public enum TimelineText {
 
     /// `Startup finished in 8.5ms (before first step) + 17.4ms (firmware) + ... = 61.1ms`.
     public static func summary(_ t: BootTimeline) -> String {
-        guard !t.phases.isEmpty, let total = t.total else { return "No boot steps in \(t.path)." }
+        guard !t.phases.isEmpty, let total = t.total else {
+            return t.steps.isEmpty ? "No boot steps in \(t.path)." : "No POST codes in \(t.path), so no phases; its other steps are below."
+        }
         var parts: [String] = []
         if let before = t.beforeFirstStep, before > 0 { parts.append("\(TimeText.span(before)) (before first step)") }
         for p in t.phases { parts.append("\(TimeText.span(p.duration)) (\(p.component.rawValue.lowercased()))") }
