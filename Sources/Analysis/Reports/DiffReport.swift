@@ -153,7 +153,8 @@ public enum DiffReport {
         }
         out += "| | step | a | b | change |\n|---|---|---:|---:|---:|\n"
         for p in d.steps {
-            let mark = ["same": p.timeChanged ? "slower/faster" : "", "changed": "changed", "added": "added", "removed": "removed"][
+            let moved = (p.b?.time ?? 0) > (p.a?.time ?? 0) ? "later" : "earlier"
+            let mark = ["same": p.timeChanged ? moved : "", "changed": "changed", "added": "added", "removed": "removed"][
                 p.change.rawValue]!
             out +=
                 "| \(mark) | \(stepName(p)) | \(span(p.a?.time)) | \(span(p.b?.time)) | \(p.change == .same ? change(p.a?.time, p.b?.time) : "") |\n"
