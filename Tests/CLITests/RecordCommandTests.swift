@@ -29,6 +29,33 @@ func instancesLeft() -> [String] {
 
 @Suite(.serialized, .enabled(if: captureBuilt, "built without the KVMCapture trait: record needs Linux with tracefs"))
 struct RecordCommandTests {
+    /// QEMU + SeaBIOS recorded twice: the same boot by every judged measure (the CMOS clock's
+    /// reads differ, and are shown, not judged), and timed by console marks.
+    @Test(
+        .enabled(if: recordUnavailable == nil, "\(recordUnavailable ?? "")"),
+        .enabled(if: qemuBinary != nil, "qemu-system-x86_64 is not installed"),
+        .enabled(if: FileManager.default.fileExists(atPath: "/usr/share/seabios/bios.bin"), "seabios is not installed"))
+    func qemuRecordedTwiceIsTheSame() throws {
+        let dir = tempDir()
+        try Data([0xf8, 0x03]).write(to: URL(fileURLWithPath: "\(dir)/sercon"))
+        for i in 1...2 {
+            let r = try porttrace([
+                "record", "-o", "\(dir)/q\(i).pt", "--", "timeout", "-s", "TERM", "4", qemuBinary!, "-accel", "kvm", "-name",
+                "t,debug-threads=on",
+                "-display", "none", "-nodefaults", "-m", "64", "-chardev", "file,id=dbg,path=\(dir)/d\(i).log", "-device",
+                "isa-debugcon,iobase=0x402,chardev=dbg", "-serial", "file:\(dir)/s\(i).log", "-fw_cfg",
+                "name=etc/sercon-port,file=\(dir)/sercon",
+            ])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let d = try porttrace(["diff", "\(dir)/q1.pt", "\(dir)/q2.pt", "--ignore", "metadata", "--color", "never"])
+        #expect(d.status == 0, "\(d.out)")
+        #expect(d.out.contains("SAME"))
+        let t = try porttrace(["timeline", "\(dir)/q1.pt", "--mark", "seabios=SeaBIOS \\(version"])
+        #expect(t.status == 0)
+        #expect(t.out.contains("mark seabios (firmware debug: SeaBIOS (version"))
+    }
+
     /// QEMU + SeaBIOS under KVM: the firmware-debug and serial outputs replayed from
     /// porttrace's trace must equal QEMU's own files byte for byte.
     @Test func qemuSeaBIOSOutputsReplayIdentically() throws {
