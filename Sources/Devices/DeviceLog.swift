@@ -8,6 +8,8 @@ public final class DeviceLog {
     public private(set) var recordsWritten: UInt64 = 0
     /// Logger times a trace gave for the next record of a vCPU (`logger_time` markers).
     private var pendingLoggerTime: [UInt32: UInt64] = [:]
+    /// Wall-clock times a trace gave for the next record of a vCPU (`logger_wallclock` markers).
+    private var pendingRealtime: [UInt32: UInt64] = [:]
 
     public init(formatter: LogFormatter, maxLevel: LogLevel?, sink: ByteSink) {
         self.formatter = formatter
@@ -24,12 +26,17 @@ public final class DeviceLog {
     /// The logger time the next record of `vcpu` prints (from a `logger_time` marker).
     public func setLoggerTime(_ ns: UInt64, vcpu: UInt32) { pendingLoggerTime[vcpu] = ns }
 
+    /// The wall-clock time the next record of `vcpu` prints (from a `logger_wallclock` marker).
+    public func setRealtime(_ ns: UInt64, vcpu: UInt32) { pendingRealtime[vcpu] = ns }
+
     /// Logs a record; the message is built only when the level is shown.
     public func emit(_ level: LogLevel, _ location: SourceLocation?, _ message: @autoclosure () -> String, context: DeviceContext) {
         let given = pendingLoggerTime.isEmpty ? nil : pendingLoggerTime.removeValue(forKey: context.vcpu)
+        let realtime = pendingRealtime.isEmpty ? nil : pendingRealtime.removeValue(forKey: context.vcpu)
         guard enabled, wants(level), let location else { return }
         let record = LogRecord(
-            level: level, location: location, message: message(), vcpu: context.vcpu, timestamp: context.timestamp, loggerElapsed: given)
+            level: level, location: location, message: message(), vcpu: context.vcpu, timestamp: context.timestamp, loggerElapsed: given,
+            realtimeNs: realtime)
         sink.write(string: formatter.render(record))
         recordsWritten += 1
     }

@@ -149,7 +149,7 @@ public struct LogFormatter: Sendable {
         var local = CivilTime.epoch
         if usesUTC || usesLocal {
             let realtime: UInt64 =
-                anchor.map { a in
+                record.realtimeNs ?? anchor.map { a in
                     record.timestamp >= a.monotonicNs
                         ? a.realtimeNs &+ (record.timestamp - a.monotonicNs) : a.realtimeNs &- (a.monotonicNs - record.timestamp)
                 } ?? record.timestamp

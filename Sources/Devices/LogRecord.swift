@@ -38,4 +38,6 @@ public struct LogRecord: Sendable {
     public var timestamp: UInt64
     /// The logger's elapsed time when a trace says it (an imported log's line); else derived from `timestamp`.
     public var loggerElapsed: UInt64? = nil
+    /// The wall-clock time (ns since 1970) when a trace says it; else derived from `timestamp` and the anchor.
+    public var realtimeNs: UInt64? = nil
 }

@@ -166,6 +166,7 @@ public struct ReplayCore {
     public mutating func marker(timestamp: UInt64, vcpu: UInt32, marker: Marker) {
         report.events &+= 1
         if marker.name == Marker.loggerTime { machine.log.setLoggerTime(marker.value, vcpu: vcpu) }
+        if marker.name == Marker.loggerWallclock { machine.log.setRealtime(marker.value, vcpu: vcpu) }
         if marker.name == Marker.lost {
             report.lostEvents &+= marker.value
             report.lostReports &+= 1

@@ -60,6 +60,9 @@ public struct Marker: Equatable, Hashable, Sendable {
     /// printed, for the next record of the marker's vCPU (the logger's clock and the device's are
     /// read at slightly different instants, by a gap that varies from line to line).
     public static let loggerTime = "logger_time"
+    /// Before an event whose log line an import read: the wall-clock time (ns since 1970, UTC)
+    /// that line's wall-clock tokens printed, for the next record of the marker's vCPU.
+    public static let loggerWallclock = "logger_wallclock"
 }
 
 /// One recorded event: a port access with its data, or a marker.

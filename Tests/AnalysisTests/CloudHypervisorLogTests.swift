@@ -111,7 +111,13 @@ struct CloudHypervisorLogTests {
                 "W [vcpu2] 4242 devices/src/legacy/debug_port.rs:74 0.019762: [Debug I/O port: Firmware code 0x0] 0.019004 seconds\r",
                 template: "{levelchar} [{thread}] {pid} {location} {boottime}: {msg}"))
         #expect(l.level == .warn && l.thread == "vcpu2" && l.pid == 4242 && l.timeText == "0.019762")
-        #expect(throws: AnalysisError.self) { try CloudHypervisorLogParser(template: "{wallclock} {msg}") }
+        #expect(throws: AnalysisError.self) { try CloudHypervisorLogParser(template: "{localglog} {msg}") }
+        let w = try #require(
+            try parse(
+                "0229 23:59:59.999999 2024 W: [Debug I/O port: Firmware code 0x0] 0.019004 seconds",
+                template: "{glog} {year} {levelchar}: {msg}"))
+        // 2024-02-29T23:59:59.999999Z
+        #expect(w.realtimeNs == 1_709_251_199_999_999_000)
         #expect(throws: AnalysisError.self) { try CloudHypervisorLogParser(template: "{msg} {level}") }
         #expect(throws: (any Error).self) { try CloudHypervisorLogParser(template: "{nope} {msg}") }
     }

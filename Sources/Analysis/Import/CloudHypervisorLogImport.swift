@@ -131,7 +131,10 @@ public struct CloudHypervisorLogImport {
             let vcpu = vcpuIndex(l.thread, names: &names)
             let t = l.micros * 1000
             last = max(last, t)
-            if let lt = CloudHypervisorLogParser.loggerTime(l.timeText, era: layout.format) {
+            if let wall = l.realtimeNs { writer.append(marker: Marker(Marker.loggerWallclock, value: wall), timestamp: t, vcpu: vcpu) }
+            if layout.template != nil && !layout.template!.contains("{boottime}") {
+                // No logger time in the line: nothing to keep.
+            } else if let lt = CloudHypervisorLogParser.loggerTime(l.timeText, era: layout.format) {
                 writer.append(marker: Marker(Marker.loggerTime, value: lt), timestamp: t, vcpu: vcpu)
             } else {
                 note(number, "its time '\(l.timeText)' is not one the \(layout.format.rawValue) layout prints")
