@@ -11,7 +11,8 @@ public final class Progress: @unchecked Sendable {
     var total: UInt64?
     private(set) var done: UInt64 = 0
     private let start = ContinuousClock.now
-    private var lastDraw = ContinuousClock.now
+    /// The first advance draws at once; then at most every 200 ms.
+    private var lastDraw = ContinuousClock.now - .seconds(1)
     private var drawn = false
     private let enabled: Bool
 
