@@ -129,14 +129,12 @@ struct ImportCommand: ParsableCommand {
         }
     }
 
-    /// `--format perf-script`.
-    func importPerfScript() throws {
-        if logFormat != nil { throw CLIFailure.cannot("--log-format goes with --format ch-log") }
-        let report: PerfScriptImport.Report
+    /// Runs a line importer over the input, with the user's labels and origins in its header;
+    /// failures become one line and status 2.
+    func importLines<R>(_ run: (LineReader, Progress?, (TraceMetadata) throws -> TraceWriter) throws -> R) throws -> R {
         do {
-            let importer = try PerfScriptImport(clock: perfClock)
             let reader = try LineReader(path: input)
-            report = try importer.run(reader, progress: Progress(what: reader.name, unit: "lines", total: nil)) { header in
+            return try run(reader, Progress(what: reader.name, unit: "lines", total: nil)) { header in
                 var md = header
                 md.applyLabels(label)
                 if let vmmStart { md.vmmStartNs = vmmStart }
@@ -147,6 +145,22 @@ struct ImportCommand: ParsableCommand {
             throw CLIFailure.cannot("\(e)")
         } catch let e as TraceError {
             throw CLIFailure.cannot("\(output): \(e)")
+        }
+    }
+
+    /// Lists unreadable lines (the first ten) and ends with status 1, saying how many were read.
+    func reportUnreadable(_ lines: [(line: Int, reason: String)], what: String, read: Int) throws {
+        guard !lines.isEmpty else { return }
+        let name = input == "-" ? "stdin" : input
+        for (line, why) in lines.prefix(10) { Output.stderrLine("porttrace: \(name)\(line > 0 ? ":\(line)" : ""): \(why)") }
+        throw CLIFailure.found("\(name): \(lines.count) \(what) lines could not be read (above); the other \(read) are in \(output)")
+    }
+
+    /// `--format perf-script`.
+    func importPerfScript() throws {
+        if logFormat != nil { throw CLIFailure.cannot("--log-format goes with --format ch-log") }
+        let report = try importLines { reader, progress, makeWriter in
+            try PerfScriptImport(clock: perfClock).run(reader, progress: progress, makeWriter: makeWriter)
         }
         let name = input == "-" ? "stdin" : input
         if report.events == 0 && report.unreadable.isEmpty {
@@ -155,30 +169,13 @@ struct ImportCommand: ParsableCommand {
         if report.unmappedThreads > 0 {
             Output.stderrLine("porttrace: note: \(report.unmappedThreads) threads had no vCPU name (see vcpu_unmapped markers)")
         }
-        if !report.unreadable.isEmpty {
-            for (line, why) in report.unreadable.prefix(10) { Output.stderrLine("porttrace: \(name)\(line > 0 ? ":\(line)" : ""): \(why)") }
-            throw CLIFailure.found(
-                "\(name): \(report.unreadable.count) kvm_pio lines could not be read (above); the other \(report.events) are in \(output)")
-        }
+        try reportUnreadable(report.unreadable, what: "kvm_pio", read: report.events)
     }
 
     /// `--format ch-log`.
     func importCloudHypervisorLog() throws {
-        let report: CloudHypervisorLogImport.Report
-        do {
-            let importer = try CloudHypervisorLogImport(template: logFormat)
-            let reader = try LineReader(path: input)
-            report = try importer.run(reader, progress: Progress(what: reader.name, unit: "lines", total: nil)) { header in
-                var md = header
-                md.applyLabels(label)
-                if let vmmStart { md.vmmStartNs = vmmStart }
-                if let vmStart { md.vmStartNs = vmStart }
-                return try TraceWriter(path: output, metadata: md)
-            }
-        } catch let e as AnalysisError {
-            throw CLIFailure.cannot("\(e)")
-        } catch let e as TraceError {
-            throw CLIFailure.cannot("\(output): \(e)")
+        let report = try importLines { reader, progress, makeWriter in
+            try CloudHypervisorLogImport(template: logFormat).run(reader, progress: progress, makeWriter: makeWriter)
         }
         let name = input == "-" ? "stdin" : input
         for (line, why) in report.unreproducible.prefix(10) {
@@ -188,11 +185,6 @@ struct ImportCommand: ParsableCommand {
             Output.stderrLine(
                 "porttrace: note: \(name): no '[Debug I/O port: ...]' lines among \(report.lines) lines (is the log from -vv or more?)")
         }
-        if !report.unreadable.isEmpty {
-            for (line, why) in report.unreadable.prefix(10) { Output.stderrLine("porttrace: \(name)\(line > 0 ? ":\(line)" : ""): \(why)") }
-            throw CLIFailure.found(
-                "\(name): \(report.unreadable.count) debug-port lines could not be read (above); the other \(report.debugPortLines) are in \(output)"
-            )
-        }
+        try reportUnreadable(report.unreadable, what: "debug-port", read: report.debugPortLines)
     }
 }
