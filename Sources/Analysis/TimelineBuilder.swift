@@ -65,7 +65,9 @@ public enum AnalysisError: Error, CustomStringConvertible, Sendable {
 /// Builds a `BootTimeline` by streaming a trace through the device models of its release:
 /// memory grows with the steps and kept lines, never with the number of events.
 public enum TimelineBuilder {
-    public static func build(path: String, options: TimelineOptions = TimelineOptions(), progress: Progress? = nil) throws -> BootTimeline {
+    public static func build(path: String, options: TimelineOptions = TimelineOptions(), progress: ProgressMeter? = nil) throws
+        -> BootTimeline
+    {
         let reader: TraceReader
         do {
             reader = try TraceReader(path: path)
@@ -75,7 +77,7 @@ public enum TimelineBuilder {
         return try build(reader: reader, options: options, progress: progress)
     }
 
-    public static func build(reader: TraceReader, options: TimelineOptions, progress: Progress? = nil) throws -> BootTimeline {
+    public static func build(reader: TraceReader, options: TimelineOptions, progress: ProgressMeter? = nil) throws -> BootTimeline {
         let md = reader.metadata
         let chosen = TraceRelease.resolve(metadata: md, explicit: options.release)
         let profile = chosen.profile

@@ -59,7 +59,7 @@ struct CodeRanges: ExpressibleByArgument {
 func loadTimeline(_ path: String, _ options: TimelineOptions) throws -> BootTimeline {
     do {
         let reader = try openTrace(path)
-        let t = try TimelineBuilder.build(reader: reader, options: options, progress: Progress(reading: reader))
+        let t = try TimelineBuilder.build(reader: reader, options: options, progress: ProgressMeter(reading: reader))
         if !t.closedCleanly && damage(of: t) == nil {
             Output.stderrLine("porttrace: note: \(path) was not closed cleanly (a recorder that stopped early); read as far as it goes")
         }

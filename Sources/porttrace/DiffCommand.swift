@@ -90,7 +90,7 @@ struct DiffCommand: ParsableCommand {
         }
         guard let profiles, case .success(let releases) = ReleaseComparison.releases(profiles) else { return }
         let first = try loadTimeline(path, options)  // reports damage and an unclosed trace once
-        let progress = Progress(what: path, unit: "releases", total: UInt64(releases.count))
+        let progress = ProgressMeter(what: path, unit: "releases", total: UInt64(releases.count))
         let c: ReleaseComparison
         do {
             c = try ReleaseComparison.groups(path: path, releases: releases, options: options, progress: progress)

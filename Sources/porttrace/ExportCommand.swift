@@ -43,12 +43,12 @@ struct ExportCommand: ParsableCommand {
         var damaged: [String] = []
         do {
             sink.write(string: export.header())
-            let progress = traces.count > 1 ? Progress(what: "export", unit: "traces", total: UInt64(traces.count)) : nil
+            let progress = traces.count > 1 ? ProgressMeter(what: "export", unit: "traces", total: UInt64(traces.count)) : nil
             let options = try timeline.options()
             for path in traces {
                 if table == .events {
                     let reader = try openTrace(path)
-                    let report = try export.eventRows(reader: reader, progress: traces.count == 1 ? Progress(reading: reader) : nil) {
+                    let report = try export.eventRows(reader: reader, progress: traces.count == 1 ? ProgressMeter(reading: reader) : nil) {
                         sink.write(string: $0)
                     }
                     if let p = report.problems.first(where: { !$0.isWarning && !($0.kind == .truncated && !reader.header.closedCleanly) }) {

@@ -131,10 +131,10 @@ struct ImportCommand: ParsableCommand {
 
     /// Runs a line importer over the input, with the user's labels and origins in its header;
     /// failures become one line and status 2.
-    func importLines<R>(_ run: (LineReader, Progress?, (TraceMetadata) throws -> TraceWriter) throws -> R) throws -> R {
+    func importLines<R>(_ run: (LineReader, ProgressMeter?, (TraceMetadata) throws -> TraceWriter) throws -> R) throws -> R {
         do {
             let reader = try LineReader(path: input)
-            return try run(reader, Progress(what: reader.name, unit: "lines", total: nil)) { header in
+            return try run(reader, ProgressMeter(what: reader.name, unit: "lines", total: nil)) { header in
                 var md = header
                 md.applyLabels(label)
                 if let vmmStart { md.vmmStartNs = vmmStart }

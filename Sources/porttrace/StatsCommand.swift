@@ -52,7 +52,7 @@ struct StatsCommand: ParsableCommand {
     func run() throws {
         let options = try timeline.options()
         let all = baseline + candidate + traces
-        let progress = all.count > 1 ? Progress(what: "stats", unit: "traces", total: UInt64(all.count)) : nil
+        let progress = all.count > 1 ? ProgressMeter(what: "stats", unit: "traces", total: UInt64(all.count)) : nil
         var metrics: [String: BootMetrics] = [:]
         var timelines: [BootTimeline] = []
         for path in all where metrics[path] == nil {

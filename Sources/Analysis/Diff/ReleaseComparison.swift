@@ -17,7 +17,9 @@ public struct ReleaseComparison: Sendable {
     public var groups: [Group]
 
     /// Replays the trace under each release (in order) and groups runs with identical outputs.
-    public static func groups(path: String, releases: [Release], options: TimelineOptions = TimelineOptions(), progress: Progress? = nil)
+    public static func groups(
+        path: String, releases: [Release], options: TimelineOptions = TimelineOptions(), progress: ProgressMeter? = nil
+    )
         throws -> ReleaseComparison
     {
         var groups: [Group] = []

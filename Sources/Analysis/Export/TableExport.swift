@@ -136,7 +136,7 @@ public struct TableExport: Sendable {
     }
 
     /// Streams every event of a trace as rows, handing out text in chunks of about 1 MiB.
-    public func eventRows(reader: TraceReader, progress: Progress? = nil, _ chunk: (String) throws -> Void) throws
+    public func eventRows(reader: TraceReader, progress: ProgressMeter? = nil, _ chunk: (String) throws -> Void) throws
         -> TraceReader.ScanReport
     {
         var visitor = EventRows(

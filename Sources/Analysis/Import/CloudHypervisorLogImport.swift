@@ -37,7 +37,8 @@ public struct CloudHypervisorLogImport {
     static let preference: [Profile.LoggerFormat] = [.f4, .f3, .f2, .f1, .f0]
 
     /// Reads `input` and writes the trace with `makeWriter`, which gets the finished header.
-    public func run(_ input: LineReader, progress: Progress? = nil, makeWriter: (TraceMetadata) throws -> TraceWriter) throws -> Report {
+    public func run(_ input: LineReader, progress: ProgressMeter? = nil, makeWriter: (TraceMetadata) throws -> TraceWriter) throws -> Report
+    {
         var report = Report()
         var unreadableCount = 0
         // Pass 1: the layout.

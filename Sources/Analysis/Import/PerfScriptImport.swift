@@ -142,7 +142,8 @@ public struct PerfScriptImport {
     }
 
     /// Reads `input` in one streaming pass, creating the trace with `makeWriter` at the first event.
-    public func run(_ input: LineReader, progress: Progress? = nil, makeWriter: (TraceMetadata) throws -> TraceWriter) throws -> Report {
+    public func run(_ input: LineReader, progress: ProgressMeter? = nil, makeWriter: (TraceMetadata) throws -> TraceWriter) throws -> Report
+    {
         var report = Report()
         var writer: TraceWriter?
         var assigner = VCPUAssigner()

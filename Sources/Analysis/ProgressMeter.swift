@@ -5,7 +5,7 @@ import TraceFormat
 /// Progress of long work on stderr, only when stderr is a terminal: done/total, rate and time
 /// left, redrawn at most five times a second on one line, and erased at the end. Nothing is
 /// written when stderr is a file or a pipe.
-public final class Progress: @unchecked Sendable {
+public final class ProgressMeter: @unchecked Sendable {
     let what: String
     let unit: String
     var total: UInt64?
@@ -45,14 +45,14 @@ public final class Progress: @unchecked Sendable {
     private func draw(_ now: ContinuousClock.Instant) {
         let elapsed = Double((now - start).components.attoseconds) / 1e18 + Double((now - start).components.seconds)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        var text = "\(what): \(Progress.short(Double(done)))"
+        var text = "\(what): \(ProgressMeter.short(Double(done)))"
         if let total, total > 0 {
-            text += "/\(Progress.short(Double(total))) \(unit) \(min(100, done * 100 / total))%"
+            text += "/\(ProgressMeter.short(Double(total))) \(unit) \(min(100, done * 100 / total))%"
             if rate > 0, total > done { text += ", \(Int((Double(total - done) / rate).rounded(.up)))s left" }
         } else {
             text += " \(unit)"
         }
-        text += ", \(Progress.short(rate)) \(unit)/s"
+        text += ", \(ProgressMeter.short(rate)) \(unit)/s"
         try? Descriptor.writeAll(Descriptor.standardError, Array(("\r\u{1b}[K" + text).utf8))
         drawn = true
     }
