@@ -35,9 +35,16 @@ public struct VCPUAssigner: Sendable {
     public mutating func vcpu(for tid: Int32, name: () -> String?) -> (UInt32, Marker?) {
         if let v = byTID[tid] { return (v, nil) }
         let threadName = name()
+        var conflict = ""
         if let n = threadName, let v = VCPUThreadNames.vcpuIndex(threadName: n) {
-            byTID[tid] = v
-            return (v, Marker("vcpu_thread", value: UInt64(v), text: "tid \(tid) \"\(n)\""))
+            // Two threads never share an index: a name whose number an earlier thread has
+            // (two VMMs' vcpu0, or a thread numbered by appearance) is numbered like an unnamed one.
+            if let holder = byTID.first(where: { $0.value == v })?.key {
+                conflict = "; its number \(v) belongs to tid \(holder)"
+            } else {
+                byTID[tid] = v
+                return (v, Marker("vcpu_thread", value: UInt64(v), text: "tid \(tid) \"\(n)\""))
+            }
         }
         // Unknown names: give indices past any named vCPU seen so far, in order of appearance.
         let used = Set(byTID.values)
@@ -50,7 +57,9 @@ public struct VCPUAssigner: Sendable {
             v,
             Marker(
                 "vcpu_unmapped", value: UInt64(v),
-                text: "tid \(tid) \(threadName.map { "\"\($0)\"" } ?? "(thread gone)") is not a known vCPU thread name")
+                text: conflict.isEmpty
+                    ? "tid \(tid) \(threadName.map { "\"\($0)\"" } ?? "(thread gone)") is not a known vCPU thread name"
+                    : "tid \(tid) \"\(threadName ?? "")\"\(conflict)")
         )
     }
 }

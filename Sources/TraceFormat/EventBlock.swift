@@ -271,7 +271,7 @@ extension EventBlock {
         let shapeCount = Int(shapeCount32)
         let width = Int(width8)
         guard width <= 8 else { return .failure(.init("timestamp width \(width) over 8 bytes")) }
-        guard shapeCount <= 65536, shapeCount * 12 <= c.remaining else {
+        guard shapeCount <= TraceLimits.maxShapesPerBlock, shapeCount * 12 <= c.remaining else {
             return .failure(.init("shape table (\(shapeCount)) longer than the block"))
         }
         // Every event costs at least one index byte and `width` delta bytes.
@@ -287,9 +287,9 @@ extension EventBlock {
             // by the format's rule it carries no bytes in the data column, and its events are skipped.
             let unknownKind = flags & ~EventBlock.knownFlags != 0
             let isMarker = flags & EventBlock.flagMarker != 0 || unknownKind
-            if !isMarker {
-                guard size == 1 || size == 2 || size == 4 else { return .failure(.init("access size \(size) is not 1, 2 or 4")) }
-                guard count >= 1 else { return .failure(.init("repeat count 0")) }
+            if !isMarker, let why = TraceLimits.problem(with: EventShape(vcpu: vcpu, port: port, direction: .out, size: size, count: count))
+            {
+                return .failure(.init(why))
             }
             let shape = EventShape(
                 vcpu: vcpu, port: port, direction: flags & EventBlock.flagIn != 0 ? .in : .out,
@@ -363,8 +363,9 @@ extension EventBlock {
         var markers: [Marker] = []
         markers.reserveCapacity(markerEvents)
         for _ in 0..<markerEvents {
-            guard let nl = mc.readVarint(), nl <= 4096, let name = mc.readBytes(Int(nl)), let value = mc.readVarint(),
-                let tl = mc.readVarint(), tl <= 65536, let text = mc.readBytes(Int(tl))
+            guard let nl = mc.readVarint(), nl >= 1, nl <= UInt64(TraceLimits.maxMarkerName), let name = mc.readBytes(Int(nl)),
+                let value = mc.readVarint(), let tl = mc.readVarint(), tl <= UInt64(TraceLimits.maxMarkerText),
+                let text = mc.readBytes(Int(tl))
             else { return .failure(.init("marker column cut short")) }
             markers.append(Marker(String(decoding: name, as: UTF8.self), value: value, text: String(decoding: text, as: UTF8.self)))
         }

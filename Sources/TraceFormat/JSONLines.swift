@@ -83,12 +83,16 @@ public enum JSONLines {
         let t = try number("t_ns", UInt64.self)
         let vcpu = try number("vcpu", UInt32.self, default: 0)
         if let m = value["marker"] {
-            guard let name = m.stringValue, !name.isEmpty, name.utf8.count <= 4096 else {
+            guard let name = m.stringValue, !name.isEmpty else {
                 throw TraceError.badInput(line: lineNumber, reason: "\"marker\" must be a non-empty string")
             }
             let v = try number("value", UInt64.self, default: 0)
-            let text = value["text"]?.stringValue ?? ""
-            return .event(.marker(at: t, vcpu: vcpu, Marker(name, value: v, text: text)))
+            if let t = value["text"], t.stringValue == nil {
+                throw TraceError.badInput(line: lineNumber, reason: "\"text\" must be a string")
+            }
+            let marker = Marker(name, value: v, text: value["text"]?.stringValue ?? "")
+            if let why = TraceLimits.problem(with: marker) { throw TraceError.badInput(line: lineNumber, reason: why) }
+            return .event(.marker(at: t, vcpu: vcpu, marker))
         }
         let port = try number("port", UInt16.self)
         guard let dirText = try field("dir").stringValue, let dir = dirText == "out" ? PortDirection.out : (dirText == "in" ? .in : nil)
@@ -100,6 +104,9 @@ public enum JSONLines {
         let count = try number("count", UInt32.self, default: 1)
         guard count >= 1 else { throw TraceError.badInput(line: lineNumber, reason: "\"count\" must be at least 1") }
         let incomplete = value["incomplete"]?.boolValue ?? false
+        if let why = TraceLimits.problem(with: EventShape(vcpu: vcpu, port: port, direction: dir, size: size, count: count)) {
+            throw TraceError.badInput(line: lineNumber, reason: why)
+        }
         guard let hexText = try field("data").stringValue, let data = decodeHex(hexText) else {
             throw TraceError.badInput(line: lineNumber, reason: "\"data\" must be a string of hex digit pairs")
         }

@@ -36,7 +36,9 @@ public enum TimeSpec {
                     if ch != "0" { return nil }  // finer than a nanosecond
                     continue
                 }
-                result += Int64(ch.wholeNumberValue!) * place
+                let (sum, overflow) = result.addingReportingOverflow(Int64(ch.wholeNumberValue!) * place)
+                guard !overflow else { return nil }  // beyond 292 years
+                result = sum
             }
         }
         return negative ? -result : result

@@ -31,6 +31,8 @@ public enum TraceError: Error, Equatable, CustomStringConvertible, Sendable {
     case writerClosed
     /// zstd reported an error.
     case zstd(String)
+    /// Something to be written goes over one of `TraceLimits`.
+    case overLimit(String)
 
     public var description: String {
         switch self {
@@ -52,6 +54,7 @@ public enum TraceError: Error, Equatable, CustomStringConvertible, Sendable {
         case .badInput(let line, let reason): return "line \(line): \(reason)"
         case .writerClosed: return "trace writer is already closed"
         case .zstd(let why): return "zstd: \(why)"
+        case .overLimit(let why): return "refused: \(why)"
         }
     }
 }

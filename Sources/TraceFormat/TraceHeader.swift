@@ -14,9 +14,9 @@ public struct TraceHeader: Equatable, Sendable {
     /// Offset of the state byte from the start of the file.
     public static let stateOffset: UInt64 = 16
     /// No reader accepts blocks larger than this, whatever a header declares.
-    public static let hardBlockLimit: UInt32 = 64 << 20
+    public static let hardBlockLimit = UInt32(TraceLimits.maxBlockBytes)
     /// Header frames larger than this are refused (metadata is small).
-    public static let maxHeaderBytes: UInt32 = 1 << 20
+    public static let maxHeaderBytes = UInt32(TraceLimits.maxHeaderBytes)
 
     public var formatVersion: UInt16
     public var minimumReaderVersion: UInt16

@@ -48,9 +48,14 @@ public final class TraceWriter: @unchecked Sendable {
     public init(path: String, metadata: TraceMetadata, options: Options = Options()) throws {
         self.path = path
         self.options = options
-        file = try TraceFile.create(path)
         let header = TraceHeader(metadata: metadata, maxBlockBytes: options.maxBlockBytes)
         let frame = header.encodeFrame()
+        guard frame.count <= TraceLimits.maxHeaderBytes + 8 else {
+            throw TraceError.overLimit(
+                "the metadata is \(frame.count - TraceLimits.headerFixedBytes) bytes of JSON, over the limit of \(TraceLimits.maxMetadataBytes) a trace header holds"
+            )
+        }
+        file = try TraceFile.create(path)
         try file.write(frame)
         headerFrameLength = frame.count
         fileOffset = UInt64(frame.count)
@@ -63,17 +68,42 @@ public final class TraceWriter: @unchecked Sendable {
 
     // MARK: Appending (any thread)
 
-    /// Appends a port access. The order of appends is the order in the file.
+    /// Appends a port access. The order of appends is the order in the file. An access over
+    /// `TraceLimits` (or whose data does not fit its shape) is refused: the writer fails, and
+    /// `close()` says why. Importers check with `TraceLimits` first, to name the input line.
     public func append(timestamp: UInt64, shape: EventShape, data: UnsafeRawBufferPointer) {
+        if let why = TraceLimits.problem(with: shape)
+            ?? (data.count == shape.dataLength ? nil : "data of \(data.count) bytes for \(shape.dataLength)")
+        {
+            refuse(why)
+            return
+        }
         addToOpenBlock { $0.append(timestamp: timestamp, shape: shape, data: data) }
     }
 
     public func append(marker: Marker, timestamp: UInt64, vcpu: UInt32 = 0) {
+        if let why = TraceLimits.problem(with: marker) {
+            refuse(why)
+            return
+        }
         addToOpenBlock { $0.append(timestamp: timestamp, vcpu: vcpu, marker: marker) }
     }
 
     public func append(_ event: PortIOEvent) {
-        addToOpenBlock { $0.append(event) }
+        switch event.payload {
+        case .access(var shape, let bytes):
+            shape.vcpu = event.vcpu
+            bytes.withUnsafeBytes { append(timestamp: event.timestamp, shape: shape, data: $0) }
+        case .marker(let m):
+            append(marker: m, timestamp: event.timestamp, vcpu: event.vcpu)
+        }
+    }
+
+    /// Fails the writer: nothing more is appended, and `close()` throws `why`.
+    private func refuse(_ why: String) {
+        condition.lock()
+        if failure == nil { failure = .overLimit(why) }
+        condition.unlock()
     }
 
     /// Runs `add` on the open block under the lock: starts the block's seal timer if it was
@@ -82,7 +112,7 @@ public final class TraceWriter: @unchecked Sendable {
     private func addToOpenBlock(_ add: (inout EventBlockBuilder) -> Void) {
         condition.lock()
         defer { condition.unlock() }
-        guard !finished else { return }
+        guard !finished, failure == nil else { return }
         if open.isEmpty {
             openSince = .now
             condition.signal()

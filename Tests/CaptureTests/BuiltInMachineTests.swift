@@ -145,6 +145,42 @@ import TraceFormat
     @Test func missingKVMIsAClearError() {
         #expect(throws: KVMError.self) { try KVMSystem(path: "/nonexistent/kvm") }
     }
+
+    /// Every ELF field is untrusted: a program header table offset of 2^63 or more used to trap.
+    @Test func hostileELFHeadersAreRefused() throws {
+        func elf(_ patch: (inout [UInt8]) -> Void) throws -> String {
+            var b = [UInt8](repeating: 0, count: 128)
+            b[0...3] = [0x7f, 0x45, 0x4c, 0x46]
+            b[4] = 2  // 64-bit
+            b[5] = 1
+            b[16] = 2  // ET_EXEC
+            b[18] = 62  // x86-64
+            b[54] = 56  // phentsize
+            b[56] = 1  // phnum
+            patch(&b)
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("porttrace-elf-\(UUID().uuidString)").path
+            try Data(b).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        for patch in [
+            { (b: inout [UInt8]) in b[39] = 0x80 },  // e_phoff = 2^63
+            { (b: inout [UInt8]) in
+                b[32] = 0xff
+                b[33] = 0xff
+                b[34] = 0xff
+                b[35] = 0xff
+                b[36] = 0xff
+                b[37] = 0xff
+                b[38] = 0xff
+                b[39] = 0x7f
+            },
+            { (b: inout [UInt8]) in b[32] = 120 },  // the table runs past the file's end
+        ] {
+            let path = try elf(patch)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            #expect(throws: CaptureError.self) { try GuestImage(path: path, load: 0) }
+        }
+    }
 }
 
 #endif

@@ -70,6 +70,29 @@ import TraceFormat
         #expect(a.unmappedThreads == 2)
     }
 
+    /// Untrusted VMM command lines: an option item that is just "=" (or "=x") used to trap.
+    @Test func oddOptionItemsAreIgnored() {
+        let argv = ["qemu-system-x86_64", "-device", "isa-debugcon,=,iobase=0x402", "-device", "isa-debugcon,=x,,iobase=0x3e9"]
+        let q = VMMCommandLine(argv)
+        #expect(q.devices.port(of: .firmwareDebug) == 0x402)
+        #expect(q.devices.port(of: .debugConsole) == 0x3e9)
+        #expect(VMMCommandLine(["cloud-hypervisor", "--debug-console", "=", "--serial", "="]).devices.has(.serial))
+    }
+
+    /// Two threads never share a vCPU index: a named thread whose number another thread already
+    /// has is numbered like an unnamed one, and says why.
+    @Test func vcpuIndicesAreNeverShared() {
+        var a = VCPUAssigner()
+        let (u, _) = a.vcpu(for: 7) { "worker" }
+        #expect(u == 0)
+        let (named, m) = a.vcpu(for: 8) { "vcpu0" }
+        #expect(named == 1)
+        #expect(m?.name == "vcpu_unmapped" && m?.text.contains("belongs to tid 7") == true)
+        let (twin, _) = a.vcpu(for: 9) { "CPU 1/KVM" }
+        #expect(twin == 2)
+        #expect(Set(a.byTID.values).count == a.byTID.count)
+    }
+
     @Test func kernelFilterExpression() {
         #expect(HostCapture.filter([0x80...0x80, 0x3f8...0x3ff]) == "port == 128 || (port >= 1016 && port <= 1023)")
     }

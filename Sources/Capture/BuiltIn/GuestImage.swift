@@ -97,10 +97,15 @@ struct ELF {
         guard machine == (is64 ? 62 : 3) else { throw fail("machine \(machine) is not x86") }
         guard try u16(16) == 2 else { throw fail("not an executable (ET_EXEC)") }
         entry = is64 ? try u64(24) : try u32(24)
-        let phoff = Int(is64 ? try u64(32) : try u32(28))
+        // Every field is untrusted: the table must lie inside the file before it sizes a loop.
+        let phoffField = is64 ? try u64(32) : try u32(28)
         let phentsize = Int(try u16(is64 ? 54 : 42))
         let phnum = Int(try u16(is64 ? 56 : 44))
         guard phnum <= 256, phentsize >= (is64 ? 56 : 32) else { throw fail("bad program header table") }
+        guard phoffField <= UInt64(b.count), UInt64(phnum * phentsize) <= UInt64(b.count) - phoffField else {
+            throw fail("program header table at \(phoffField) lies outside the file")
+        }
+        let phoff = Int(phoffField)
         var segs: [GuestImage.Segment] = []
         for i in 0..<phnum {
             let p = phoff + i * phentsize
@@ -120,7 +125,7 @@ struct ELF {
                 filesz = try u32(p + 16)
                 memsz = try u32(p + 20)
             }
-            guard offset <= UInt64(b.count), filesz <= UInt64(b.count) - offset, memsz >= filesz, memsz < 1 << 32 else {
+            guard offset <= UInt64(b.count), filesz <= UInt64(b.count) - offset, memsz >= filesz, memsz < 1 << 32, paddr < 1 << 48 else {
                 throw fail("segment \(i) lies outside the file")
             }
             segs.append(.init(address: paddr, bytes: Array(b[Int(offset)..<Int(offset + filesz)]), memorySize: memsz))

@@ -52,8 +52,10 @@ public struct VMMCommandLine: Sendable {
     static func options(_ spec: String) -> [String: String] {
         var out: [String: String] = [:]
         for item in spec.split(separator: ",") {
-            let kv = item.split(separator: "=", maxSplits: 1)
-            out[String(kv[0])] = kv.count == 2 ? String(kv[1]) : ""
+            // Untrusted text: an item may be "=", "=x" or "k=": keep only items with a key.
+            let kv = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let key = kv.first, !key.isEmpty else { continue }
+            out[String(key)] = kv.count == 2 ? String(kv[1]) : ""
         }
         return out
     }
