@@ -3,7 +3,7 @@ import Testing
 
 /// Why host capture cannot be tested here, or nil.
 let recordUnavailable: String? = {
-    if geteuid() != 0 { return "skipped: porttrace record needs root" }
+    if geteuid() != 0 { return "porttrace record needs root" }
     if let why = kvmMissing { return why }
     if !FileManager.default.fileExists(atPath: "/sys/kernel/tracing/events") {
         // libtracefs mounts tracefs itself when it can; try the usual place once.
@@ -14,7 +14,7 @@ let recordUnavailable: String? = {
         p.waitUntilExit()
     }
     if !FileManager.default.fileExists(atPath: "/sys/kernel/tracing/events/kvm/kvm_pio") {
-        return "skipped: tracefs or the kvm:kvm_pio tracepoint is not available"
+        return "tracefs or the kvm:kvm_pio tracepoint is not available"
     }
     return nil
 }()
@@ -62,19 +62,12 @@ struct RecordCommandTests {
 
     /// QEMU + SeaBIOS under KVM: the firmware-debug and serial outputs replayed from
     /// porttrace's trace must equal QEMU's own files byte for byte.
-    @Test func qemuSeaBIOSOutputsReplayIdentically() throws {
-        if let why = recordUnavailable {
-            print(why)
-            return
-        }
-        guard let qemu = qemuBinary else {
-            print("skipped: qemu-system-x86_64 is not installed")
-            return
-        }
-        guard FileManager.default.fileExists(atPath: "/usr/share/seabios/bios.bin") else {
-            print("skipped: seabios is not installed")
-            return
-        }
+    @Test(
+        .enabled(if: recordUnavailable == nil, "\(recordUnavailable ?? "")"),
+        .enabled(if: qemuBinary != nil, "qemu-system-x86_64 is not installed"),
+        .enabled(if: FileManager.default.fileExists(atPath: "/usr/share/seabios/bios.bin"), "seabios is not installed"))
+    func qemuSeaBIOSOutputsReplayIdentically() throws {
+        let qemu = qemuBinary!
         let dir = tempDir()
         // SeaBIOS also draws its screen on the serial port when etc/sercon-port names it (a binary integer).
         try Data([0xf8, 0x03]).write(to: URL(fileURLWithPath: "\(dir)/sercon"))
@@ -111,12 +104,8 @@ struct RecordCommandTests {
     /// the host capture equal those of the built-in recording byte for byte. With two, the kernel
     /// orders exits by when they happened and the built-in recorder by when its lock was taken, so
     /// only each vCPU's own byte stream must be equal.
-    @Test(arguments: [1, 2])
+    @Test(.enabled(if: recordUnavailable == nil, "\(recordUnavailable ?? "")"), arguments: [1, 2])
     func hostCaptureOfTheBuiltInMachineMatchesItsOwnTrace(cpus: Int) throws {
-        if let why = recordUnavailable {
-            print(why)
-            return
-        }
         let dir = tempDir()
         let r = try porttrace([
             "record", "-o", "\(dir)/host.pt", "--ports", "0x80,0xe9,0x402,0x3f8-0x3ff", "--",
@@ -161,11 +150,7 @@ struct RecordCommandTests {
         #expect(!info.out.contains("\"0x61\""))
     }
 
-    @Test func interruptStopsTheVMMAndRemovesTheInstance() throws {
-        if let why = recordUnavailable {
-            print(why)
-            return
-        }
+    @Test(.enabled(if: recordUnavailable == nil, "\(recordUnavailable ?? "")")) func interruptStopsTheVMMAndRemovesTheInstance() throws {
         let dir = tempDir()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: porttraceBinary())
@@ -193,11 +178,7 @@ struct RecordCommandTests {
     }
 
     /// Attaching to a running VMM: its existing vCPU threads are followed until it exits.
-    @Test func attachesToARunningVMMByPid() throws {
-        if let why = recordUnavailable {
-            print(why)
-            return
-        }
+    @Test(.enabled(if: recordUnavailable == nil, "\(recordUnavailable ?? "")")) func attachesToARunningVMMByPid() throws {
         let dir = tempDir()
         let vmm = Process()
         vmm.executableURL = URL(fileURLWithPath: porttraceBinary())

@@ -3,7 +3,7 @@ import Testing
 
 let kvmMissing: String? = {
     let fd = open("/dev/kvm", O_RDWR | O_CLOEXEC)
-    if fd < 0 { return "skipped: /dev/kvm cannot be opened (\(String(cString: strerror(errno))))" }
+    if fd < 0 { return "/dev/kvm cannot be opened (\(String(cString: strerror(errno))))" }
     close(fd)
     return nil
 }()
@@ -27,11 +27,7 @@ func runAndSignal(_ signal: Int32, trace: String, delay: Double) throws -> Int32
 
 @Suite(.serialized, .enabled(if: captureBuilt, "built without the KVMCapture trait: run needs Linux with KVM"))
 struct RunCommandTests {
-    @Test func sigintClosesTheTraceCleanly() throws {
-        if let why = kvmMissing {
-            print(why)
-            return
-        }
+    @Test(.enabled(if: kvmMissing == nil, "\(kvmMissing ?? "")")) func sigintClosesTheTraceCleanly() throws {
         let trace = "\(tempDir())/int.pt"
         #expect(try runAndSignal(SIGINT, trace: trace, delay: 0.6) == 0)
         let v = try porttrace(["verify", trace])
@@ -40,21 +36,13 @@ struct RunCommandTests {
         #expect(dump.out.contains("marker signal"))
     }
 
-    @Test func sigtermClosesTheTraceCleanly() throws {
-        if let why = kvmMissing {
-            print(why)
-            return
-        }
+    @Test(.enabled(if: kvmMissing == nil, "\(kvmMissing ?? "")")) func sigtermClosesTheTraceCleanly() throws {
         let trace = "\(tempDir())/term.pt"
         #expect(try runAndSignal(SIGTERM, trace: trace, delay: 0.6) == 0)
         #expect(try porttrace(["verify", trace]).status == 0)
     }
 
-    @Test func sigkillLeavesARecoverableTrace() throws {
-        if let why = kvmMissing {
-            print(why)
-            return
-        }
+    @Test(.enabled(if: kvmMissing == nil, "\(kvmMissing ?? "")")) func sigkillLeavesARecoverableTrace() throws {
         let trace = "\(tempDir())/kill.pt"
         _ = try runAndSignal(SIGKILL, trace: trace, delay: 0.8)
         let v = try porttrace(["verify", trace])
@@ -66,11 +54,7 @@ struct RunCommandTests {
         #expect(dump.out.split(separator: "\n").count > 20)
     }
 
-    @Test func liveOutputEqualsReplayThroughTheCLI() throws {
-        if let why = kvmMissing {
-            print(why)
-            return
-        }
+    @Test(.enabled(if: kvmMissing == nil, "\(kvmMissing ?? "")")) func liveOutputEqualsReplayThroughTheCLI() throws {
         let dir = tempDir()
         let run = try porttrace([
             "run", "\(guestBuild)/boot-demo.bin", "-o", "\(dir)/demo.pt", "--debug-console", "tty",
@@ -107,11 +91,7 @@ struct RunCommandTests {
         }
     }
 
-    @Test func tripleFaultExitsWithStatus1() throws {
-        if let why = kvmMissing {
-            print(why)
-            return
-        }
+    @Test(.enabled(if: kvmMissing == nil, "\(kvmMissing ?? "")")) func tripleFaultExitsWithStatus1() throws {
         let r = try porttrace(["run", "\(guestBuild)/triple.bin", "--mode", "protected", "--no-trace", "--log-file", "/dev/null"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("triple fault") && r.stderr.contains("RIP 0x"))

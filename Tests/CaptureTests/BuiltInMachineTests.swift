@@ -9,11 +9,7 @@ import TraceFormat
 
 /// Real guests under real KVM. Serialized: a nested KVM host has little room for parallel VMs.
 @Suite(.serialized) struct BuiltInMachineTests {
-    @Test func bootDemoOutputsCodesAndInValues() throws {
-        if let why = kvmUnavailable {
-            print(why)
-            return
-        }
+    @Test(.enabled(if: kvmUnavailable == nil, "\(kvmUnavailable ?? "")")) func bootDemoOutputsCodesAndInValues() throws {
         let run = try liveRun("boot-demo.bin", verbosity: 0)
         defer { unlink(run.trace) }
         #expect(run.outcome == .halted)
@@ -36,12 +32,9 @@ import TraceFormat
         #expect(try TraceReader(path: run.trace).isComplete)
     }
 
-    @Test(arguments: [GuestMode.real, .protected, .long], [UInt32(1), 2, 4])
+    @Test(
+        .enabled(if: kvmUnavailable == nil, "\(kvmUnavailable ?? "")"), arguments: [GuestMode.real, .protected, .long], [UInt32(1), 2, 4])
     func accessesInEveryModeAndVCPUCount(mode: GuestMode, cpus: UInt32) throws {
-        if let why = kvmUnavailable {
-            print(why)
-            return
-        }
         let image = ["real": "iotest16.bin", "protected": "iotest32.bin", "long": "iotest64.bin"][mode.rawValue]!
         let run = try liveRun(image, mode: mode, cpus: cpus, verbosity: 1)
         defer { unlink(run.trace) }
@@ -68,11 +61,7 @@ import TraceFormat
         #expect(report.divergenceCount == 0)
     }
 
-    @Test func liveEqualsReplayAcrossProfiles() throws {
-        if let why = kvmUnavailable {
-            print(why)
-            return
-        }
+    @Test(.enabled(if: kvmUnavailable == nil, "\(kvmUnavailable ?? "")")) func liveEqualsReplayAcrossProfiles() throws {
         for profile in ["v0.10.0", "v20.0", "v29.0", "v53.0"] {
             let run = try liveRun("boot-demo.bin", profile: profile, verbosity: 3)
             defer { unlink(run.trace) }
@@ -82,12 +71,8 @@ import TraceFormat
         }
     }
 
-    @Test(arguments: ["hello32.elf", "hello64.elf"])
+    @Test(.enabled(if: kvmUnavailable == nil, "\(kvmUnavailable ?? "")"), arguments: ["hello32.elf", "hello64.elf"])
     func elfImagesLoadAndRun(name: String) throws {
-        if let why = kvmUnavailable {
-            print(why)
-            return
-        }
         let image = try GuestImage(path: try guest(name), load: 0)
         #expect(image.kind == (name.contains("64") ? .elf64 : .elf32))
         #expect(image.elfEntry == 0x200000)
@@ -98,11 +83,7 @@ import TraceFormat
         #expect(try demux(run.trace).codes[0] == [0x7e])
     }
 
-    @Test func smpGuestWritesOneLinePerVCPU() throws {
-        if let why = kvmUnavailable {
-            print(why)
-            return
-        }
+    @Test(.enabled(if: kvmUnavailable == nil, "\(kvmUnavailable ?? "")")) func smpGuestWritesOneLinePerVCPU() throws {
         let run = try liveRun("smp64.bin", mode: .long, cpus: 4)
         defer { unlink(run.trace) }
         #expect(run.outcome == .halted)
@@ -113,11 +94,7 @@ import TraceFormat
         }
     }
 
-    @Test func timeoutStopsASpinningGuestAndClosesTheTrace() throws {
-        if let why = kvmUnavailable {
-            print(why)
-            return
-        }
+    @Test(.enabled(if: kvmUnavailable == nil, "\(kvmUnavailable ?? "")")) func timeoutStopsASpinningGuestAndClosesTheTrace() throws {
         let run = try liveRun("spin.bin", timeout: .milliseconds(300))
         defer { unlink(run.trace) }
         #expect(run.outcome == .timeout)
@@ -128,11 +105,7 @@ import TraceFormat
         #expect((codes[0]?.count ?? 0) > 3)
     }
 
-    @Test func tripleFaultIsReported() throws {
-        if let why = kvmUnavailable {
-            print(why)
-            return
-        }
+    @Test(.enabled(if: kvmUnavailable == nil, "\(kvmUnavailable ?? "")")) func tripleFaultIsReported() throws {
         let run = try liveRun("triple.bin", mode: .protected)
         defer { unlink(run.trace) }
         guard case .shutdown(let vcpu, _) = run.outcome else {

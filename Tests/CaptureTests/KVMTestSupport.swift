@@ -10,7 +10,7 @@ import TraceFormat
 /// Why KVM tests cannot run here, or nil when they can.
 let kvmUnavailable: String? = {
     let fd = open("/dev/kvm", O_RDWR | O_CLOEXEC)
-    if fd < 0 { return "skipped: /dev/kvm cannot be opened (\(String(cString: strerror(errno))))" }
+    if fd < 0 { return "/dev/kvm cannot be opened (\(String(cString: strerror(errno))))" }
     close(fd)
     return nil
 }()

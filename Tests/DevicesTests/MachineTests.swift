@@ -205,10 +205,12 @@ extension DebugMachine {
                 let n = [1, 2, 4, 7].randomElement(using: &rng)!
                 if Bool.random(using: &rng) {
                     m.out(UInt64(i), port, (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) })
-                } else {
-                    _ = m.input(UInt64(i), port, size: n)
+                } else if let value = m.input(UInt64(i), port, size: n) {
+                    #expect(value.count == n)
                 }
             }
+            // Every access was handled or counted: nothing trapped, and the log holds whole lines.
+            #expect(m.logText.isEmpty || m.logText.utf8.last == 0x0a)
         }
     }
 }

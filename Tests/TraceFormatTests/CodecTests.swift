@@ -40,12 +40,29 @@ import Testing
         var builder = EventBlockBuilder()
         for e in randomEvents(count: 50, seed: 11) { builder.append(e) }
         let good = builder.encode()
+        var decoded = 0
+        var refused = 0
         for _ in 0..<3000 {
             var bad = good
             let n = Int(rng.next() % 4) + 1
             for _ in 0..<n { bad[Int(rng.next() % UInt64(bad.count))] = UInt8(truncatingIfNeeded: rng.next()) }
             if rng.next() % 3 == 0 { bad.removeLast(Int(rng.next() % UInt64(bad.count))) }
-            _ = bad.withUnsafeBytes { EventBlock.decode($0) }
+            switch bad.withUnsafeBytes({ EventBlock.decode($0) }) {
+            case .success(.events(let block)):
+                // Whatever decodes is internally consistent: every access's data is within the block.
+                decoded += 1
+                var bytes = 0
+                block.forEachAccess(
+                    { _, shape, data in
+                        bytes += data.count
+                        #expect(data.count == shape.dataLength)
+                    }, marker: { _, _, _ in })
+                #expect(bytes == block.data.count)
+            case .success(.unknownKind): decoded += 1
+            case .failure: refused += 1
+            }
         }
+        // The garbage was mostly caught, and nothing trapped on the way.
+        #expect(refused > 0 && decoded + refused == 3000)
     }
 }

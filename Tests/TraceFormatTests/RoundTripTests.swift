@@ -64,12 +64,11 @@ import Testing
         #expect(st.st_mode & 0o777 == 0o600)
     }
 
-    @Test func stockZstdAcceptsTheFile() throws {
-        let zstd = ["/usr/bin/zstd", "/usr/local/bin/zstd"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let zstd else {
-            print("skipped: the zstd command is not installed")
-            return
-        }
+    static let zstdCommand = ["/usr/bin/zstd", "/usr/local/bin/zstd"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test(.enabled(if: zstdCommand != nil, "the zstd command is not installed"))
+    func stockZstdAcceptsTheFile() throws {
+        let zstd = Self.zstdCommand!
         let path = temporaryPath()
         defer { unlink(path) }
         var options = TraceWriter.Options()
