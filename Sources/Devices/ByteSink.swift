@@ -25,6 +25,7 @@ public final class ByteSink {
     private var atomic: AtomicFile?
     private var pendingC2 = false
     private var failure: String?
+    private var failureErrno: Int32?
     private let flushThreshold = 1 << 16
 
     public init(_ target: Target, sanitize: Bool = false) {
@@ -138,7 +139,10 @@ public final class ByteSink {
         do {
             try Descriptor.writeAll(fd, buffer)
         } catch let e as SystemError {
-            if failure == nil { failure = SystemError.text(e.errno) }
+            if failure == nil {
+                failure = SystemError.text(e.errno)
+                failureErrno = e.errno
+            }
         } catch {
             if failure == nil { failure = "\(error)" }
         }
@@ -152,17 +156,35 @@ public final class ByteSink {
             pendingC2 = false
         }
         drain()
-        if let failure { throw SinkError(path: name, reason: failure) }
+        if let failure { throw SinkError(path: name, reason: failure, errno: failureErrno) }
     }
 
     /// Flushes and, for a file, syncs it and moves it into place.
     public func finish() throws {
+        try prepare()
+        try commit()
+    }
+
+    /// Flushes what is buffered and, for a file, syncs it to the device: after this, `commit()`
+    /// only renames. On failure the temporary is removed.
+    public func prepare() throws {
         do {
             try flush()
+            if case .file(let path) = target {
+                do {
+                    try atomic?.sync()
+                } catch let e as SystemError {
+                    throw SinkError(path: path, reason: SystemError.text(e.errno), errno: e.errno)
+                }
+            }
         } catch {
             abandon()
             throw error
         }
+    }
+
+    /// Moves a prepared file into place (nothing to do for other targets).
+    public func commit() throws {
         if case .file(let path) = target, let file = atomic.take() {
             do {
                 try file.commit()
@@ -190,5 +212,10 @@ public final class ByteSink {
 public struct SinkError: Error, CustomStringConvertible {
     public let path: String
     public let reason: String
+    /// The errno of the failed call, when one failed.
+    public var errno: Int32? = nil
     public var description: String { "\(path): \(reason)" }
+
+    /// The reader of a pipe went away (`porttrace replay T | head`).
+    public var isClosedPipe: Bool { errno == SystemError.brokenPipe }
 }

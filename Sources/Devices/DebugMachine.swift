@@ -160,8 +160,17 @@ public final class DebugMachine {
     }
 
     /// Flushes every sink; files are moved into place.
+    /// All outputs or none: every sink is flushed and synced first, and only then are the files
+    /// moved into place, so a full disk leaves no output file at all.
     public func finish() throws {
         var seen = Set<ObjectIdentifier>()
-        for s in sinks.all where seen.insert(ObjectIdentifier(s)).inserted { try s.finish() }
+        let unique = sinks.all.filter { seen.insert(ObjectIdentifier($0)).inserted }
+        do {
+            for s in unique { try s.prepare() }
+        } catch {
+            for s in unique { s.abandon() }
+            throw error
+        }
+        for s in unique { try s.commit() }
     }
 }

@@ -19,6 +19,9 @@ public struct AtomicFile: ~Copyable {
 
     public var descriptor: FileDescriptor { file.descriptor }
 
+    /// Flushes the temporary to the device. The corresponding call is `fsync(2)`.
+    public func sync() throws { try file.sync() }
+
     /// Syncs, closes and renames the temporary into place. The corresponding calls are
     /// `fsync(2)` and `rename(2)`; on failure the temporary is removed.
     public consuming func commit() throws {

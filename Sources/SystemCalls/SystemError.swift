@@ -22,6 +22,9 @@ public struct SystemError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The C library's text for an errno value.
     public static func text(_ errno: Int32) -> String { Errno(rawValue: errno).description }
 
+    /// EPIPE: the reader of a pipe went away.
+    public static var brokenPipe: Int32 { Errno.brokenPipe.rawValue }
+
     /// The calling thread's current errno, read right after the call that set it.
     public static var current: Int32 { LibC.currentErrno }
 }

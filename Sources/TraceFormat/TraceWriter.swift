@@ -99,6 +99,14 @@ public final class TraceWriter: @unchecked Sendable {
         }
     }
 
+    /// Why the writer stopped taking events (a write failed: a full disk; or something over the
+    /// limits was appended), or nil while it works. A recorder checks it to stop early.
+    public var error: TraceError? {
+        condition.lock()
+        defer { condition.unlock() }
+        return failure
+    }
+
     /// Fails the writer: nothing more is appended, and `close()` throws `why`.
     private func refuse(_ why: String) {
         condition.lock()

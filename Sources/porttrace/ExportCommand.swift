@@ -66,8 +66,7 @@ struct ExportCommand: ParsableCommand {
             try sink.finish()
         } catch let e as SinkError {
             sink.abandon()
-            if e.reason == SystemError.text(EPIPE) { throw ExitCode(0) }
-            throw CLIFailure.cannot("\(e)")
+            throw outputFailure(e)
         } catch let e as TraceError {
             sink.abandon()
             throw CLIFailure.cannot("\(e)")

@@ -44,7 +44,7 @@ struct ReplayCommand: ParsableCommand {
             throw CLIFailure.cannot("\(trace): \(e)")
         } catch let e as SinkError {
             sinks.abandon()
-            throw CLIFailure.cannot("\(e)")
+            throw outputFailure(e)
         }
         let report = driver.report
         // Notes never go into a log that is on stderr, except where the output cannot be exact anyway.

@@ -98,7 +98,7 @@ struct RunCommand: ParsableCommand {
             throw CLIFailure.cannot("\(output ?? "trace"): \(e)")
         } catch let e as SinkError {
             sinks.abandon()
-            throw CLIFailure.cannot("\(e)")
+            throw outputFailure(e)
         }
 
         if stats {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Devices
 import Foundation
 import SystemCalls
 import TraceFormat
@@ -26,6 +27,12 @@ enum Output {
             throw CLIFailure.cannot("stdout: \(e)")
         }
     }
+}
+
+/// An output that could not be written: a closed pipe ends the command quietly with status 0
+/// (scripts with `set -o pipefail` and `| head` keep working); anything else is status 2.
+func outputFailure(_ e: SinkError) -> Error {
+    e.isClosedPipe ? ExitCode(0) : CLIFailure.cannot("\(e)")
 }
 
 /// Opens a trace, turning every failure into a one-line message naming the file.

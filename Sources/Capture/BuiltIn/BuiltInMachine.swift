@@ -115,6 +115,8 @@ public final class BuiltInMachine {
                 waitMs = min(waitMs, max(1, Int(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)))
             }
             if let signal = signals.wait(milliseconds: waitMs), signal != StopSignals.wakeSignal { outcome = .signal(signal) }
+            // The trace cannot take more (a full disk): stop now rather than run on unrecorded.
+            if outcome == nil, let e = writer?.error { outcome = .failed("the trace stopped taking events: \(e)") }
         }
         // Stop every vCPU still running: immediate_exit plus a signal to break KVM_RUN.
         state.requestStop()

@@ -93,6 +93,8 @@ public final class HostRecorder {
             }
             if let f = forwardedAt, ContinuousClock.now - f > .seconds(3) { kill(pid, SIGKILL) }
             if let s = signals.wait(milliseconds: 20), s != StopSignals.wakeSignal { stopSignal = s }
+            // The trace cannot take more (a full disk): stop as if interrupted, and say why at close.
+            if writer.error != nil && stopSignal == nil { stopSignal = SIGTERM }
         }
         // Drain what the kernel still holds: twice, in case the last page was being filled.
         capture.pump(into: writer)
