@@ -160,6 +160,56 @@ extension DebugMachine {
         #expect(m.sinks.serial.captured == [0x6f])
     }
 
+    /// Every register's reset value and the loopback behaviour, as cloud-hypervisor's serial device
+    /// has them (reference 6, and its own serial unit tests): MSR reads 0xB0 in every mode, and a
+    /// looped-back byte raises no THR-empty interrupt.
+    @Test func serialRegistersAsCloudHypervisorHasThem() throws {
+        let m = try machine("v53.0")
+        let reset: [(UInt16, UInt8, String)] = [
+            (0x3f9, 0x00, "IER"), (0x3fa, 0xc1, "IIR"), (0x3fb, 0x03, "LCR"), (0x3fc, 0x08, "MCR"), (0x3fd, 0x60, "LSR"),
+            (0x3fe, 0xb0, "MSR"), (0x3ff, 0x00, "SCR"), (0x3f8, 0x00, "RBR, nothing received"),
+        ]
+        for (port, value, name) in reset { #expect(m.input(0, port) == [value], "\(name)") }
+        m.out(0, 0x3fb, [0x83])
+        #expect(m.input(0, 0x3f8) == [12], "divisor latch low: 12 (9600 baud)")
+        #expect(m.input(0, 0x3f9) == [0], "divisor latch high")
+        m.out(0, 0x3fb, [0x03])
+        m.out(0, 0x3f9, [0x03])  // receive and THR interrupts on
+        m.out(0, 0x3fc, [0x1f])  // loopback, with DTR, RTS, OUT1 and OUT2 set
+        #expect(m.input(0, 0x3fe) == [0xb0], "MSR is fixed in loopback too")
+        m.out(0, 0x3f8, [0x41])
+        #expect(m.input(0, 0x3fa) == [0xc4], "only the receive interrupt is pending")
+        #expect(m.input(0, 0x3fd) == [0x61])
+        #expect(m.input(0, 0x3f8) == [0x41])
+        #expect(m.input(0, 0x3fd) == [0x60])
+        #expect(m.sinks.serial.captured.isEmpty)
+        m.out(0, 0x3fc, [0x08])
+        m.out(0, 0x3f8, [0x42])
+        #expect(m.input(0, 0x3fa) == [0xc2], "THR empty after a byte sent out")
+        #expect(m.sinks.serial.captured == [0x42])
+        // The 64-byte loopback queue drops what does not fit.
+        m.out(0, 0x3fc, [0x10])
+        for b in 0..<70 { m.out(0, 0x3f8, [UInt8(b)]) }
+        var received: [UInt8] = []
+        while m.input(0, 0x3fd)?.first.map({ $0 & 1 == 1 }) == true { received += m.input(0, 0x3f8)! }
+        #expect(received == Array(0..<64))
+    }
+
+    /// The other devices' read values (reference 6): i8042, ACPI shutdown, the debug ports.
+    @Test func otherDevicesReadAsCloudHypervisorsDo() throws {
+        let m = try machine("v53.0")
+        #expect(m.input(0, 0x61) == [0x20], "i8042 port 0x61")
+        #expect(m.input(0, 0x64) == [0x00], "i8042 status")
+        #expect(m.input(0, 0x62) == nil, "i8042: other ports untouched")
+        #expect(m.input(0, 0x600, size: 4) == [0, 0, 0, 0], "ACPI shutdown reads zeros")
+        #expect(m.input(0, 0x402) == [0xe9], "fwdebug reads 0xe9")
+        #expect(m.input(0, 0x80) == nil, "0x80 reads leave the buffer")
+        #expect(m.input(0, 0xe9) == nil, "the debug console's reads leave the buffer")
+        #expect(
+            m.input(0, 0x70) == nil && m.input(0, 0xcf8, size: 4) == nil && m.input(0, 0x608, size: 4) == nil,
+            "CMOS, PCI configuration and the PM timer: the recorded value stands")
+    }
+
     @Test func busRefusesOverlapsAndEmptyRanges() {
         let bus = PortBus()
         #expect(throws: BusError.self) { try bus.insert(PassiveDevice(name: "a"), base: 0x10, length: 0) }
