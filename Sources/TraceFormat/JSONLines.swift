@@ -35,20 +35,48 @@ public enum JSONLines {
         out.append(contentsOf: JSONValue.object(pairs).serialized().utf8)
     }
 
+    /// Appends `value` in decimal, at least `width` digits (zero-padded), without allocating.
     @inline(__always)
-    static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
-        if value < 10 {
-            out.append(UInt8(truncatingIfNeeded: value) &+ 0x30)
-            return
+    public static func appendDecimal(_ value: UInt64, width: Int = 1, to out: inout [UInt8]) {
+        var n = 1
+        var v = value
+        while v >= 10 {
+            v /= 10
+            n += 1
         }
-        var digits: (UInt64, Int) = (value, 0)
-        var buffer = [UInt8](repeating: 0, count: 20)
-        while digits.0 > 0 {
-            buffer[19 - digits.1] = UInt8(truncatingIfNeeded: digits.0 % 10) &+ 0x30
-            digits.0 /= 10
-            digits.1 += 1
+        let digits = max(n, width)
+        let start = out.count
+        out.append(contentsOf: repeatElement(0x30, count: digits))
+        var x = value
+        var i = start + digits - 1
+        while x > 0 {
+            out[i] = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
+            x /= 10
+            i -= 1
         }
-        out.append(contentsOf: buffer[(20 - digits.1)...])
+    }
+
+    /// Appends `value` in lower-case hex, zero-padded to `width` digits.
+    @inline(__always)
+    public static func appendHex(_ value: UInt64, width: Int, to out: inout [UInt8]) {
+        var n = 1
+        var v = value >> 4
+        while v > 0 {
+            v >>= 4
+            n += 1
+        }
+        let digits = max(n, width)
+        for k in stride(from: digits - 1, through: 0, by: -1) { out.append(hex[Int((value >> UInt64(4 * k)) & 0xf)]) }
+    }
+
+    /// `+1.500000000`: signed seconds with 9 decimals (the text dump's time), without allocating.
+    @inline(__always)
+    public static func appendSignedSeconds(_ ns: Int64, to out: inout [UInt8]) {
+        out.append(ns < 0 ? 0x2d : 0x2b)
+        let m = ns.magnitude
+        appendDecimal(m / 1_000_000_000, to: &out)
+        out.append(0x2e)
+        appendDecimal(m % 1_000_000_000, width: 9, to: &out)
     }
 
     /// A parsed line of JSON-lines input.

@@ -100,15 +100,18 @@ struct DumpCommand: ParsableCommand {
 
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    /// `+0.019004000 vcpu0 out  0x0080 1x1 00`
+    /// `+0.019004000 vcpu0 out  0x0080 1x1 00`, written byte by byte (no strings per event).
     static func text(_ t: UInt64, origin: UInt64, shape: EventShape, data: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        var line = TimeSpec.signedSeconds(Int64(bitPattern: t &- origin))
-        line += " vcpu\(shape.vcpu) "
-        line += shape.direction == .out ? "out " : "in  "
-        let p = String(shape.port, radix: 16)
-        line += "0x" + String(repeating: "0", count: 4 - p.count) + p
-        line += " \(shape.size)x\(shape.count) "
-        out.append(contentsOf: line.utf8)
+        JSONLines.appendSignedSeconds(Int64(bitPattern: t &- origin), to: &out)
+        out.append(contentsOf: " vcpu".utf8)
+        JSONLines.appendDecimal(UInt64(shape.vcpu), to: &out)
+        out.append(contentsOf: shape.direction == .out ? " out 0x".utf8 : " in  0x".utf8)
+        JSONLines.appendHex(UInt64(shape.port), width: 4, to: &out)
+        out.append(0x20)
+        JSONLines.appendDecimal(UInt64(shape.size), to: &out)
+        out.append(0x78)
+        JSONLines.appendDecimal(UInt64(shape.count), to: &out)
+        out.append(0x20)
         for b in data {
             out.append(hex[Int(b >> 4)])
             out.append(hex[Int(b & 0xf)])
