@@ -85,6 +85,54 @@ public enum JSONLines {
         case event(PortIOEvent)
     }
 
+    /// The access lines `dump --format jsonl` writes, read straight from their bytes:
+    /// `{"t_ns":N,"vcpu":N,"port":N,"dir":"out","size":N,"count":N,"data":"hex"}` (and
+    /// `,"incomplete":true`). Nil for any other line, which `parse` then reads (and judges).
+    public static func parseAccess(_ b: UnsafeBufferPointer<UInt8>) -> PortIOEvent? {
+        var c = ByteScanner(b)
+        guard c.take(#"{"t_ns":"#), let t = c.jsonInteger(), c.take(#","vcpu":"#), let vcpu = c.jsonInteger(), vcpu <= UInt64(UInt32.max),
+            c.take(#","port":"#), let port = c.jsonInteger(), port <= 0xffff
+        else { return nil }
+        let direction: PortDirection
+        if c.take(#","dir":"out","size":"#) {
+            direction = .out
+        } else if c.take(#","dir":"in","size":"#) {
+            direction = .in
+        } else {
+            return nil
+        }
+        guard let size = c.jsonInteger(), size <= 4, c.take(#","count":"#), let count = c.jsonInteger(), count <= UInt64(UInt32.max),
+            c.take(#","data":""#)
+        else { return nil }
+        let dataStart = c.at
+        while !c.atEnd && b[c.at] != 0x22 { c.at += 1 }
+        let dataEnd = c.at
+        guard c.take("\""), (dataEnd - dataStart) % 2 == 0 else { return nil }
+        let incomplete = c.take(#","incomplete":true"#)
+        guard c.take("}"), c.atEnd else { return nil }
+        let shape = EventShape(
+            vcpu: UInt32(vcpu), port: UInt16(port), direction: direction, size: UInt8(size), count: UInt32(count), incomplete: incomplete)
+        guard TraceLimits.problem(with: shape) == nil, (dataEnd - dataStart) / 2 == shape.dataLength else { return nil }
+        var data = [UInt8](repeating: 0, count: shape.dataLength)
+        var i = dataStart
+        for k in 0..<data.count {
+            guard let h = nibble(b[i]), let l = nibble(b[i + 1]) else { return nil }
+            data[k] = h << 4 | l
+            i += 2
+        }
+        return PortIOEvent(timestamp: t, vcpu: UInt32(vcpu), payload: .access(shape, data: data))
+    }
+
+    @inline(__always)
+    static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: return c - 0x30
+        case 0x61...0x66: return c - 0x61 + 10
+        case 0x41...0x46: return c - 0x41 + 10
+        default: return nil
+        }
+    }
+
     /// Parses one line; `lineNumber` is for messages.
     public static func parse(_ text: String, lineNumber: Int) throws -> Line {
         let value: JSONValue

@@ -46,29 +46,23 @@ struct ImportCommand: ParsableCommand {
         if format == .chLog { return try importCloudHypervisorLog() }
         if format == .perfScript { return try importPerfScript() }
         if logFormat != nil { throw CLIFailure.cannot("--log-format goes with --format ch-log") }
-        let data: Data
-        if input == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDir) else {
-                throw CLIFailure.cannot("\(input): no such file")
-            }
-            guard !isDir.boolValue else { throw CLIFailure.cannot("\(input): is a directory") }
-            guard let d = FileManager.default.contents(atPath: input) else { throw CLIFailure.cannot("\(input): cannot be read") }
-            data = d
+        let lines: LineReader
+        do {
+            lines = try LineReader(path: input)
+        } catch {
+            throw CLIFailure.cannot("\(error)")
         }
         let name = input == "-" ? "stdin" : input
 
-        // Two passes over the input so memory stays bounded by the input itself, not by parsed events:
-        // the first checks every line and finds the header and the defaults, the second writes.
+        // Two streaming passes, so memory stays flat whatever the input's size: the first checks
+        // every line and finds the header and the defaults, the second writes.
         var metadata = TraceMetadata()
         var sawEvent = false
         var closedAt: UInt64?
         var lastTime: UInt64?
         var maxVCPU: UInt32?
         do {
-            try Self.forEachLine(data) { lineNumber, line in
+            try Self.forEachLine(lines) { lineNumber, line in
                 switch line {
                 case .header(let h):
                     guard !sawEvent, metadata.fields.isEmpty else {
@@ -105,7 +99,7 @@ struct ImportCommand: ParsableCommand {
 
         do {
             let writer = try TraceWriter(path: output, metadata: metadata)
-            try Self.forEachLine(data) { _, line in
+            try Self.forEachLine(lines) { _, line in
                 if case .event(let e) = line, e.marker?.name != Marker.traceClosed { writer.append(e) }
             }
             try writer.close(at: closedAt ?? lastTime ?? 0)
@@ -114,18 +108,22 @@ struct ImportCommand: ParsableCommand {
         }
     }
 
-    /// Parses each non-blank line of JSON-lines input.
-    static func forEachLine(_ data: Data, _ body: (Int, JSONLines.Line) throws -> Void) throws {
-        var lineNumber = 0
-        for rawLine in data.split(separator: 0x0a, omittingEmptySubsequences: false) {
-            lineNumber += 1
-            var line = rawLine
-            if line.last == 0x0d { line = line.dropLast() }
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            guard let text = String(data: Data(line), encoding: .utf8) else {
-                throw TraceError.badInput(line: lineNumber, reason: "not UTF-8")
+    /// Parses each non-blank line of JSON-lines input: the access lines `dump` writes straight
+    /// from their bytes, anything else through the JSON parser.
+    static func forEachLine(_ lines: LineReader, _ body: (Int, JSONLines.Line) throws -> Void) throws {
+        do {
+            try lines.forEachLine { lineNumber, raw in
+                var line = raw
+                if line.last == 0x0d { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+                if let event = JSONLines.parseAccess(line) { return try body(lineNumber, .event(event)) }
+                guard let text = String(validating: line, as: UTF8.self) else {
+                    throw TraceError.badInput(line: lineNumber, reason: "not UTF-8")
+                }
+                try body(lineNumber, try JSONLines.parse(text, lineNumber: lineNumber))
             }
-            try body(lineNumber, try JSONLines.parse(text, lineNumber: lineNumber))
+        } catch let e as AnalysisError {
+            throw CLIFailure.cannot("\(e)")
         }
     }
 

@@ -121,41 +121,4 @@ import Testing
         #expect(firstSeen == 7_000_000)  // the block holding t = 7.5 ms starts at 7.0 ms
         #expect(report.blocks == 4)
     }
-
-    @Test func boundedMemoryOnALongTrace() throws {
-        let path = temporaryPath()
-        defer { unlink(path) }
-        let w = try TraceWriter(path: path, metadata: metadataSample())
-        let before = residentBytes()
-        var t: UInt64 = 1_000_000
-        let text = Array("The quick brown fox jumps over the lazy dog.\n".utf8)
-        for i in 0..<3_000_000 {
-            t += 9_000 + UInt64(i * 7919 % 2000)
-            text.withUnsafeBytes { raw in
-                w.append(
-                    timestamp: t, shape: EventShape(vcpu: 0, port: 0xe9, direction: .out, size: 1),
-                    data: UnsafeRawBufferPointer(rebasing: raw[(i % text.count)..<(i % text.count + 1)]))
-            }
-        }
-        try w.close()
-        let writerGrowth = residentBytes() - before
-        var n: UInt64 = 0
-        let report = try TraceReader(path: path).scan { block in
-            n += UInt64(block.count)
-            return true
-        }
-        let readerGrowth = residentBytes() - before
-        #expect(n == 3_000_001)
-        #expect(report.problems.isEmpty)
-        // 3 M events hold ~27 MB raw; the writer and reader keep a few blocks at most.
-        #expect(writerGrowth < 48 << 20, "writer grew by \(writerGrowth) bytes")
-        #expect(readerGrowth < 64 << 20, "reader grew by \(readerGrowth) bytes")
-    }
-}
-
-/// Resident set size from /proc/self/statm.
-func residentBytes() -> Int {
-    guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-    let parts = s.split(separator: " ")
-    return (Int(parts[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
 }

@@ -1,22 +1,22 @@
-/// A cursor over one line's bytes for the importers' parsers: no strings are made for the
-/// fields it reads, only for the text a caller keeps.
-struct ByteScanner {
-    let bytes: UnsafeBufferPointer<UInt8>
-    var at: Int
+/// A cursor over one line's bytes for the text importers (JSON lines, cloud-hypervisor logs,
+/// perf script): no strings are made for the fields it reads, only for the text a caller keeps.
+public struct ByteScanner {
+    public let bytes: UnsafeBufferPointer<UInt8>
+    public var at: Int
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>, at: Int = 0) {
+    public init(_ bytes: UnsafeBufferPointer<UInt8>, at: Int = 0) {
         self.bytes = bytes
         self.at = at
     }
 
-    var atEnd: Bool { at >= bytes.count }
+    public var atEnd: Bool { at >= bytes.count }
 
-    mutating func skipSpaces() {
+    public mutating func skipSpaces() {
         while at < bytes.count && bytes[at] == 0x20 { at += 1 }
     }
 
     /// Consumes `literal` if the bytes continue with it.
-    mutating func take(_ literal: StaticString) -> Bool {
+    public mutating func take(_ literal: StaticString) -> Bool {
         let n = literal.utf8CodeUnitCount
         guard at + n <= bytes.count else { return false }
         let p = literal.utf8Start
@@ -25,8 +25,16 @@ struct ByteScanner {
         return true
     }
 
+    /// A JSON number that is a non-negative integer (no sign, no leading zero, no fraction).
+    public mutating func jsonInteger() -> UInt64? {
+        let start = at
+        guard let v = decimal() else { return nil }
+        if at - start > 1 && bytes[start] == 0x30 { return nil }
+        return v
+    }
+
     /// A decimal number of at most 19 digits.
-    mutating func decimal() -> UInt64? {
+    public mutating func decimal() -> UInt64? {
         var v: UInt64 = 0
         let start = at
         while at < bytes.count, at - start < 19, case let d = bytes[at] &- 0x30, d < 10 {
@@ -37,7 +45,7 @@ struct ByteScanner {
     }
 
     /// A hexadecimal number of at most 16 digits (lower or upper case).
-    mutating func hex() -> UInt64? {
+    public mutating func hex() -> UInt64? {
         var v: UInt64 = 0
         let start = at
         while at < bytes.count, at - start < 16 {
@@ -56,7 +64,7 @@ struct ByteScanner {
     }
 
     /// Where `needle` first occurs at or after `from`, if it does.
-    static func find(_ needle: [UInt8], in b: UnsafeBufferPointer<UInt8>, from: Int = 0) -> Int? {
+    public static func find(_ needle: [UInt8], in b: UnsafeBufferPointer<UInt8>, from: Int = 0) -> Int? {
         guard let first = needle.first, b.count >= needle.count else { return nil }
         var i = from
         let last = b.count - needle.count
