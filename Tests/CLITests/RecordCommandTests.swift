@@ -160,7 +160,8 @@ struct RecordCommandTests {
         ]
         p.standardError = FileHandle.nullDevice
         try p.run()
-        Thread.sleep(forTimeInterval: 1.0)
+        #expect(waitForThread(named: "vcpu0", under: p.processIdentifier), "the recorded VMM never started its vCPU")
+        Thread.sleep(forTimeInterval: 0.5)  // some 0x80 writes are recorded
         kill(p.processIdentifier, SIGINT)
         let deadline = Date(timeIntervalSinceNow: 20)
         while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
@@ -182,9 +183,9 @@ struct RecordCommandTests {
         let dir = tempDir()
         let vmm = Process()
         vmm.executableURL = URL(fileURLWithPath: porttraceBinary())
-        vmm.arguments = ["run", "\(guestBuild)/spin.bin", "--no-trace", "--timeout", "2s", "--log-file", "/dev/null"]
+        vmm.arguments = ["run", "\(guestBuild)/spin.bin", "--no-trace", "--timeout", "3s", "--log-file", "/dev/null"]
         try vmm.run()
-        Thread.sleep(forTimeInterval: 0.5)  // the vCPU thread exists and is posting 0x43
+        #expect(waitForThread(named: "vcpu0", under: vmm.processIdentifier), "the VMM never started its vCPU")
         let r = try porttrace(["record", "-o", "\(dir)/attached.pt", "--pid", "\(vmm.processIdentifier)", "--ports", "0x80"])
         vmm.waitUntilExit()
         #expect(r.status == 0, "\(r.stderr)")
@@ -210,4 +211,31 @@ struct RecordCommandTests {
         }
         #expect(instancesLeft().isEmpty)
     }
+}
+
+/// Waits (up to `timeout` seconds) until `pid` or one of its descendants has a thread named
+/// `name` (the built-in machine names its vCPU threads vcpuN). Fixed sleeps are too short on a
+/// loaded machine or under a sanitizer, where starting a process takes seconds.
+func waitForThread(named name: String, under pid: Int32, timeout: Double = 30) -> Bool {
+    func tree(_ root: Int32) -> [Int32] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(root)/task")) ?? []
+        var all = [root]
+        for t in tasks {
+            let children = (try? String(contentsOfFile: "/proc/\(root)/task/\(t)/children", encoding: .utf8)) ?? ""
+            for c in children.split(separator: " ").compactMap({ Int32($0) }) { all += tree(c) }
+        }
+        return all
+    }
+    let deadline = Date(timeIntervalSinceNow: timeout)
+    while Date() < deadline {
+        for p in tree(pid) {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(p)/task")) ?? []
+            for t in tasks {
+                let comm = (try? String(contentsOfFile: "/proc/\(p)/task/\(t)/comm", encoding: .utf8)) ?? ""
+                if comm.trimmingCharacters(in: .whitespacesAndNewlines) == name { return true }
+            }
+        }
+        Thread.sleep(forTimeInterval: 0.02)
+    }
+    return false
 }
