@@ -156,6 +156,14 @@ public final class TraceReader {
                 throw TraceError.oversizedBlock(offset: offset, declared: declared, limit: UInt64(blockLimit))
             }
         }
+        // A cleanly closed trace always ends with its index: without one, the file was cut (or
+        // its end damaged) after it was closed, and what is missing cannot be known.
+        if header.closedCleanly && index == nil && report.damage.isEmpty {
+            report.problems.append(
+                Problem(
+                    offset: offset, kind: report.sawIndex ? .damaged : .truncated,
+                    reason: "closed cleanly, but its index is unusable (\(indexProblem)); read by scanning"))
+        }
         return report
     }
 

@@ -15,9 +15,9 @@ struct ImportCommand: ParsableCommand {
             --format perf-script: the output of 'perf script' for kvm:kvm_pio (default fields, or -F with time and \
             trace); vCPUs from thread names where perf printed them, else numbered and marked unmapped; times \
             relative to the first event. \
-            --format jsonl: 
-            Without a header line the metadata defaults to: source "import", vmm_start_ns 0, vm_start_ns 0, \
-            vcpus = highest vCPU index + 1, clock CLOCK_MONOTONIC. --vmm-start, --vm-start and --label override. \
+            --format jsonl: the lines 'dump --format jsonl --header' prints. Without a header line the metadata \
+            defaults to: source "import", vmm_start_ns 0, vm_start_ns 0, vcpus = highest vCPU index + 1, clock CLOCK_MONOTONIC. \
+            --vmm-start, --vm-start and --label override. \
             "trace_closed" markers in the input are not copied: the writer adds its own at the same time.
             """
     )

@@ -183,7 +183,7 @@ struct RecordCommandTests {
         let dir = tempDir()
         let vmm = Process()
         vmm.executableURL = URL(fileURLWithPath: porttraceBinary())
-        vmm.arguments = ["run", "\(guestBuild)/spin.bin", "--no-trace", "--timeout", "3s", "--log-file", "/dev/null"]
+        vmm.arguments = ["run", "\(guestBuild)/spin.bin", "--no-trace", "--timeout", "5s", "--log-file", "/dev/null"]
         try vmm.run()
         #expect(waitForThread(named: "vcpu0", under: vmm.processIdentifier), "the VMM never started its vCPU")
         let r = try porttrace(["record", "-o", "\(dir)/attached.pt", "--pid", "\(vmm.processIdentifier)", "--ports", "0x80"])

@@ -1,0 +1,28 @@
+import Foundation
+import Testing
+
+/// Cuts through a small closed trace, read by `dump` and `verify`: a cut never passes for the
+/// whole trace (exit 0), never traps, and always gets a status of 1 (damage, readable blocks
+/// still printed) or 2 (not readable as a trace), with one line. A closed trace cut just before
+/// its index used to dump as an empty, intact trace.
+@Suite struct DamageSweepTests {
+    @Test func everyCutOfAClosedTraceIsReported() throws {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("traces/smp64-4cpu.pt").path
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: source))
+        let whole = try porttrace(["dump", source])
+        #expect(whole.status == 0)
+        let dir = tempDir()
+        let cutPath = "\(dir)/cut.pt"
+        // Every 5th byte, plus the last 40 (the index and its footer), keeps the run short.
+        let cuts = Set(Array(stride(from: 0, to: bytes.count, by: 5)) + Array(max(0, bytes.count - 40)..<bytes.count))
+        for cut in cuts.sorted() {
+            try bytes.prefix(cut).write(to: URL(fileURLWithPath: cutPath))
+            for command in ["dump", "verify"] {
+                let r = try porttrace([command, cutPath])
+                #expect(r.status == 1 || r.status == 2, "\(command) of a cut at \(cut): status \(r.status)")
+                #expect(r.stderr.split(separator: "\n").count == 1, "\(command) of a cut at \(cut): \(r.stderr)")
+            }
+        }
+    }
+}
