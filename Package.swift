@@ -61,6 +61,12 @@ let package = Package(
             ]
         ),
 
+        // Every parser of outside input as one libFuzzer entry each (scripts/fuzz, Fuzz/).
+        .target(
+            name: "FuzzTargets",
+            dependencies: ["TraceFormat", "Devices", "Analysis", .target(name: "Capture", condition: onLinuxWithCapture)]
+        ),
+
         // The thin executable.
         .executableTarget(
             name: "porttrace",
@@ -83,7 +89,7 @@ let package = Package(
 
         .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "SystemCalls"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "TraceFormat"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Devices", "TraceFormat"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Devices", "TraceFormat"], exclude: ["stats_reference.py"]),
         .testTarget(
             name: "CaptureTests",
             dependencies: [
@@ -91,6 +97,7 @@ let package = Package(
                 "TraceFormat", "Devices",
             ]
         ),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "CLITests", dependencies: ["TraceFormat"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
