@@ -418,11 +418,11 @@ case "gen-boot":
         labels: labels)
 
 case "gen-chlog":
-    FileManager.default.createFile(atPath: args[3], contents: nil)
+    _ = FileManager.default.createFile(atPath: args[3], contents: nil)
     try Generators.chLog(lines: Int(args[2])!, path: args[3])
 
 case "gen-perf":
-    FileManager.default.createFile(atPath: args[3], contents: nil)
+    _ = FileManager.default.createFile(atPath: args[3], contents: nil)
     try Generators.perfScript(lines: Int(args[2])!, path: args[3])
 
 default:

@@ -29,6 +29,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case elf
     /// A VMM command line (NUL-separated arguments) as `record` reads it for the device map.
     case vmmCommandLine = "vmm-command-line"
+    /// Command-line values: times, port lists, POST-code ranges, sizes, addresses, device choices,
+    /// release names and labels.
+    case options
 
     /// Whether this build has the code the target exercises.
     public var isAvailable: Bool {
@@ -53,6 +56,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .logTemplate: Self.logTemplate(input)
         case .elf: Self.elf(input)
         case .vmmCommandLine: Self.vmmCommandLine(input)
+        case .options: Self.options(input)
         }
     }
 }
@@ -111,6 +115,18 @@ extension FuzzTarget {
         let text = String(decoding: input.bindMemory(to: UInt8.self), as: UTF8.self)
         _ = try? LogFormatter.parse(text, tokens: Profile(Release.latest).logFormatTokens)
         _ = try? CloudHypervisorLogImport(template: text)
+    }
+
+    static func options(_ input: UnsafeRawBufferPointer) {
+        let text = String(decoding: input.bindMemory(to: UInt8.self), as: UTF8.self)
+        _ = TimeSpec.nanoseconds(text)
+        _ = ValueSyntax.portList(text)
+        _ = ValueSyntax.codeRanges(text)
+        _ = ValueSyntax.size(text)
+        _ = ValueSyntax.address(text)
+        _ = DeviceChoice.parse(text, allowIobase: true)
+        _ = Release.named(text)
+        _ = Release.fromVersionText(text)
     }
 
     static func elf(_ input: UnsafeRawBufferPointer) {

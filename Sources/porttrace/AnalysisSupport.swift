@@ -35,22 +35,7 @@ struct TimelineArguments: ParsableArguments {
 struct CodeRanges: ExpressibleByArgument {
     var ranges: [ClosedRange<UInt8>]
     init?(argument: String) {
-        func code(_ s: Substring) -> UInt8? {
-            let t = s.lowercased()
-            return t.hasPrefix("0x") ? UInt8(t.dropFirst(2), radix: 16) : UInt8(t)
-        }
-        var r: [ClosedRange<UInt8>] = []
-        for item in argument.split(separator: ",", omittingEmptySubsequences: false) {
-            let ends = item.split(separator: "-", omittingEmptySubsequences: false)
-            if ends.count == 1, let c = code(ends[0]) {
-                r.append(c...c)
-            } else if ends.count == 2, let a = code(ends[0]), let b = code(ends[1]), a <= b {
-                r.append(a...b)
-            } else {
-                return nil
-            }
-        }
-        guard !r.isEmpty else { return nil }
+        guard let r = ValueSyntax.codeRanges(argument) else { return nil }
         ranges = r
     }
 }

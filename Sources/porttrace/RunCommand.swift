@@ -129,8 +129,7 @@ struct CPUModeArgument: ExpressibleByArgument {
 struct AddressArgument: ExpressibleByArgument {
     var value: UInt64
     init?(argument: String) {
-        let t = argument.lowercased()
-        guard let v = t.hasPrefix("0x") ? UInt64(t.dropFirst(2), radix: 16) : UInt64(t) else { return nil }
+        guard let v = ValueSyntax.address(argument) else { return nil }
         value = v
     }
 }
@@ -138,42 +137,11 @@ struct AddressArgument: ExpressibleByArgument {
 struct SizeArgument: ExpressibleByArgument {
     var bytes: UInt64
     init(bytes: UInt64) { self.bytes = bytes }
-    /// `64M`, `1G`, `1.5G`, `512KiB`, `4096`: exact, so a fraction must come to whole bytes
-    /// (1.5G is 1,610,612,736 bytes); anything else, or too large, is refused.
+    /// `64M`, `1G`, `1.5G`, `512KiB`, `4096`, exact (see `ValueSyntax.size`).
     init?(argument: String) {
-        var t = Substring(argument.uppercased())
-        var scale: UInt64 = 1
-        for suffix in ["IB", "B"] where t.hasSuffix(suffix) && t.count > suffix.count {
-            t = t.dropLast(suffix.count)
-            break
-        }
-        for (unit, f) in [("K", UInt64(1) << 10), ("M", 1 << 20), ("G", 1 << 30)] where t.hasSuffix(unit) {
-            scale = f
-            t = t.dropLast()
-            break
-        }
-        let parts = t.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let wholeText = parts.first, !wholeText.isEmpty, wholeText.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-            let whole = UInt64(wholeText)
-        else { return nil }
-        var (value, overflow) = whole.multipliedReportingOverflow(by: scale)
-        guard !overflow else { return nil }
-        if parts.count == 2 {
-            let frac = parts[1]
-            guard !frac.isEmpty, frac.count <= 9, frac.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let f = UInt64(frac) else {
-                return nil
-            }
-            var denominator: UInt64 = 1
-            for _ in 0..<frac.count { denominator *= 10 }
-            let (scaled, o) = f.multipliedReportingOverflow(by: scale)
-            guard !o, scaled % denominator == 0 else { return nil }
-            (value, overflow) = value.addingReportingOverflow(scaled / denominator)
-            guard !overflow else { return nil }
-        }
-        guard value > 0 else { return nil }
-        bytes = value
+        guard let v = ValueSyntax.size(argument) else { return nil }
+        bytes = v
     }
-    var defaultValueDescription: String { "64M" }
 }
 
 #endif

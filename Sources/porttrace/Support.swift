@@ -45,27 +45,12 @@ func openTrace(_ path: String) throws -> TraceReader {
 }
 
 /// Parses a port (`0x80`, `128`) or a range (`0x3f8-0x3ff`).
-func parsePorts(_ text: String) -> ClosedRange<UInt16>? {
-    func one(_ s: Substring) -> UInt16? {
-        let t = s.lowercased()
-        if t.hasPrefix("0x") { return UInt16(t.dropFirst(2), radix: 16) }
-        return UInt16(t)
-    }
-    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-    if parts.count == 1, let p = one(parts[0]) { return p...p }
-    if parts.count == 2, let a = one(parts[0]), let b = one(parts[1]), a <= b { return a...b }
-    return nil
-}
+func parsePorts(_ text: String) -> ClosedRange<UInt16>? { ValueSyntax.portRange(Substring(text)) }
 
 struct PortList: ExpressibleByArgument {
     var ranges: [ClosedRange<UInt16>]
     init?(argument: String) {
-        var r: [ClosedRange<UInt16>] = []
-        for item in argument.split(separator: ",") {
-            guard let range = parsePorts(String(item)) else { return nil }
-            r.append(range)
-        }
-        guard !r.isEmpty else { return nil }
+        guard let r = ValueSyntax.portList(argument) else { return nil }
         ranges = r
     }
     func contains(_ port: UInt16) -> Bool { ranges.contains { $0.contains(port) } }

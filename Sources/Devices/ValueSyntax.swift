@@ -1,0 +1,88 @@
+/// The text forms of the values the command line takes (ports, POST-code ranges, sizes,
+/// addresses), parsed here, outside the executable, so that the tests and the fuzz targets
+/// reach the same code. Each returns nil for anything it does not accept exactly.
+public enum ValueSyntax {
+    /// A port (`0x80`, `128`) or a range (`0x3f8-0x3ff`).
+    public static func portRange(_ text: Substring) -> ClosedRange<UInt16>? {
+        func one(_ s: Substring) -> UInt16? {
+            let t = s.lowercased()
+            if t.hasPrefix("0x") { return UInt16(t.dropFirst(2), radix: 16) }
+            return UInt16(t)
+        }
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        if parts.count == 1, let p = one(parts[0]) { return p...p }
+        if parts.count == 2, let a = one(parts[0]), let b = one(parts[1]), a <= b { return a...b }
+        return nil
+    }
+
+    /// A comma list of ports and port ranges (`0x80,0x3f8-0x3ff`).
+    public static func portList(_ text: String) -> [ClosedRange<UInt16>]? {
+        var ranges: [ClosedRange<UInt16>] = []
+        for item in text.split(separator: ",") {
+            guard let range = portRange(item) else { return nil }
+            ranges.append(range)
+        }
+        return ranges.isEmpty ? nil : ranges
+    }
+
+    /// A comma list of POST codes and code ranges (`0x00-0x1f,0x40`).
+    public static func codeRanges(_ text: String) -> [ClosedRange<UInt8>]? {
+        func code(_ s: Substring) -> UInt8? {
+            let t = s.lowercased()
+            return t.hasPrefix("0x") ? UInt8(t.dropFirst(2), radix: 16) : UInt8(t)
+        }
+        var ranges: [ClosedRange<UInt8>] = []
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let ends = item.split(separator: "-", omittingEmptySubsequences: false)
+            if ends.count == 1, let c = code(ends[0]) {
+                ranges.append(c...c)
+            } else if ends.count == 2, let a = code(ends[0]), let b = code(ends[1]), a <= b {
+                ranges.append(a...b)
+            } else {
+                return nil
+            }
+        }
+        return ranges.isEmpty ? nil : ranges
+    }
+
+    /// A guest-physical address: decimal or 0x-hex.
+    public static func address(_ text: String) -> UInt64? {
+        let t = text.lowercased()
+        return t.hasPrefix("0x") ? UInt64(t.dropFirst(2), radix: 16) : UInt64(t)
+    }
+
+    /// `64M`, `1G`, `1.5G`, `512KiB`, `4096`: exact, so a fraction must come to whole bytes
+    /// (1.5G is 1,610,612,736 bytes); zero, anything else, or too large is refused.
+    public static func size(_ text: String) -> UInt64? {
+        var t = Substring(text.uppercased())
+        var scale: UInt64 = 1
+        for suffix in ["IB", "B"] where t.hasSuffix(suffix) && t.count > suffix.count {
+            t = t.dropLast(suffix.count)
+            break
+        }
+        for (unit, f) in [("K", UInt64(1) << 10), ("M", 1 << 20), ("G", 1 << 30)] where t.hasSuffix(unit) {
+            scale = f
+            t = t.dropLast()
+            break
+        }
+        let parts = t.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let wholeText = parts.first, !wholeText.isEmpty, wholeText.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            let whole = UInt64(wholeText)
+        else { return nil }
+        var (value, overflow) = whole.multipliedReportingOverflow(by: scale)
+        guard !overflow else { return nil }
+        if parts.count == 2 {
+            let frac = parts[1]
+            guard !frac.isEmpty, frac.count <= 9, frac.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let f = UInt64(frac) else {
+                return nil
+            }
+            var denominator: UInt64 = 1
+            for _ in 0..<frac.count { denominator *= 10 }
+            let (scaled, o) = f.multipliedReportingOverflow(by: scale)
+            guard !o, scaled % denominator == 0 else { return nil }
+            (value, overflow) = value.addingReportingOverflow(scaled / denominator)
+            guard !overflow else { return nil }
+        }
+        return value > 0 ? value : nil
+    }
+}
