@@ -54,9 +54,9 @@ public struct Release: Comparable, Hashable, Sendable, CustomStringConvertible {
         let digits = tag.drop(while: { !$0.isNumber })
         let probe = Release(tag: "v" + digits) ?? Release(tag: "v" + digits + ".0")
         guard let probe else { return [latest.tag] }
-        func distance(_ r: Release) -> Int {
-            abs((r.major * 1000 + r.minor * 10 + r.patch) - (probe.major * 1000 + probe.minor * 10 + probe.patch))
-        }
+        // Components clamped, so that a tag such as v99999999999999999 cannot overflow the key.
+        func key(_ r: Release) -> Int { min(r.major, 1_000_000) * 1_000_000 + min(r.minor, 999) * 1000 + min(r.patch, 999) }
+        func distance(_ r: Release) -> Int { abs(key(r) - key(probe)) }
         return all.sorted { distance($0) < distance($1) }.prefix(3).map(\.tag)
     }
 }

@@ -63,6 +63,12 @@ import Testing
         #expect(e.nearest.first == "v24.0")
         #expect(Release.all.count == 75)
         #expect((try? Release.named("latest").get()) == Release(tag: "v53.0"))
+        // Found by the options fuzz target: a huge version number trapped while ranking the nearest.
+        guard case .failure(let huge) = Release.named("20111111111111111.11010") else {
+            Issue.record("a huge version accepted")
+            return
+        }
+        #expect(huge.nearest.first == Release.latest.tag)
     }
 
     @Test func civilTime() {
