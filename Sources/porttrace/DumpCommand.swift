@@ -7,7 +7,7 @@ struct DumpCommand: ParsableCommand {
         abstract: "Print one line per event.",
         discussion: """
             Times for --from/--to are relative to the VM start and take units: 1.5s, 200ms, 30us, 100ns \
-            (a bare number is seconds). Exit status 1 if the trace is damaged (every readable event is still printed).
+            (a bare number is seconds). Exit status 1 if the trace is damaged or not closed cleanly (every readable event is still printed).
             """
     )
 
@@ -88,6 +88,9 @@ struct DumpCommand: ParsableCommand {
         try Output.stdout(out)
         if let first = report.damage.first {
             throw CLIFailure.found("\(trace): \(first)\(report.damage.count > 1 ? " (and \(report.damage.count - 1) more problems)" : "")")
+        }
+        if !reader.header.closedCleanly {
+            throw CLIFailure.found("\(trace): not closed cleanly (recorder stopped early); printed as far as it goes")
         }
     }
 

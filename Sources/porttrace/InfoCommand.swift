@@ -7,7 +7,10 @@ struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
         abstract: "Show a trace's metadata and counts.",
-        discussion: "Exit status 0 for a readable trace (damage is reported in the output; use 'verify' to test it)."
+        discussion: """
+            Everything readable is shown, damage included. Exit status: 0 intact and cleanly closed; 1 damaged or \
+            not closed cleanly (one line on stderr names the first problem); 2 not a trace or unreadable.
+            """
     )
 
     @Argument(help: "The trace file.") var trace: String
@@ -50,6 +53,7 @@ struct InfoCommand: ParsableCommand {
             fields.append(contentsOf: summary.jsonFields(vcpus: md.vcpus))
             fields.append(("metadata", md.json))
             print(JSONValue.object(fields).serialized())
+            try Self.judge(trace, reader, report)
             return
         }
         var lines: [String] = []
@@ -110,5 +114,17 @@ struct InfoCommand: ParsableCommand {
             lines.append("problem:      \(p)")
         }
         print(lines.joined(separator: "\n"))
+        try Self.judge(trace, reader, report)
+    }
+
+    /// After the report: damage or an unclosed trace is status 1, with the first problem on stderr.
+    static func judge(_ trace: String, _ reader: TraceReader, _ report: TraceReader.ScanReport) throws {
+        if let first = report.damage.first, !(first.kind == .truncated && !reader.header.closedCleanly) {
+            let more = report.damage.count > 1 ? " (and \(report.damage.count - 1) more problems)" : ""
+            throw CLIFailure.found("\(trace): damaged: \(first)\(more)")
+        }
+        if !reader.header.closedCleanly {
+            throw CLIFailure.found("\(trace): not closed cleanly (recorder stopped early); shown as far as it goes")
+        }
     }
 }

@@ -8,7 +8,7 @@ struct ReplayCommand: ParsableCommand {
         abstract: "Regenerate the VMM log and console outputs from a trace, as a chosen cloud-hypervisor release printed them.",
         discussion: """
             Devices follow the trace's device map; flags override. Console-type outputs go to stdout (escaped on a \
-            terminal unless --raw), the log to stderr unless --log-file. Exit status: 0 ok; 1 the trace is damaged or \
+            terminal unless --raw), the log to stderr unless --log-file. Exit status: 0 ok; 1 the trace is damaged, not closed cleanly, or \
             --check found IN values that differ; 2 the job could not be done.
             """
     )
@@ -79,6 +79,9 @@ struct ReplayCommand: ParsableCommand {
         }
         if let first = report.scan.damage.first {
             throw CLIFailure.found("\(trace): \(first) (replayed what was readable)")
+        }
+        if !reader.header.closedCleanly {
+            throw CLIFailure.found("\(trace): not closed cleanly (recorder stopped early); replayed as far as it goes")
         }
     }
 }

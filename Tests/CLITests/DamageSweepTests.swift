@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Cuts through a small closed trace, read by `dump` and `verify`: a cut never passes for the
+/// Cuts through a small closed trace, read by `info`, `dump` and `verify`: a cut never passes for the
 /// whole trace (exit 0), never traps, and always gets a status of 1 (damage, readable blocks
 /// still printed) or 2 (not readable as a trace), with one line. A closed trace cut just before
 /// its index used to dump as an empty, intact trace.
@@ -18,11 +18,30 @@ import Testing
         let cuts = Set(Array(stride(from: 0, to: bytes.count, by: 5)) + Array(max(0, bytes.count - 40)..<bytes.count))
         for cut in cuts.sorted() {
             try bytes.prefix(cut).write(to: URL(fileURLWithPath: cutPath))
-            for command in ["dump", "verify"] {
+            for command in ["info", "dump", "verify"] {
                 let r = try porttrace([command, cutPath])
                 #expect(r.status == 1 || r.status == 2, "\(command) of a cut at \(cut): status \(r.status)")
                 #expect(r.stderr.split(separator: "\n").count == 1, "\(command) of a cut at \(cut): \(r.stderr)")
             }
+        }
+    }
+
+    /// The state byte (offset 16) is outside the header checksum: a closed trace whose state reads
+    /// 0 is a trace whose recorder stopped early, and every reading command says so with status 1
+    /// after its full output.
+    @Test func aTraceMarkedOpenIsReportedAsUnclosed() throws {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("traces/boot-demo.pt").path
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: source))
+        bytes[16] = 0
+        let dir = tempDir()
+        try bytes.write(to: URL(fileURLWithPath: "\(dir)/open.pt"))
+        let whole = try porttrace(["dump", source])
+        for args in [["info"], ["dump"], ["verify"], ["replay", "--out-dir", "\(dir)/out"]] {
+            let r = try porttrace(args + ["\(dir)/open.pt"])
+            #expect(r.status == 1, "\(args[0]): \(r.stderr)")
+            #expect(r.stderr.contains("not closed cleanly"), "\(args[0]): \(r.stderr)")
+            if args[0] == "dump" { #expect(r.stdout == whole.stdout) }
         }
     }
 }
