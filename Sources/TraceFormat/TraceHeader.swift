@@ -24,6 +24,16 @@ public struct TraceHeader: Equatable, Sendable {
     /// The largest decompressed block the writer may produce.
     public var maxBlockBytes: UInt32
     public var metadata: TraceMetadata
+    /// What is wrong with the header, when it is damaged but the file is still a porttrace trace
+    /// (its first 12 bytes are right): the metadata is then empty, and the reader scans the
+    /// blocks, reporting this as the first problem.
+    public var damage: (offset: UInt64, truncated: Bool, reason: String)?
+
+    public static func == (a: TraceHeader, b: TraceHeader) -> Bool {
+        a.formatVersion == b.formatVersion && a.minimumReaderVersion == b.minimumReaderVersion && a.closedCleanly == b.closedCleanly
+            && a.maxBlockBytes == b.maxBlockBytes && a.metadata == b.metadata && a.damage?.offset == b.damage?.offset
+            && a.damage?.reason == b.damage?.reason
+    }
 
     public init(metadata: TraceMetadata, maxBlockBytes: UInt32 = 16 << 20) {
         formatVersion = TraceHeader.currentFormatVersion
@@ -76,34 +86,72 @@ public struct TraceHeader: Equatable, Sendable {
             throw TraceError.truncatedHeader("file is \(fileSize) bytes, the header frame alone needs \(8 + UInt64(size))")
         }
         guard inner == TraceHeader.magic else { throw TraceError.notATrace("skippable frame without the PTRC tag") }
-        guard size >= 24, size <= maxHeaderBytes else { throw TraceError.corruptHeader("header frame size \(size) out of range") }
+        // From here on the file is a porttrace trace: a damaged header is reported as damage and
+        // the blocks after it are still read (with empty metadata: what is left cannot be trusted).
+        // Its length cannot be trusted either: the blocks start at the first frame magic number
+        // after the tag (valid metadata, UTF-8 JSON, never holds one); none means the file ends
+        // inside the header.
+        func firstFrame() throws -> Int? {
+            let searchable = try file.read(at: 0, count: Int(min(fileSize, 8 + UInt64(maxHeaderBytes) + 4)))
+            guard searchable.count >= 16 else { return nil }
+            for i in 12...(searchable.count - 4) {
+                let m =
+                    UInt32(searchable[i]) | UInt32(searchable[i + 1]) << 8 | UInt32(searchable[i + 2]) << 16 | UInt32(searchable[i + 3])
+                    << 24
+                if m == ZstdMagic.frame || ZstdMagic.isSkippable(m) { return i }
+            }
+            return nil
+        }
+        func damaged(at offset: UInt64, _ reason: String) throws -> (TraceHeader, Int) {
+            var header = TraceHeader(metadata: TraceMetadata(), maxBlockBytes: TraceHeader.hardBlockLimit)
+            if let start = try firstFrame() {
+                header.damage = (offset, false, reason)
+                return (header, start)
+            }
+            header.damage = (fileSize, true, "file ends inside the header (\(reason))")
+            return (header, Int(fileSize))
+        }
+        guard size >= 24, size <= maxHeaderBytes else {
+            // Where the blocks start is unknown: the scan searches for them after the tag.
+            return try damaged(at: 4, "header frame size \(size) out of range")
+        }
         guard 8 + UInt64(size) <= fileSize else {
-            throw TraceError.truncatedHeader("file is \(fileSize) bytes, the header frame alone needs \(8 + UInt64(size))")
+            return try damaged(at: 4, "file is \(fileSize) bytes, the header frame alone needs \(8 + UInt64(size))")
         }
         let frame = try file.read(at: 0, count: 8 + Int(size))
+        let frameLength = 8 + UInt64(size)
         // SAFETY: `frame` holds `8 + size` bytes (checked above); the cursor checks every read against that length.
         return try frame.withUnsafeBytes { (raw) -> (TraceHeader, Int) in
             var c = ByteCursor(raw, position: 12)
             guard let version = c.readU16(), let minReader = c.readU16(), let state = c.readU8(), c.skip(3),
                 let maxBlock = c.readU32(), let jsonLength = c.readU32(), let crc = c.readU32()
-            else { throw TraceError.truncatedHeader("fixed fields cut short") }
+            else { return try damaged(at: 12, "fixed fields cut short") }
+            guard Int(jsonLength) == c.remaining, let json = c.readBytes(Int(jsonLength)) else {
+                return try damaged(at: 24, "metadata length \(jsonLength) does not match the frame")
+            }
+            guard TraceHeader.checksum(fixed: raw[8..<32], json: json) == crc else {
+                return try damaged(at: 8, "header checksum mismatch")
+            }
+            // Intact: a newer format is refused, not read as damage.
             guard minReader <= TraceHeader.readableFormatVersion else {
                 throw TraceError.unsupportedVersion(format: version, minimumReader: minReader, supported: TraceHeader.readableFormatVersion)
             }
-            guard state <= 1 else { throw TraceError.corruptHeader("state byte \(state) is neither 0 nor 1") }
-            guard Int(jsonLength) == c.remaining, let json = c.readBytes(Int(jsonLength)) else {
-                throw TraceError.corruptHeader("metadata length \(jsonLength) does not match the frame")
-            }
-            guard TraceHeader.checksum(fixed: raw[8..<32], json: json) == crc else {
-                throw TraceError.corruptHeader("metadata checksum mismatch")
-            }
             let value: JSONValue
-            do { value = try JSONParser.parse(Array(json)) } catch { throw TraceError.corruptHeader("metadata: \(error)") }
-            var header = TraceHeader(metadata: try TraceMetadata(json: value), maxBlockBytes: maxBlock)
+            let metadata: TraceMetadata
+            do {
+                value = try JSONParser.parse(Array(json))
+                metadata = try TraceMetadata(json: value)
+            } catch {
+                return try damaged(at: 32, "metadata: \(error)")
+            }
+            var header = TraceHeader(metadata: metadata, maxBlockBytes: maxBlock)
             header.formatVersion = version
             header.minimumReaderVersion = minReader
             header.closedCleanly = state == 1
-            return (header, 8 + Int(size))
+            // The state byte is outside the checksum (close rewrites it): any other value is damage,
+            // and the trace is read as one that was not closed.
+            if state > 1 { header.damage = (stateOffset, false, "state byte \(state) is neither 0 nor 1") }
+            return (header, Int(frameLength))
         }
     }
 }

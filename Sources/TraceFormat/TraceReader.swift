@@ -65,6 +65,9 @@ public final class TraceReader {
     @discardableResult
     public func scan(from: UInt64? = nil, _ body: (EventBlock) throws -> Bool) throws -> ScanReport {
         var report = ScanReport()
+        if let d = header.damage {
+            report.problems.append(Problem(offset: d.offset, kind: d.truncated ? .truncated : .damaged, reason: "header: \(d.reason)"))
+        }
         var offset = UInt64(headerFrameLength)
         var limitEnd = fileSize
         if let index {

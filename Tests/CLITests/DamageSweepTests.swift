@@ -21,8 +21,25 @@ import Testing
             for command in ["info", "dump", "verify"] {
                 let r = try porttrace([command, cutPath])
                 #expect(r.status == 1 || r.status == 2, "\(command) of a cut at \(cut): status \(r.status)")
+                if cut >= 12 { #expect(r.status == 1, "\(command) of a cut at \(cut): \(r.stderr)") }
                 #expect(r.stderr.split(separator: "\n").count == 1, "\(command) of a cut at \(cut): \(r.stderr)")
             }
+        }
+        // Single-byte flips: damage (1) or not a trace (2), or, where no checksum covers the byte,
+        // exactly the undamaged output.
+        for at in stride(from: 0, to: bytes.count, by: 7) {
+            var flipped = bytes
+            flipped[at] ^= 0xff
+            try flipped.write(to: URL(fileURLWithPath: cutPath))
+            let r = try porttrace(["dump", cutPath])
+            if r.status == 0 {
+                #expect(r.stdout == whole.stdout, "a flip at \(at) changed the output without a word")
+            } else {
+                #expect(r.status == 1 || r.status == 2, "a flip at \(at): status \(r.status)")
+                #expect(r.stderr.split(separator: "\n").count == 1, "a flip at \(at): \(r.stderr)")
+            }
+            // Only the first 12 bytes (frame magic, size, PTRC tag) make a file "not a trace".
+            if at >= 12 { #expect(r.status != 2, "a flip at \(at) made the whole trace unreadable: \(r.stderr)") }
         }
     }
 

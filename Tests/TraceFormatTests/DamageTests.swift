@@ -86,25 +86,50 @@ import Testing
         }
     }
 
-    @Test func headerDamageIsRefused() throws {
-        let (path, bytes, _) = try smallTrace()
+    /// Only the frame magic (bytes 0-3) and the PTRC tag (8-11) make a file "not a trace"; any
+    /// other flip in the header is damage at a named offset, and every block is still read.
+    @Test func headerDamageIsReportedAndTheBlocksStillRead() throws {
+        let (path, bytes, blocks) = try smallTrace()
         defer { unlink(path) }
         let flipped = temporaryPath("hdr")
         defer { unlink(flipped) }
-        for position in 0..<min(bytes.count, 60) where position != Int(TraceHeader.stateOffset) {
+        let headerLength = try TraceReader(path: path).headerFrameLength
+        for position in 0..<min(bytes.count, headerLength) {
             var copy = bytes
             copy[position] ^= 0x01
             _ = FileManager.default.createFile(atPath: flipped, contents: Data(copy))
-            #expect(throws: TraceError.self, "flip at \(position)") { try TraceReader(path: flipped) }
+            if position < 4 || (8..<12).contains(position) {
+                #expect(throws: TraceError.self, "flip at \(position)") { try TraceReader(path: flipped) }
+                continue
+            }
+            let reader = try TraceReader(path: flipped)
+            var read: [[PortIOEvent]] = []
+            let report = try reader.scan {
+                read.append($0.events())
+                return true
+            }
+            if UInt64(position) == TraceHeader.stateOffset {
+                // The state byte is outside the checksum: 1 ^ 1 = 0 reads as unclosed, not as damage.
+                #expect(!reader.header.closedCleanly && report.damage.isEmpty, "\(report.problems)")
+            } else {
+                #expect(report.damage.first?.reason.hasPrefix("header: ") == true, "flip at \(position): \(report.problems)")
+            }
+            if read != blocks {
+                Issue.record("flip at \(position): \(read.count) blocks read, \(read.map(\.count)) events; \(report.problems)")
+            }
         }
     }
 
     @Test func futureVersionIsRefusedWithBothNumbers() throws {
         let (path, bytes, _) = try smallTrace()
         defer { unlink(path) }
-        var copy = bytes
-        copy[12] = 9  // format version
-        copy[14] = 7  // minimum reader version
+        // A newer writer's header: intact (its checksum right), asking for reader version 7.
+        var future = try TraceReader(path: path).header
+        future.formatVersion = 9
+        future.minimumReaderVersion = 7
+        let frame = future.encodeFrame()
+        let old = try TraceReader(path: path).headerFrameLength
+        let copy = frame + bytes[old...]
         let p = temporaryPath("future")
         defer { unlink(p) }
         _ = FileManager.default.createFile(atPath: p, contents: Data(copy))
