@@ -13,10 +13,6 @@ public enum TraceError: Error, Equatable, CustomStringConvertible, Sendable {
     case emptyFile
     /// The file does not start with a porttrace header frame.
     case notATrace(String)
-    /// The header frame is shorter than the file says or than a header can be.
-    case truncatedHeader(String)
-    /// The header is present but its bytes do not check out.
-    case corruptHeader(String)
     /// Written by a newer porttrace that this reader cannot read.
     case unsupportedVersion(format: UInt16, minimumReader: UInt16, supported: UInt16)
     /// A block declares more decompressed bytes than the limit allows.
@@ -41,8 +37,6 @@ public enum TraceError: Error, Equatable, CustomStringConvertible, Sendable {
         case .isDirectory: return "is a directory, not a trace file"
         case .emptyFile: return "empty file, not a trace"
         case .notATrace(let why): return "not a porttrace trace (\(why))"
-        case .truncatedHeader(let why): return "trace header is cut short (\(why))"
-        case .corruptHeader(let why): return "trace header is damaged (\(why))"
         case .unsupportedVersion(let format, let minimumReader, let supported):
             return
                 "trace format version \(format) needs a reader of version \(minimumReader) or newer; this porttrace reads up to version \(supported)"

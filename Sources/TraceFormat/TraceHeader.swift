@@ -81,10 +81,7 @@ public struct TraceHeader: Equatable, Sendable {
             return (c.readU32(), c.readU32(), c.readU32())
         }
         guard let magic, magic == frameMagic else { throw TraceError.notATrace("first frame is not a porttrace header") }
-        guard let size else { throw TraceError.truncatedHeader("file ends inside the frame size") }
-        guard let inner else {
-            throw TraceError.truncatedHeader("file is \(fileSize) bytes, the header frame alone needs \(8 + UInt64(size))")
-        }
+        guard let size, let inner else { throw TraceError.notATrace("only \(prefix.count) bytes, fewer than a header's first 12") }
         guard inner == TraceHeader.magic else { throw TraceError.notATrace("skippable frame without the PTRC tag") }
         // From here on the file is a porttrace trace: a damaged header is reported as damage and
         // the blocks after it are still read (with empty metadata: what is left cannot be trusted).
