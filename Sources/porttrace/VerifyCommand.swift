@@ -21,10 +21,10 @@ struct VerifyCommand: ParsableCommand {
         for w in report.warnings { Output.stderrLine("porttrace: \(trace): warning: \(w)") }
         let recovered = "\(report.events) events in \(report.blocks) blocks recovered"
         if !report.damage.isEmpty {
-            for d in report.damage.dropFirst() { Output.stderrLine("porttrace: \(trace): also \(d)") }
             let first = report.damage[0]
             let what = first.kind == .truncated ? "cut short" : "damaged"
-            throw CLIFailure.found("\(trace): \(what): \(first); \(recovered)")
+            let more = report.damage.count > 1 ? " (and \(report.damage.count - 1) more problems; 'info' lists them)" : ""
+            throw CLIFailure.found("\(trace): \(what): \(first)\(more); \(recovered)")
         }
         if !reader.header.closedCleanly {
             throw CLIFailure.found("\(trace): not closed cleanly (recorder stopped early); \(recovered)")

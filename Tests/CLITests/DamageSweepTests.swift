@@ -1,45 +1,78 @@
 import Foundation
 import Testing
 
-/// Cuts through a small closed trace, read by `info`, `dump` and `verify`: a cut never passes for the
-/// whole trace (exit 0), never traps, and always gets a status of 1 (damage, readable blocks
-/// still printed) or 2 (not readable as a trace), with one line. A closed trace cut just before
-/// its index used to dump as an empty, intact trace.
+let checkedInTraces: [String] = {
+    let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("traces").path
+    return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".pt") }.sorted().map {
+        "\(dir)/\($0)"
+    }
+}()
+
+/// Cuts and single-byte flips through each checked-in trace, read by `info`, `dump`, `verify` and
+/// `replay`: never a trap or a hang; status 2 ("not a porttrace trace") only when the first 12
+/// bytes are gone or wrong; otherwise status 1 with the problem on stderr, or, for a flip no
+/// checksum covers, status 0 with exactly the undamaged output. (A closed trace cut just before
+/// its index used to dump as an intact, empty trace; a damaged header used to make every block
+/// unreadable.)
 @Suite struct DamageSweepTests {
-    @Test func everyCutOfAClosedTraceIsReported() throws {
-        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("traces/smp64-4cpu.pt").path
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: source))
-        let whole = try porttrace(["dump", source])
-        #expect(whole.status == 0)
+    /// What a command prints to stdout (dump, info, verify) or to its files (replay).
+    func output(_ command: String, _ path: String, _ dir: String) throws -> RunResult {
+        guard command == "replay" else { return try porttrace([command, path]) }
+        let out = "\(dir)/out"
+        try? FileManager.default.removeItem(atPath: out)
+        var r = try porttrace(["replay", path, "--out-dir", out])
+        var all = ""
+        for name in ["vmm.log", "debug-console.out", "firmware-debug.out", "serial.out"] {
+            all += (try? String(contentsOfFile: "\(out)/\(name)", encoding: .isoLatin1)) ?? "(none)"
+        }
+        r.stdout = Data(all.utf8)
+        return r
+    }
+
+    @Test(arguments: checkedInTraces) func cutsAndFlipsAreReported(_ trace: String) throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: trace))
         let dir = tempDir()
-        let cutPath = "\(dir)/cut.pt"
-        // Every 5th byte, plus the last 40 (the index and its footer), keeps the run short.
-        let cuts = Set(Array(stride(from: 0, to: bytes.count, by: 5)) + Array(max(0, bytes.count - 40)..<bytes.count))
-        for cut in cuts.sorted() {
-            try bytes.prefix(cut).write(to: URL(fileURLWithPath: cutPath))
-            for command in ["info", "dump", "verify"] {
-                let r = try porttrace([command, cutPath])
-                #expect(r.status == 1 || r.status == 2, "\(command) of a cut at \(cut): status \(r.status)")
-                if cut >= 12 { #expect(r.status == 1, "\(command) of a cut at \(cut): \(r.stderr)") }
-                #expect(r.stderr.split(separator: "\n").count == 1, "\(command) of a cut at \(cut): \(r.stderr)")
+        let damaged = "\(dir)/damaged.pt"
+        let commands = ["info", "dump", "verify", "replay"]
+        var whole: [String: Data] = [:]
+        for command in commands {
+            let r = try output(command, trace, dir)
+            #expect(r.status == 0, "\(command) of \(trace): \(r.stderr)")
+            whole[command] = r.stdout
+        }
+        // About 30 offsets spread over the file, every byte of the header's fixed part, and the
+        // last 24 bytes (the end of the seek table and its footer).
+        let step = max(1, bytes.count / 30)
+        let offsets = Set(Array(stride(from: 0, to: bytes.count, by: step)) + Array(0..<min(36, bytes.count)))
+        let cuts = offsets.union(max(0, bytes.count - 24)..<bytes.count)
+        func check(_ what: String, at offset: Int, _ file: Data) throws {
+            try file.write(to: URL(fileURLWithPath: damaged))
+            for command in commands {
+                let r = try output(command, damaged, dir)
+                let lines = r.stderr.split(separator: "\n")
+                let context = "\(command), \(what) at \(offset) of \(trace): status \(r.status), \(r.stderr)"
+                switch r.status {
+                case 0:
+                    #expect(what == "flip" && r.stdout == whole[command], "exit 0 with other output: \(context)")
+                case 1:
+                    #expect(offset >= 4, "\(context)")
+                    // replay says what it replayed, then the problem; the others only the problem.
+                    #expect(lines.count == (command == "replay" ? 2 : 1), "\(context)")
+                case 2:
+                    #expect(offset < 12, "only the first 12 bytes make a file 'not a trace': \(context)")
+                    #expect(
+                        lines.count == 1 && (lines[0].contains("not a porttrace trace") || lines[0].contains("empty file")), "\(context)")
+                default:
+                    Issue.record("unexpected status: \(context)")
+                }
             }
         }
-        // Single-byte flips: damage (1) or not a trace (2), or, where no checksum covers the byte,
-        // exactly the undamaged output.
-        for at in stride(from: 0, to: bytes.count, by: 7) {
+        for cut in cuts.sorted() { try check("cut", at: cut, bytes.prefix(cut)) }
+        for at in offsets.sorted() {
             var flipped = bytes
             flipped[at] ^= 0xff
-            try flipped.write(to: URL(fileURLWithPath: cutPath))
-            let r = try porttrace(["dump", cutPath])
-            if r.status == 0 {
-                #expect(r.stdout == whole.stdout, "a flip at \(at) changed the output without a word")
-            } else {
-                #expect(r.status == 1 || r.status == 2, "a flip at \(at): status \(r.status)")
-                #expect(r.stderr.split(separator: "\n").count == 1, "a flip at \(at): \(r.stderr)")
-            }
-            // Only the first 12 bytes (frame magic, size, PTRC tag) make a file "not a trace".
-            if at >= 12 { #expect(r.status != 2, "a flip at \(at) made the whole trace unreadable: \(r.stderr)") }
+            try check("flip", at: at, flipped)
         }
     }
 
