@@ -6,26 +6,39 @@
 public enum JSONLines {
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    /// Appends one event's line (without newline) to `out`.
+    /// Appends one event's line (without newline) to `out`. The line is written straight into
+    /// room made at the end of `out` (its longest possible length), then trimmed: no per-part
+    /// appends, which cost more than the formatting itself.
     public static func write(timestamp: UInt64, shape: EventShape, data: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        out.append(contentsOf: #"{"t_ns":"#.utf8)
-        appendDecimal(timestamp, to: &out)
-        out.append(contentsOf: #","vcpu":"#.utf8)
-        appendDecimal(UInt64(shape.vcpu), to: &out)
-        out.append(contentsOf: #","port":"#.utf8)
-        appendDecimal(UInt64(shape.port), to: &out)
-        out.append(contentsOf: shape.direction == .out ? #","dir":"out","size":"#.utf8 : #","dir":"in","size":"#.utf8)
-        appendDecimal(UInt64(shape.size), to: &out)
-        out.append(contentsOf: #","count":"#.utf8)
-        appendDecimal(UInt64(shape.count), to: &out)
-        out.append(contentsOf: #","data":""#.utf8)
-        for b in data {
-            out.append(hex[Int(b >> 4)])
-            out.append(hex[Int(b & 0xf)])
+        let start = out.count
+        let room = 192 + 2 * data.count
+        out.append(contentsOf: repeatElement(0, count: room))
+        let written = out.withUnsafeMutableBufferPointer { buffer -> Int in
+            // SAFETY: `room` bytes from `start` were just appended. The fixed text is 82 bytes at
+            // most and the five numbers 20 digits at most each (a bound, not a fit), plus two hex
+            // digits per data byte: LineBuffer checks every write against `room` anyway.
+            var w = LineBuffer(buffer.baseAddress! + start, capacity: room)
+            w.put(#"{"t_ns":"#)
+            w.decimal(timestamp)
+            w.put(#","vcpu":"#)
+            w.decimal(UInt64(shape.vcpu))
+            w.put(#","port":"#)
+            w.decimal(UInt64(shape.port))
+            w.put(shape.direction == .out ? #","dir":"out","size":"# : #","dir":"in","size":"#)
+            w.decimal(UInt64(shape.size))
+            w.put(#","count":"#)
+            w.decimal(UInt64(shape.count))
+            w.put(#","data":""#)
+            for b in data {
+                w.put(hex[Int(b >> 4)])
+                w.put(hex[Int(b & 0xf)])
+            }
+            w.put(UInt8(ascii: "\""))
+            if shape.incomplete { w.put(#","incomplete":true"#) }
+            w.put(UInt8(ascii: "}"))
+            return w.count
         }
-        out.append(UInt8(ascii: "\""))
-        if shape.incomplete { out.append(contentsOf: #","incomplete":true"#.utf8) }
-        out.append(UInt8(ascii: "}"))
+        out.removeLast(room - written)
     }
 
     public static func write(timestamp: UInt64, vcpu: UInt32, marker: Marker, to out: inout [UInt8]) {
@@ -35,24 +48,22 @@ public enum JSONLines {
         out.append(contentsOf: JSONValue.object(pairs).serialized().utf8)
     }
 
-    /// Appends `value` in decimal, at least `width` digits (zero-padded), without allocating.
+    /// Appends `value` in decimal, at least `width` digits (zero-padded), without allocating:
+    /// the digits are made once, last first, in 20 bytes of stack, then appended.
     @inline(__always)
     public static func appendDecimal(_ value: UInt64, width: Int = 1, to out: inout [UInt8]) {
-        var n = 1
-        var v = value
-        while v >= 10 {
-            v /= 10
-            n += 1
-        }
-        let digits = max(n, width)
-        let start = out.count
-        out.append(contentsOf: repeatElement(0x30, count: digits))
-        var x = value
-        var i = start + digits - 1
-        while x > 0 {
-            out[i] = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
-            x /= 10
-            i -= 1
+        // SAFETY: the temporary buffer holds 20 bytes, as many as UInt64.max has digits; `i`
+        // stays within 0..<20 and only the initialized tail i..<20 is read.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var i = 20
+            var x = value
+            repeat {
+                i -= 1
+                digits[i] = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
+                x /= 10
+            } while x > 0
+            if width > 20 - i { out.append(contentsOf: repeatElement(0x30, count: width - (20 - i))) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i..<20]))
         }
     }
 
@@ -217,5 +228,50 @@ public enum JSONLines {
             i += 2
         }
         return out
+    }
+}
+
+/// Writes bytes into memory the caller made room for; `capacity` is checked on every write (a
+/// precondition, never hit: callers size the room for the longest line).
+struct LineBuffer {
+    let base: UnsafeMutablePointer<UInt8>
+    let capacity: Int
+    private(set) var count = 0
+
+    init(_ base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
+    @inline(__always) mutating func put(_ byte: UInt8) {
+        precondition(count < capacity)
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always) mutating func put(_ text: StaticString) {
+        let n = text.utf8CodeUnitCount
+        precondition(count + n <= capacity)
+        // SAFETY: a StaticString's UTF-8 is valid for its code-unit count; the room was checked above.
+        (base + count).update(from: text.utf8Start, count: n)
+        count += n
+    }
+
+    /// `value` in decimal, at least `width` digits, written last digit first into its place.
+    @inline(__always) mutating func decimal(_ value: UInt64, width: Int = 1) {
+        var n = 1
+        var v = value
+        while v >= 10 {
+            v /= 10
+            n += 1
+        }
+        let digits = max(n, width)
+        precondition(count + digits <= capacity)
+        var x = value
+        for i in stride(from: count + digits - 1, through: count, by: -1) {
+            base[i] = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
+            x /= 10
+        }
+        count += digits
     }
 }

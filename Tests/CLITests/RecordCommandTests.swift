@@ -178,17 +178,31 @@ struct RecordCommandTests {
         #expect(dump.out.split(separator: "\n").count > 10)
     }
 
-    /// Attaching to a running VMM: its existing vCPU threads are followed until it exits.
+    /// Attaching to a running VMM: its existing vCPU threads are followed until it exits. The
+    /// VMM is stopped only once the recorder has been capturing for a second, so the test holds
+    /// however long start-up takes (a loaded machine, a sanitizer).
     @Test(.enabled(if: recordUnavailable == nil, "\(recordUnavailable ?? "")")) func attachesToARunningVMMByPid() throws {
         let dir = tempDir()
         let vmm = Process()
         vmm.executableURL = URL(fileURLWithPath: porttraceBinary())
-        vmm.arguments = ["run", "\(guestBuild)/spin.bin", "--no-trace", "--timeout", "5s", "--log-file", "/dev/null"]
+        vmm.arguments = ["run", "\(guestBuild)/spin.bin", "--no-trace", "--timeout", "120s", "--log-file", "/dev/null"]
         try vmm.run()
+        defer { if vmm.isRunning { kill(vmm.processIdentifier, SIGKILL) } }
         #expect(waitForThread(named: "vcpu0", under: vmm.processIdentifier), "the VMM never started its vCPU")
-        let r = try porttrace(["record", "-o", "\(dir)/attached.pt", "--pid", "\(vmm.processIdentifier)", "--ports", "0x80"])
+        let recorder = Process()
+        recorder.executableURL = URL(fileURLWithPath: porttraceBinary())
+        recorder.arguments = ["record", "-o", "\(dir)/attached.pt", "--pid", "\(vmm.processIdentifier)", "--ports", "0x80"]
+        let errors = Pipe()
+        recorder.standardError = errors
+        try recorder.run()
+        let deadline = Date(timeIntervalSinceNow: 60)
+        while instancesLeft().isEmpty && recorder.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        Thread.sleep(forTimeInterval: 1.0)  // the spinning guest posts 0x43 every few ms
+        kill(vmm.processIdentifier, SIGTERM)
         vmm.waitUntilExit()
-        #expect(r.status == 0, "\(r.stderr)")
+        recorder.waitUntilExit()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(recorder.terminationStatus == 0, "\(stderr)")
         #expect(instancesLeft().isEmpty)
         let dump = try porttrace(["dump", "\(dir)/attached.pt"])
         #expect(dump.out.contains("marker vcpu_thread"))
