@@ -196,7 +196,15 @@ struct RecordCommandTests {
         recorder.standardError = errors
         try recorder.run()
         let deadline = Date(timeIntervalSinceNow: 60)
-        while instancesLeft().isEmpty && recorder.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        // Capturing starts when the recorder's instance has kvm:kvm_pio enabled (setting the
+        // instance up takes seconds under a sanitizer); from then on events are in its buffer.
+        func capturing() -> Bool {
+            instancesLeft().contains { name in
+                let enable = "/sys/kernel/tracing/instances/\(name)/events/kvm/kvm_pio/enable"
+                return (try? String(contentsOfFile: enable, encoding: .utf8))?.hasPrefix("1") == true
+            }
+        }
+        while !capturing() && recorder.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         Thread.sleep(forTimeInterval: 1.0)  // the spinning guest posts 0x43 every few ms
         kill(vmm.processIdentifier, SIGTERM)
         vmm.waitUntilExit()
