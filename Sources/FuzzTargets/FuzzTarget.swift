@@ -3,7 +3,7 @@ import Devices
 import Foundation
 import TraceFormat
 
-#if canImport(Capture)
+#if os(Linux) && KVMCapture
 import Capture
 #endif
 
@@ -37,7 +37,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     public var isAvailable: Bool {
         switch self {
         case .elf, .vmmCommandLine:
-            #if canImport(Capture)
+            #if os(Linux) && KVMCapture
             return true
             #else
             return false
@@ -130,13 +130,13 @@ extension FuzzTarget {
     }
 
     static func elf(_ input: UnsafeRawBufferPointer) {
-        #if canImport(Capture)
+        #if os(Linux) && KVMCapture
         withFile(input) { _ = try GuestImage(path: $0, load: 0x10000) }
         #endif
     }
 
     static func vmmCommandLine(_ input: UnsafeRawBufferPointer) {
-        #if canImport(Capture)
+        #if os(Linux) && KVMCapture
         let argv = input.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         _ = VMMCommandLine(argv)
         _ = VMMCommandLine.programPath(argv)
