@@ -27,12 +27,12 @@ public struct TraceHeader: Equatable, Sendable {
     /// What is wrong with the header, when it is damaged but the file is still a porttrace trace
     /// (its first 12 bytes are right): the metadata is then empty, and the reader scans the
     /// blocks, reporting this as the first problem.
-    public var damage: (offset: UInt64, truncated: Bool, reason: String)?
+    public var damage: Damage?
 
-    public static func == (a: TraceHeader, b: TraceHeader) -> Bool {
-        a.formatVersion == b.formatVersion && a.minimumReaderVersion == b.minimumReaderVersion && a.closedCleanly == b.closedCleanly
-            && a.maxBlockBytes == b.maxBlockBytes && a.metadata == b.metadata && a.damage?.offset == b.damage?.offset
-            && a.damage?.reason == b.damage?.reason
+    public struct Damage: Equatable, Sendable {
+        public var offset: UInt64
+        public var truncated: Bool
+        public var reason: String
     }
 
     public init(metadata: TraceMetadata, maxBlockBytes: UInt32 = 16 << 20) {
@@ -102,10 +102,10 @@ public struct TraceHeader: Equatable, Sendable {
         func damaged(at offset: UInt64, _ reason: String) throws -> (TraceHeader, Int) {
             var header = TraceHeader(metadata: TraceMetadata(), maxBlockBytes: TraceHeader.hardBlockLimit)
             if let start = try firstFrame() {
-                header.damage = (offset, false, reason)
+                header.damage = Damage(offset: offset, truncated: false, reason: reason)
                 return (header, start)
             }
-            header.damage = (fileSize, true, "file ends inside the header (\(reason))")
+            header.damage = Damage(offset: fileSize, truncated: true, reason: "file ends inside the header (\(reason))")
             return (header, Int(fileSize))
         }
         guard size >= 24, size <= maxHeaderBytes else {
@@ -147,7 +147,7 @@ public struct TraceHeader: Equatable, Sendable {
             header.closedCleanly = state == 1
             // The state byte is outside the checksum (close rewrites it): any other value is damage,
             // and the trace is read as one that was not closed.
-            if state > 1 { header.damage = (stateOffset, false, "state byte \(state) is neither 0 nor 1") }
+            if state > 1 { header.damage = Damage(offset: stateOffset, truncated: false, reason: "state byte \(state) is neither 0 nor 1") }
             return (header, Int(frameLength))
         }
     }

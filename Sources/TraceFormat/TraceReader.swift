@@ -220,3 +220,11 @@ public final class TraceReader {
         return (events, report)
     }
 }
+
+extension Array where Element == TraceReader.Problem {
+    /// The first damage among these problems. A cut at the end of a trace that was not closed is
+    /// where its recorder stopped, not damage.
+    public func firstDamage(closedCleanly: Bool) -> TraceReader.Problem? {
+        first { !$0.isWarning && !($0.kind == .truncated && !closedCleanly) }
+    }
+}

@@ -57,7 +57,7 @@ func loadTimeline(_ path: String, _ options: TimelineOptions) throws -> BootTime
 /// The first damage in a trace, if any. A cut at the end of an unclosed trace is where a killed
 /// recorder stopped, not damage.
 func damage(of t: BootTimeline) -> TraceReader.Problem? {
-    t.problems.first { p in !p.isWarning && !(p.kind == .truncated && !t.closedCleanly) }
+    t.problems.firstDamage(closedCleanly: t.closedCleanly)
 }
 
 /// After a report: damage makes the command exit 2, so CI never reads damage as "different" or "slower".

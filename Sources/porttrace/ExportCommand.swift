@@ -51,7 +51,7 @@ struct ExportCommand: ParsableCommand {
                     let report = try export.eventRows(reader: reader, progress: traces.count == 1 ? ProgressMeter(reading: reader) : nil) {
                         sink.write(string: $0)
                     }
-                    if let p = report.problems.first(where: { !$0.isWarning && !($0.kind == .truncated && !reader.header.closedCleanly) }) {
+                    if let p = report.problems.firstDamage(closedCleanly: reader.header.closedCleanly) {
                         damaged.append("\(path): damaged at \(p)")
                     }
                 } else {

@@ -119,7 +119,7 @@ struct InfoCommand: ParsableCommand {
 
     /// After the report: damage or an unclosed trace is status 1, with the first problem on stderr.
     static func judge(_ trace: String, _ reader: TraceReader, _ report: TraceReader.ScanReport) throws {
-        if let first = report.damage.first, !(first.kind == .truncated && !reader.header.closedCleanly) {
+        if let first = report.problems.firstDamage(closedCleanly: reader.header.closedCleanly) {
             let more = report.damage.count > 1 ? " (and \(report.damage.count - 1) more problems)" : ""
             throw CLIFailure.found("\(trace): damaged: \(first)\(more)")
         }
