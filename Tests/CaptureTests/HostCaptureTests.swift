@@ -1,5 +1,6 @@
 // Left out of builds without capture (see Package.swift's KVMCapture trait).
 #if os(Linux) && KVMCapture
+import Foundation
 import Testing
 @testable import Capture
 import Devices
@@ -39,6 +40,25 @@ import TraceFormat
         #expect(b.devices.models.map(\.rawValue) == ["debug-port", "firmware-debug", "serial"])
         #expect(VMMCommandLine(["firecracker", "--api-sock", "x"]).devices.models.map(\.rawValue) == ["serial"])
         #expect(VMMCommandLine(["my-vmm"]).kind == .unknown)
+    }
+
+    /// A tid read from /proc late may belong to a thread that reused it: the name counts only
+    /// if the thread living there had started by the time of the access.
+    @Test func procNamesAreCheckedAgainstTheThreadsStartTime() throws {
+        let tid = getpid()
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let nowNs = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+        #expect(HostCapture.threadName(tid, runningAt: nowNs) != nil)
+        #expect(HostCapture.threadName(tid, runningAt: 0) == nil)
+    }
+
+    @Test(
+        .enabled(
+            if: geteuid() == 0 && FileManager.default.fileExists(atPath: "/sys/kernel/tracing/events/task/task_rename"),
+            "needs root and the task:task_rename tracepoint"))
+    func theReaderKnowsTheTaskNamingEvents() throws {
+        #expect(try PioReader().tracksNames)
     }
 
     @Test func recordsBecomeEvents() {

@@ -18,6 +18,8 @@ public final class HostCapture {
     public let instance: TraceFSInstance
     let reader: PioReader
     private var assigner = VCPUAssigner()
+    /// Names from task_newtask and task_rename, by tid, as of the last record drained.
+    private var names: [Int32: String] = [:]
     /// Events not yet written: held until no CPU can still deliver an earlier one.
     private var pending: [PortIOEvent] = []
     private var newest: UInt64 = 0
@@ -53,14 +55,25 @@ public final class HostCapture {
     public func start(tids: [Int32]) throws {
         try instance.write("set_event_pid", tids.map(String.init).joined(separator: " "))
         try instance.followForks()
+        // Thread names as threads are created and renamed: read at drain time from /proc, a
+        // name may belong to a later thread that reused the tid. Kernels without these events
+        // fall back to /proc (checked against the thread's start time) and saved_cmdlines.
+        if reader.tracksNames {
+            try instance.enable(system: "task", event: "task_newtask")
+            try instance.enable(system: "task", event: "task_rename")
+        }
         try instance.enable(system: "kvm", event: "kvm_pio")
     }
 
     /// Moves what the kernel has buffered into the trace; with `final`, everything pending too.
     public func pump(into writer: TraceWriter, final: Bool = false) {
-        var batch: [PioRecord] = []
+        enum Item {
+            case pio(PioRecord)
+            case named(Int32, String)
+        }
+        var batch: [Item] = []
         var lostNow: [(UInt64, Int?)] = []
-        reader.drain(instance, { batch.append($0) }, lost: { lostNow.append(($0, $1)) })
+        reader.drain(instance, { batch.append(.pio($0)) }, lost: { lostNow.append(($0, $1)) }, named: { batch.append(.named($0, $1)) })
         for (t, n) in lostNow {
             lostReports += 1
             lostEvents += UInt64(n ?? 0)
@@ -71,9 +84,19 @@ public final class HostCapture {
                         Marker.lost, value: UInt64(n ?? 0),
                         text: n == nil ? "ring buffer overrun; the kernel did not count the events lost" : "ring buffer overrun")))
         }
-        for r in batch {
-            // Live threads from /proc; threads already gone from the kernel's saved command names.
-            let (vcpu, note) = assigner.vcpu(for: r.tid) { HostCapture.threadName(r.tid) ?? reader.savedName(of: r.tid) }
+        for item in batch {
+            let r: PioRecord
+            switch item {
+            case .named(let tid, let name):
+                names[tid] = name
+                continue
+            case .pio(let p): r = p
+            }
+            // The name the thread had when traced; else /proc if that thread is the one that
+            // made the access; else the kernel's saved command names.
+            let (vcpu, note) = assigner.vcpu(for: r.tid) {
+                names[r.tid] ?? HostCapture.threadName(r.tid, runningAt: r.timestamp) ?? reader.savedName(of: r.tid)
+            }
             if let note { pending.append(.marker(at: r.timestamp, vcpu: vcpu, note)) }
             if let e = r.event(vcpu: vcpu) { pending.append(e) }
             newest = max(newest, r.timestamp)
@@ -94,8 +117,11 @@ public final class HostCapture {
 
     public func destroy() { instance.destroy() }
 
-    static func threadName(_ tid: Int32) -> String? {
-        (try? String(contentsOfFile: "/proc/\(tid)/comm", encoding: .utf8)).map { $0.trimmingCharacters(in: .newlines) }
+    /// The name of thread `tid` from /proc, if the thread living under that tid now had started
+    /// by `time` (CLOCK_MONOTONIC ns): a thread started later reused the tid of the one traced.
+    static func threadName(_ tid: Int32, runningAt time: UInt64) -> String? {
+        guard let started = ProcessInfoReader.startMonotonicNs(of: tid), started <= time else { return nil }
+        return (try? String(contentsOfFile: "/proc/\(tid)/comm", encoding: .utf8)).map { $0.trimmingCharacters(in: .newlines) }
     }
 
     /// Removes `porttrace-PID` instances left by recorders that were killed.

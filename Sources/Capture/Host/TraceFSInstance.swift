@@ -93,13 +93,19 @@ public final class PioReader {
     // SAFETY: field pointers from tep_find_field stay valid as long as the tep handle, which this instance owns and frees last.
     let rw, port, size, count, value: UnsafeMutablePointer<tep_format_field>
     let eventID: Int32
+    /// `task:task_newtask` (pid, comm) and `task:task_rename` (pid, newcomm), where the kernel
+    /// has them: thread names as they were when the thread ran, not when the buffer is read.
+    let newTask, rename: (id: Int32, pid: UnsafeMutablePointer<tep_format_field>, comm: UnsafeMutablePointer<tep_format_field>)?
 
     public init() throws {
-        var systems: [UnsafePointer<CChar>?] = []
         let kvm = strdup("kvm")!
-        defer { free(kvm) }
-        // SAFETY: `kvm` is a C string literal, alive for the program; the array is NULL-terminated as tracefs_local_events_system expects.
-        systems = [UnsafePointer(kvm), nil]
+        let task = strdup("task")!
+        defer {
+            free(kvm)
+            free(task)
+        }
+        // SAFETY: the strings are alive until the defer above; the array is NULL-terminated as tracefs_local_events_system expects.
+        var systems: [UnsafePointer<CChar>?] = [UnsafePointer(kvm), UnsafePointer(task), nil]
         // SAFETY: `systems` is a NULL-terminated array of C strings alive for the call.
         guard let t = systems.withUnsafeMutableBufferPointer({ tracefs_local_events_system(nil, $0.baseAddress) }) else {
             throw TraceFSError("loading the kvm event formats", errno: errno)
@@ -120,7 +126,20 @@ public final class PioReader {
         count = try field("count")
         value = try field("val")
         eventID = event.pointee.id
+        // SAFETY: as for `field`: the formats belong to `tep`.
+        func naming(_ name: String, comm: String) -> (
+            Int32, UnsafeMutablePointer<tep_format_field>, UnsafeMutablePointer<tep_format_field>
+        )? {
+            guard let e = tep_find_event_by_name(t, "task", name), let p = tep_find_field(e, "pid"), let c = tep_find_field(e, comm)
+            else { return nil }
+            return (e.pointee.id, p, c)
+        }
+        newTask = naming("task_newtask", comm: "comm")
+        rename = naming("task_rename", comm: "newcomm")
     }
+
+    /// Whether the kernel has the task events that carry thread names.
+    public var tracksNames: Bool { newTask != nil && rename != nil }
 
     deinit { tep_free(tep) }
 
@@ -136,46 +155,68 @@ public final class PioReader {
     /// One pass over the buffers: `body` gets each record in time order, and `lost` each report
     /// of records the ring buffer dropped (count, or nil when the kernel does not know it).
     /// The corresponding call is `tracefs_iterate_raw_events`.
-    public func drain(_ instance: TraceFSInstance, _ body: (PioRecord) -> Void, lost: (UInt64, Int?) -> Void) {
+    public func drain(
+        _ instance: TraceFSInstance, _ body: (PioRecord) -> Void, lost: (UInt64, Int?) -> Void, named: (Int32, String) -> Void
+    ) {
         final class Context {
             let reader: PioReader
             let body: (PioRecord) -> Void
             let lost: (UInt64, Int?) -> Void
-            init(_ r: PioReader, _ b: @escaping (PioRecord) -> Void, _ l: @escaping (UInt64, Int?) -> Void) {
+            let named: (Int32, String) -> Void
+            init(
+                _ r: PioReader, _ b: @escaping (PioRecord) -> Void, _ l: @escaping (UInt64, Int?) -> Void,
+                _ n: @escaping (Int32, String) -> Void
+            ) {
                 reader = r
                 body = b
                 lost = l
+                named = n
             }
         }
         withoutActuallyEscaping(body) { body in
             withoutActuallyEscaping(lost) { lost in
-                let context = Context(self, body, lost)
-                let pointer = Unmanaged.passUnretained(context).toOpaque()
-                // SAFETY: `context` outlives the call; the callback only reads the record libtracefs hands it.
-                _ = tracefs_iterate_raw_events(
-                    tep, instance.instance, nil, 0,
-                    { event, record, _, ctx in
-                        guard let event, let record, let ctx else { return 0 }
-                        let c = Unmanaged<Context>.fromOpaque(ctx).takeUnretainedValue()
-                        let r = c.reader
-                        let rec = record.pointee
-                        if rec.missed_events != 0 {
-                            c.lost(rec.ts, rec.missed_events > 0 ? Int(rec.missed_events) : nil)
-                        }
-                        guard event.pointee.id == r.eventID else { return 0 }
-                        // SAFETY: `f` is a field of the kvm_pio format found at start-up; `record` is the record libtracefs hands to this callback.
-                        func read(_ f: UnsafeMutablePointer<tep_format_field>) -> UInt32 {
-                            var v: UInt64 = 0
-                            _ = tep_read_number_field(f, rec.data, &v)
-                            return UInt32(truncatingIfNeeded: v)
-                        }
-                        let pid = tep_data_pid(r.tep, record)
-                        c.body(
-                            PioRecord(
-                                timestamp: rec.ts, tid: pid, rw: read(r.rw), port: read(r.port), size: read(r.size),
-                                count: read(r.count), value: read(r.value)))
-                        return 0
-                    }, pointer)
+                withoutActuallyEscaping(named) { named in
+                    let context = Context(self, body, lost, named)
+                    let pointer = Unmanaged.passUnretained(context).toOpaque()
+                    // SAFETY: `context` outlives the call; the callback only reads the record libtracefs hands it.
+                    _ = tracefs_iterate_raw_events(
+                        tep, instance.instance, nil, 0,
+                        { event, record, _, ctx in
+                            guard let event, let record, let ctx else { return 0 }
+                            let c = Unmanaged<Context>.fromOpaque(ctx).takeUnretainedValue()
+                            let r = c.reader
+                            let rec = record.pointee
+                            if rec.missed_events != 0 {
+                                c.lost(rec.ts, rec.missed_events > 0 ? Int(rec.missed_events) : nil)
+                            }
+                            let id = event.pointee.id
+                            if let naming = id == r.newTask?.id ? r.newTask : id == r.rename?.id ? r.rename : nil {
+                                // SAFETY: the fields belong to this event's format; `rec.data` holds `rec.size` bytes, checked against each field's extent.
+                                let f = naming.comm.pointee
+                                var v: UInt64 = 0
+                                guard tep_read_number_field(naming.pid, rec.data, &v) == 0, f.offset >= 0, f.size > 0,
+                                    Int(f.offset) + Int(f.size) <= Int(rec.size), let base = rec.data
+                                else { return 0 }
+                                let bytes = UnsafeRawBufferPointer(start: base + Int(f.offset), count: Int(f.size))
+                                let comm = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+                                c.named(Int32(truncatingIfNeeded: v), comm)
+                                return 0
+                            }
+                            guard id == r.eventID else { return 0 }
+                            // SAFETY: `f` is a field of the kvm_pio format found at start-up; `record` is the record libtracefs hands to this callback.
+                            func read(_ f: UnsafeMutablePointer<tep_format_field>) -> UInt32 {
+                                var v: UInt64 = 0
+                                _ = tep_read_number_field(f, rec.data, &v)
+                                return UInt32(truncatingIfNeeded: v)
+                            }
+                            let pid = tep_data_pid(r.tep, record)
+                            c.body(
+                                PioRecord(
+                                    timestamp: rec.ts, tid: pid, rw: read(r.rw), port: read(r.port), size: read(r.size),
+                                    count: read(r.count), value: read(r.value)))
+                            return 0
+                        }, pointer)
+                }
             }
         }
     }
