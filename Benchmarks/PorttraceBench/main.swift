@@ -7,6 +7,7 @@ import TraceFormat
 //   PorttraceBench write-read [EVENTS]     events/s written and read
 //   PorttraceBench replay [EVENTS]         events/s replayed; memory on a long trace
 //   PorttraceBench memory [EVENTS]         resident memory of the writer and reader on a long trace
+//   PorttraceBench entropy BURST.pt [T.pt...] trace size against order-0 entropy and xz -9e; before/after
 //   PorttraceBench kvm GUEST BARE ROUNDS   exits/s: porttrace run with/without trace vs a bare C loop
 //   PorttraceBench gen-boot|gen-chlog|gen-perf N PATH   inputs for Benchmarks/analysis
 #if os(Linux) && KVMCapture
@@ -246,12 +247,16 @@ case "replay":
     let n = args.count >= 3 ? Int(args[2])! : 20_000_000
     let long = args.count >= 4 ? Int(args[3])! : 0
     /// Writes `count` events of one port in blocks, without holding them all in memory.
-    func synthetic(_ path: String, count: Int, port: UInt16, gap: UInt64) throws {
+    /// `spiky`: gaps in steps of about 10 ns around a few favourites, as this host's clock makes
+    /// them (a few dozen distinct values: the writer value-codes those timestamps); otherwise
+    /// uniform over 2,000 ns (byte planes win there).
+    func synthetic(_ path: String, count: Int, port: UInt16, gap: UInt64, spiky: Bool = false) throws {
         let w = try TraceWriter(path: path, metadata: TraceMetadata())
         var t: UInt64 = 0
         var rng = SplitMix(state: 1)
         for i in 0..<count {
-            t += gap + rng.next() % 2000
+            let r = rng.next()
+            t += spiky ? gap - 2_439 + 10 * (r % 8 + (r >> 8) % 5) + (r >> 16) % 3 : gap + r % 2000
             var b = port == 0x80 ? UInt8(i & 0xff) : text[i % text.count]
             // SAFETY: the byte's storage lives for the closure, and append copies the one byte it is given.
             withUnsafeBytes(of: &b) { w.append(timestamp: t, shape: EventShape(vcpu: 0, port: port, direction: .out, size: 1), data: $0) }
@@ -263,12 +268,14 @@ case "replay":
     let cases: [(String, Int, UInt16, UInt64, String)] =
         [
             ("console burst (0xe9)", n, 0xe9, 10_000, "/dev/null"),
+            ("console burst (0xe9), spiky jitter: value-coded timestamps", n, 0xe9, 10_000, "/dev/null"),
             ("POST codes (0x80), every line logged", n / 10, 0x80, 10_000, "log file"),
         ] + (long > 0 ? [("console burst, long trace", long, 0xe9, 10_000, "/dev/null")] : [])
     let only = ProcessInfo.processInfo.environment["PORTTRACE_BENCH_ONLY"]
     for (name, count, port, gap, output) in cases where only == nil || name.hasPrefix(only!) {
-        let path = NSTemporaryDirectory() + "porttrace-bench-replay-\(port)-\(count).pt"
-        if (try? TraceReader(path: path))?.isComplete != true { try synthetic(path, count: count, port: port, gap: gap) }
+        let spiky = name.contains("spiky")
+        let path = NSTemporaryDirectory() + "porttrace-bench-replay-\(port)-\(count)\(spiky ? "-spiky" : "")-v2.pt"
+        if (try? TraceReader(path: path))?.isComplete != true { try synthetic(path, count: count, port: port, gap: gap, spiky: spiky) }
         let devnull = open("/dev/null", O_WRONLY)
         let logPath = tempPath("log")
         defer { unlink(logPath) }
@@ -408,6 +415,14 @@ case "kvm":
     print("the kvm benchmark needs Linux with KVM (built without the KVMCapture trait)")
     exit(2)
     #endif
+
+case "entropy":
+    // entropy BURST.pt [TRACE.pt ...]: the burst's size against its entropy and xz -9e, then
+    // a before/after table of every trace given.
+    guard args.count >= 3 else { throw BenchError("usage: PorttraceBench entropy BURST.pt [TRACE.pt ...]") }
+    try Entropy.burst(args[2])
+    print("")
+    try Entropy.table(Array(args[2...]))
 
 case "gen-boot":
     // gen-boot EVENTS PATH [SEED] [KERNEL_MS] [LABEL=VALUE]

@@ -12,7 +12,10 @@
 /// ```
 public struct EventBlock: Sendable {
     public static let magic: UInt32 = 0x5645_5450  // "PTEV"
-    public static let version: UInt16 = 1
+    /// Block versions this code reads: 1 (byte planes only) and 2 (adds the value coding).
+    public static let newestVersion: UInt16 = 2
+    /// The timestamp-coding byte of a version-2 block whose timestamps are value-coded.
+    public static let valueCodingTag: UInt8 = 0x80
 
     /// Shape flag bits.
     static let flagIn: UInt8 = 0x01
@@ -177,33 +180,68 @@ public struct EventBlockBuilder: Sendable {
         return UInt64(bitPattern: (s << 1) ^ (s >> 63))
     }
 
+    /// How the timestamp column is coded (docs/trace-format.md section 3).
+    public enum TimestampCoding: Sendable {
+        /// Byte planes of zigzag deltas (block version 1, readable by every reader).
+        case planes
+        /// The value table and rANS (block version 2) wherever it applies (at least 2 events,
+        /// at most 65,536 distinct deltas); byte planes otherwise.
+        case values
+        /// Whichever is smaller: the value coding's bytes against the planes' bytes as
+        /// `compressedSize` compresses them, given the offsets where planes after the first
+        /// start (their raw size without one).
+        case smaller
+    }
+
     /// The block's bytes, ready for compression.
-    public func encode() -> [UInt8] { encodeWithColumns().bytes }
+    public func encode(_ coding: TimestampCoding = .planes) -> [UInt8] { encodeWithColumns(coding).bytes }
 
     /// The block's bytes and the offsets where its columns start (for per-column entropy coding).
-    public func encodeWithColumns() -> (bytes: [UInt8], columns: [Int]) {
+    public func encodeWithColumns(_ coding: TimestampCoding = .planes, compressedSize: (([UInt8], [Int]) -> Int)? = nil) -> (
+        bytes: [UInt8], columns: [Int]
+    ) {
         var columns: [Int] = []
         let n = count
+        // Deltas modulo 2^64: any order and any 64-bit value round trip.
+        var deltas = [UInt64](repeating: 0, count: max(n - 1, 0))
+        if n > 1 { for i in 1..<n { deltas[i - 1] = timestamps[i] &- timestamps[i - 1] } }
+        var valueCoded: DeltaValueCoding?
+        if coding != .planes && n > 1 {
+            // SAFETY: `deltas` is alive for the call.
+            valueCoded = deltas.withUnsafeBufferPointer {
+                DeltaValueCoding(deltas: $0, giveUpWhenMostlyNew: coding == .smaller)
+            }
+        }
+        var planes: [UInt8] = []
+        var width = 0
+        if coding != .values || valueCoded == nil {
+            // Byte planes of zigzag deltas: plane k holds byte k of every delta.
+            var widest: UInt64 = 0
+            for i in deltas.indices {
+                deltas[i] = EventBlockBuilder.zigzag(deltas[i])
+                widest |= deltas[i]
+            }
+            width = widest == 0 ? 0 : (64 - widest.leadingZeroBitCount + 7) / 8
+            planes.reserveCapacity(width * n)
+            for plane in 0..<width {
+                let shift = UInt64(plane * 8)
+                planes.append(0)  // event 0's delta
+                planes.append(contentsOf: deltas.lazy.map { UInt8(truncatingIfNeeded: $0 >> shift) })
+            }
+            if coding == .smaller, let v = valueCoded {
+                let planeBytes = compressedSize?(planes, (1..<max(width, 1)).map { $0 * n }) ?? planes.count
+                if v.encodedSize >= planeBytes { valueCoded = nil }
+            }
+        }
+
         var w = ByteWriter(capacity: encodedSizeEstimate)
         w.u32(EventBlock.magic)
-        w.u16(EventBlock.version)
+        w.u16(valueCoded == nil ? 1 : 2)
         w.u16(0)
         w.u32(UInt32(n))
         w.u32(UInt32(shapes.count))
         w.u64(timestamps.first ?? 0)
-
-        // Zigzag deltas; wrapping arithmetic makes any order and any 64-bit value round trip.
-        var deltas = [UInt64](repeating: 0, count: n)
-        var widest: UInt64 = 0
-        if n > 1 {
-            for i in 1..<n {
-                let z = EventBlockBuilder.zigzag(timestamps[i] &- timestamps[i - 1])
-                deltas[i] = z
-                widest |= z
-            }
-        }
-        let width = widest == 0 ? 0 : (64 - widest.leadingZeroBitCount + 7) / 8
-        w.u8(UInt8(width))
+        w.u8(valueCoded == nil ? UInt8(width) : EventBlock.valueCodingTag)
         w.u8(0)
         w.u8(0)
         w.u8(0)
@@ -225,11 +263,14 @@ public struct EventBlockBuilder: Sendable {
         } else {
             for i in shapeIndex { w.u16(i) }
         }
-        // Byte planes: zstd's literal coder then models each byte position on its own.
-        for plane in 0..<width {
-            columns.append(w.bytes.count)
-            let shift = UInt64(plane * 8)
-            w.bytes.append(contentsOf: deltas.lazy.map { UInt8(truncatingIfNeeded: $0 >> shift) })
+        if let v = valueCoded {
+            columns.append(contentsOf: v.write(to: &w))
+        } else {
+            // Byte planes: zstd's literal coder then models each byte position on its own.
+            for plane in 0..<width {
+                columns.append(w.bytes.count)
+                w.append(contentsOf: planes[(plane * n)..<(plane * n + n)])
+            }
         }
         columns.append(w.bytes.count)
         w.u32(UInt32(data.count))
@@ -266,11 +307,16 @@ extension EventBlock {
         guard let version = c.readU16(), c.readU16() != nil, let n32 = c.readU32(), let shapeCount32 = c.readU32(),
             let base = c.readU64(), let width8 = c.readU8(), c.skip(3)
         else { return .failure(.init("block header cut short")) }
-        guard version == EventBlock.version else { return .failure(.init("event block version \(version) is not supported")) }
+        guard version >= 1, version <= EventBlock.newestVersion else {
+            return .failure(.init("event block version \(version) is not supported"))
+        }
         let n = Int(n32)
         let shapeCount = Int(shapeCount32)
-        let width = Int(width8)
+        // Version 2 adds one coding: the value table; a version-2 block may also use planes.
+        let valueCoded = version >= 2 && width8 == EventBlock.valueCodingTag
+        let width = valueCoded ? 0 : Int(width8)
         guard width <= 8 else { return .failure(.init("timestamp width \(width) over 8 bytes")) }
+        guard !valueCoded || n >= 2 else { return .failure(.init("value-coded timestamps in a block of \(n) events")) }
         guard shapeCount <= TraceLimits.maxShapesPerBlock, shapeCount * 12 <= c.remaining else {
             return .failure(.init("shape table (\(shapeCount)) longer than the block"))
         }
@@ -330,7 +376,12 @@ extension EventBlock {
 
         guard width == 0 || n <= c.remaining / width else { return .failure(.init("timestamp column cut short")) }
         var timestamps = [UInt64](repeating: 0, count: n)
-        if n > 0 {
+        if valueCoded {
+            // SAFETY: `timestamps` is alive for the call and has `n` slots.
+            if let why = timestamps.withUnsafeMutableBufferPointer({ DeltaValueCoding.decode(&c, base: base, into: $0) }) {
+                return .failure(.init(why))
+            }
+        } else if n > 0 {
             guard let planes = c.readBytes(n * width) else { return .failure(.init("timestamp column cut short")) }
             // SAFETY: `ts` has `n` slots and each plane `n` bytes: readBytes returned `n * width` bytes just above.
             timestamps.withUnsafeMutableBufferPointer { ts in

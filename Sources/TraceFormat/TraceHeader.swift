@@ -7,10 +7,11 @@
 public struct TraceHeader: Equatable, Sendable {
     public static let frameMagic: UInt32 = ZstdMagic.skippableBase
     public static let magic: UInt32 = 0x4352_5450  // "PTRC"
-    /// The format version this code writes.
-    public static let currentFormatVersion: UInt16 = 1
+    /// The format version this code writes (2: event blocks may use the value coding of
+    /// timestamps, which version-1 readers cannot decode; docs/trace-format.md section 6).
+    public static let currentFormatVersion: UInt16 = 2
     /// The newest format version this code can read.
-    public static let readableFormatVersion: UInt16 = 1
+    public static let readableFormatVersion: UInt16 = 2
     /// Offset of the state byte from the start of the file.
     public static let stateOffset: UInt64 = 16
     /// No reader accepts blocks larger than this, whatever a header declares.
@@ -37,7 +38,7 @@ public struct TraceHeader: Equatable, Sendable {
 
     public init(metadata: TraceMetadata, maxBlockBytes: UInt32 = 16 << 20) {
         formatVersion = TraceHeader.currentFormatVersion
-        minimumReaderVersion = 1
+        minimumReaderVersion = TraceHeader.currentFormatVersion
         closedCleanly = false
         self.maxBlockBytes = maxBlockBytes
         self.metadata = metadata

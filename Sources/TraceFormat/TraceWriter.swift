@@ -21,6 +21,10 @@ public final class TraceWriter: @unchecked Sendable {
         public var columnBlocks = true
         /// Largest decompressed block; declared in the header.
         public var maxBlockBytes: UInt32 = 16 << 20
+        /// How timestamp columns are coded. `.smaller` (the default) picks, per block, the value
+        /// coding or byte planes, whichever is smaller, and makes a format-2 trace; `.planes`
+        /// writes format 1, for readers older than porttrace 0.2.
+        public var timestampCoding: EventBlockBuilder.TimestampCoding = .smaller
 
         public init() {}
     }
@@ -48,7 +52,12 @@ public final class TraceWriter: @unchecked Sendable {
     public init(path: String, metadata: TraceMetadata, options: Options = Options()) throws {
         self.path = path
         self.options = options
-        let header = TraceHeader(metadata: metadata, maxBlockBytes: options.maxBlockBytes)
+        var header = TraceHeader(metadata: metadata, maxBlockBytes: options.maxBlockBytes)
+        if options.timestampCoding == .planes {
+            // Nothing a version-1 reader cannot decode.
+            header.formatVersion = 1
+            header.minimumReaderVersion = 1
+        }
         let frame = header.encodeFrame()
         guard frame.count <= TraceLimits.maxHeaderBytes + 8 else {
             throw TraceError.overLimit(
@@ -204,7 +213,11 @@ public final class TraceWriter: @unchecked Sendable {
 
     /// Compresses and writes one block. Runs without the lock; only this thread touches the file.
     private func writeBlock(_ block: EventBlockBuilder) -> Result<BlockIndexEntry, TraceError> {
-        let (raw, columns) = block.encodeWithColumns()
+        // The planes' size as this compressor makes them decides between the two codings.
+        let columnBlocks = options.columnBlocks
+        let (raw, columns) = block.encodeWithColumns(options.timestampCoding) { [compressor] planes, cuts in
+            (try? compressor.compress(planes, boundaries: columnBlocks ? cuts : []).count) ?? planes.count
+        }
         do {
             // Separate entropy tables pay off only when columns are long enough to amortize them.
             let frame = try compressor.compress(raw, boundaries: options.columnBlocks && raw.count >= 2048 ? columns : [])

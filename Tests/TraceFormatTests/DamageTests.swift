@@ -133,7 +133,9 @@ import Testing
         let p = temporaryPath("future")
         defer { unlink(p) }
         _ = FileManager.default.createFile(atPath: p, contents: Data(copy))
-        #expect(throws: TraceError.unsupportedVersion(format: 9, minimumReader: 7, supported: 1)) { try TraceReader(path: p) }
+        #expect(throws: TraceError.unsupportedVersion(format: 9, minimumReader: 7, supported: TraceHeader.readableFormatVersion)) {
+            try TraceReader(path: p)
+        }
     }
 
     @Test func oversizedBlockIsRefusedWithoutAllocating() throws {

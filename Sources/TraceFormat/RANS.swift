@@ -1,0 +1,150 @@
+/// A static-model range asymmetric numeral system (rANS) coder over symbol indices: 32-bit
+/// state, byte-wise renormalisation, probabilities in units of 2^-scale (scale at most 16).
+/// The model is a table of symbol counts that the stream's reader knows exactly (it is stored
+/// beside the stream); `RANSModel` turns counts into frequencies the same way on both sides.
+/// docs/trace-format.md section 3.1 specifies every step, for independent readers.
+public struct RANSModel: Sendable {
+    /// The lower bound of the normalised state: states stay in [2^23, 2^31).
+    static let lowerBound: UInt32 = 1 << 23
+    public static let maxScaleBits = 16
+    static let preferredMaxScaleBits = 14
+
+    public let scaleBits: Int
+    /// Frequency of each symbol, at least 1, summing to 2^scaleBits.
+    public let frequencies: [UInt32]
+    /// Cumulative frequency before each symbol.
+    public let starts: [UInt32]
+
+    /// Normalises `counts` (each at least 1, at most 2^16 of them, summing to `total` >= 1) to
+    /// frequencies summing to 2^scale, where scale is the smallest with 2^scale >= total, but at
+    /// most 14 (a decoder's slot table stays in cache) unless more symbols than 2^14 need more:
+    /// finally the smallest with 2^scale >= the number of symbols, if that is larger.
+    /// f = max(1, round(count x 2^scale / total)), then the difference to 2^scale is settled on
+    /// the largest frequencies (lowest index first among equals). Nil if the counts break those
+    /// rules (a hostile table).
+    public init?(counts: UnsafeBufferPointer<UInt32>) {
+        let d = counts.count
+        guard d >= 1, d <= 1 << RANSModel.maxScaleBits else { return nil }
+        var total: UInt64 = 0
+        for c in counts {
+            guard c >= 1 else { return nil }
+            total += UInt64(c)
+        }
+        var scale = 0
+        while scale < RANSModel.preferredMaxScaleBits && (UInt64(1) << UInt64(scale)) < total { scale += 1 }
+        while (1 << scale) < d { scale += 1 }
+        let m = UInt64(1) << UInt64(scale)
+        guard UInt64(d) <= m else { return nil }
+        var f = [UInt32](repeating: 0, count: d)
+        var sum: UInt64 = 0
+        var largest = 0
+        for i in 0..<d {
+            let q = max(1, (UInt64(counts[i]) * m + total / 2) / total)
+            f[i] = UInt32(q)
+            sum += q
+            if f[i] > f[largest] { largest = i }
+        }
+        if sum < m {
+            f[largest] += UInt32(m - sum)
+        } else if sum > m {
+            // Take the excess from the largest frequencies, never below 1. Feasible: d <= m.
+            var excess = sum - m
+            let order = (0..<d).sorted { f[$0] != f[$1] ? f[$0] > f[$1] : $0 < $1 }
+            for i in order where excess > 0 {
+                let take = min(excess, UInt64(f[i] - 1))
+                f[i] -= UInt32(take)
+                excess -= take
+            }
+        }
+        var starts = [UInt32](repeating: 0, count: d)
+        var acc: UInt32 = 0
+        for i in 0..<d {
+            starts[i] = acc
+            acc &+= f[i]
+        }
+        scaleBits = scale
+        frequencies = f
+        self.starts = starts
+    }
+
+    /// The stream for `symbols` (each an index into the model), decodable front to back:
+    /// 4 bytes of final state (little-endian), then the renormalisation bytes in reading order.
+    public func encode(_ symbols: UnsafeBufferPointer<UInt16>) -> [UInt8] {
+        // Bytes are produced last symbol first; fill a buffer from its end.
+        var out = [UInt8](repeating: 0, count: symbols.count * 3 / 2 + 64)
+        var p = out.count
+        var x = RANSModel.lowerBound
+        let scale = UInt32(scaleBits)
+        let bound = (RANSModel.lowerBound >> scale) << 8
+        // SAFETY: the tables have one entry per symbol index (the caller's indices come from this model); `o` is grown before any write could pass its start.
+        frequencies.withUnsafeBufferPointer { freq in
+            starts.withUnsafeBufferPointer { start in
+                var i = symbols.count
+                while i > 0 {
+                    i -= 1
+                    let s = Int(symbols[i])
+                    let f = freq[s]
+                    let xMax = bound &* f
+                    if p < 8 {
+                        // At most 2 bytes per symbol are emitted (scale <= 16): grow rarely.
+                        let grow = out.count
+                        out.insert(contentsOf: [UInt8](repeating: 0, count: grow), at: 0)
+                        p += grow
+                    }
+                    while x >= xMax {
+                        p -= 1
+                        out[p] = UInt8(truncatingIfNeeded: x)
+                        x >>= 8
+                    }
+                    x = ((x / f) << scale) &+ (x % f) &+ start[s]
+                }
+            }
+        }
+        p -= 4
+        for k in 0..<4 { out[p + k] = UInt8(truncatingIfNeeded: x >> UInt32(8 * k)) }
+        return Array(out[p...])
+    }
+
+    /// Decodes `out.count` symbols from `stream` into `out`, in order. False unless the stream
+    /// is exactly what an encoder of this model writes: its state starts in range, no read runs
+    /// past its end, and at the end the state is back at 2^23 with every byte used.
+    public func decode(_ stream: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt16>) -> Bool {
+        guard stream.count >= 4 else { return false }
+        var x = stream.loadUnaligned(as: UInt32.self).littleEndian
+        guard x >= RANSModel.lowerBound, x < RANSModel.lowerBound << 8 else { return false }
+        let m = 1 << scaleBits
+        let mask = UInt32(m - 1)
+        let scale = UInt32(scaleBits)
+        // Slot -> symbol; m <= 65,536 entries.
+        var slots = [UInt16](repeating: 0, count: m)
+        for s in 0..<frequencies.count {
+            let a = Int(starts[s])
+            for k in a..<(a + Int(frequencies[s])) { slots[k] = UInt16(truncatingIfNeeded: s) }
+        }
+        var p = 4
+        let end = stream.count
+        var ok = true
+        // SAFETY: `slot` indexes `slots` (m entries) through `mask`; symbol indices in `slots` are below the table's count; `p` is checked against `end` before each byte read.
+        slots.withUnsafeBufferPointer { slotTable in
+            frequencies.withUnsafeBufferPointer { freq in
+                starts.withUnsafeBufferPointer { start in
+                    for i in 0..<out.count {
+                        let slot = x & mask
+                        let s = Int(slotTable[Int(slot)])
+                        x = freq[s] &* (x >> scale) &+ slot &- start[s]
+                        while x < RANSModel.lowerBound {
+                            guard p < end else {
+                                ok = false
+                                return
+                            }
+                            x = (x << 8) | UInt32(stream[p])
+                            p += 1
+                        }
+                        out[i] = UInt16(truncatingIfNeeded: s)
+                    }
+                }
+            }
+        }
+        return ok && p == end && x == RANSModel.lowerBound
+    }
+}
