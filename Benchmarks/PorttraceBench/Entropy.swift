@@ -14,22 +14,21 @@ enum Entropy {
         options.sealInterval = .seconds(3600)
         let w = try TraceWriter(path: out, metadata: reader.header.metadata, options: options)
         var last: UInt64 = 0
-        var closed = false
+        var first = true
         _ = try reader.scan { block in
+            // A block boundary where the source had one; the last block is sealed by close(),
+            // with the trace_closed marker the source's last block held.
+            if !first { w.flush() }
+            first = false
             for e in block.events() {
                 // The source's own trace_closed marker is written again by close().
-                if e.marker?.name == Marker.traceClosed {
-                    closed = true
-                    last = e.timestamp
-                    continue
-                }
-                w.append(e)
                 last = e.timestamp
+                if e.marker?.name == Marker.traceClosed { continue }
+                w.append(e)
             }
-            w.flush()
             return true
         }
-        try w.close(at: closed ? last : last)
+        try w.close(at: last)
         return try TraceReader(path: out).fileSize
     }
 

@@ -206,31 +206,37 @@ public struct EventBlockBuilder: Sendable {
         var deltas = [UInt64](repeating: 0, count: max(n - 1, 0))
         if n > 1 { for i in 1..<n { deltas[i - 1] = timestamps[i] &- timestamps[i - 1] } }
         var valueCoded: DeltaValueCoding?
-        if coding != .planes && n > 1 {
+        if coding == .values && n > 1 {
             // SAFETY: `deltas` is alive for the call.
-            valueCoded = deltas.withUnsafeBufferPointer {
-                DeltaValueCoding(deltas: $0, giveUpWhenMostlyNew: coding == .smaller)
-            }
+            valueCoded = deltas.withUnsafeBufferPointer { DeltaValueCoding(deltas: $0) }
         }
         var planes: [UInt8] = []
         var width = 0
         if coding != .values || valueCoded == nil {
             // Byte planes of zigzag deltas: plane k holds byte k of every delta.
+            var zigzags = [UInt64](repeating: 0, count: deltas.count)
             var widest: UInt64 = 0
             for i in deltas.indices {
-                deltas[i] = EventBlockBuilder.zigzag(deltas[i])
-                widest |= deltas[i]
+                zigzags[i] = EventBlockBuilder.zigzag(deltas[i])
+                widest |= zigzags[i]
             }
             width = widest == 0 ? 0 : (64 - widest.leadingZeroBitCount + 7) / 8
             planes.reserveCapacity(width * n)
             for plane in 0..<width {
                 let shift = UInt64(plane * 8)
                 planes.append(0)  // event 0's delta
-                planes.append(contentsOf: deltas.lazy.map { UInt8(truncatingIfNeeded: $0 >> shift) })
+                planes.append(contentsOf: zigzags.lazy.map { UInt8(truncatingIfNeeded: $0 >> shift) })
             }
-            if coding == .smaller, let v = valueCoded {
+            if coding == .smaller && n > 1 {
                 let planeBytes = compressedSize?(planes, (1..<max(width, 1)).map { $0 * n }) ?? planes.count
-                if v.encodedSize >= planeBytes { valueCoded = nil }
+                // SAFETY: `deltas` and `zigzags` are alive for the calls.
+                let hopeless = deltas.withUnsafeBufferPointer { d in
+                    zigzags.withUnsafeBufferPointer { DeltaValueCoding.cannotBeat(planeBytes, deltas: d, zigzags: $0) }
+                }
+                if !hopeless {
+                    valueCoded = deltas.withUnsafeBufferPointer { DeltaValueCoding(deltas: $0) }
+                    if let v = valueCoded, v.encodedSize >= planeBytes { valueCoded = nil }
+                }
             }
         }
 

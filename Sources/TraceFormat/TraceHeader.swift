@@ -44,9 +44,25 @@ public struct TraceHeader: Equatable, Sendable {
         self.metadata = metadata
     }
 
-    /// The whole skippable frame.
+    /// How the metadata is stored (the byte after the state byte; format 2 on): 0 = the JSON
+    /// itself, 1 = a zstd frame of the JSON without the frame's 4-byte magic number (so the
+    /// header never holds a frame magic on purpose, and a damaged header's blocks can still be
+    /// found by theirs).
+    static let metadataAsJSON: UInt8 = 0
+    static let metadataCompressed: UInt8 = 1
+
+    /// The metadata JSON, as the header stores it before any compression.
+    public var metadataJSON: [UInt8] { Array(metadata.json.serialized().utf8) }
+
+    /// The whole skippable frame. From format 2 on the metadata is stored compressed when that
+    /// is smaller (it is most of a short trace: a 60-event trace's header was 1,048 of its 1,515 bytes).
     public func encodeFrame() -> [UInt8] {
-        let json = Array(metadata.json.serialized().utf8)
+        var json = metadataJSON
+        var coding = TraceHeader.metadataAsJSON
+        if formatVersion >= 2, let packed = Zstd.compressMagicless(json), packed.count < json.count {
+            json = packed
+            coding = TraceHeader.metadataCompressed
+        }
         var w = ByteWriter()
         w.u32(TraceHeader.frameMagic)
         w.u32(UInt32(24 + json.count))
@@ -54,7 +70,7 @@ public struct TraceHeader: Equatable, Sendable {
         w.u16(formatVersion)
         w.u16(minimumReaderVersion)
         w.u8(closedCleanly ? 1 : 0)
-        w.u8(0)
+        w.u8(coding)
         w.u8(0)
         w.u8(0)
         w.u32(maxBlockBytes)
@@ -121,7 +137,7 @@ public struct TraceHeader: Equatable, Sendable {
         // SAFETY: `frame` holds `8 + size` bytes (checked above); the cursor checks every read against that length.
         return try frame.withUnsafeBytes { (raw) -> (TraceHeader, Int) in
             var c = ByteCursor(raw, position: 12)
-            guard let version = c.readU16(), let minReader = c.readU16(), let state = c.readU8(), c.skip(3),
+            guard let version = c.readU16(), let minReader = c.readU16(), let state = c.readU8(), let coding = c.readU8(), c.skip(2),
                 let maxBlock = c.readU32(), let jsonLength = c.readU32(), let crc = c.readU32()
             else { return try damaged(at: 12, "fixed fields cut short") }
             guard Int(jsonLength) == c.remaining, let json = c.readBytes(Int(jsonLength)) else {
@@ -134,10 +150,20 @@ public struct TraceHeader: Equatable, Sendable {
             guard minReader <= TraceHeader.readableFormatVersion else {
                 throw TraceError.unsupportedVersion(format: version, minimumReader: minReader, supported: TraceHeader.readableFormatVersion)
             }
+            var text = Array(json)
+            switch coding {
+            case TraceHeader.metadataAsJSON: break
+            case TraceHeader.metadataCompressed:
+                switch Zstd.decompressMagicless(text, maxContent: TraceLimits.maxMetadataBytes) {
+                case .success(let plain): text = plain
+                case .failure(let why): return try damaged(at: 32, "compressed metadata: \(why.description)")
+                }
+            default: return try damaged(at: 17, "metadata coding \(coding) is neither 0 (JSON) nor 1 (zstd)")
+            }
             let value: JSONValue
             let metadata: TraceMetadata
             do {
-                value = try JSONParser.parse(Array(json))
+                value = try JSONParser.parse(text)
                 metadata = try TraceMetadata(json: value)
             } catch {
                 return try damaged(at: 32, "metadata: \(error)")

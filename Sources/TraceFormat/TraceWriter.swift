@@ -58,12 +58,14 @@ public final class TraceWriter: @unchecked Sendable {
             header.formatVersion = 1
             header.minimumReaderVersion = 1
         }
-        let frame = header.encodeFrame()
-        guard frame.count <= TraceLimits.maxHeaderBytes + 8 else {
+        // The limit is on the JSON itself, compressed or not: a reader bounds what it inflates by it.
+        let jsonBytes = header.metadataJSON.count
+        guard jsonBytes <= TraceLimits.maxMetadataBytes else {
             throw TraceError.overLimit(
-                "the metadata is \(frame.count - TraceLimits.headerFixedBytes) bytes of JSON, over the limit of \(TraceLimits.maxMetadataBytes) a trace header holds"
+                "the metadata is \(jsonBytes) bytes of JSON, over the limit of \(TraceLimits.maxMetadataBytes) a trace header holds"
             )
         }
+        let frame = header.encodeFrame()
         file = try TraceFile.create(path)
         try file.write(frame)
         headerFrameLength = frame.count

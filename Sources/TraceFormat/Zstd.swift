@@ -75,6 +75,49 @@ final class ZstdCompressor {
     }
 }
 
+/// One-shot compression of small buffers (the header's metadata) in zstd frames stored without
+/// their 4-byte magic number.
+enum Zstd {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// A zstd frame (level 19, content size declared, no checksum: the header's CRC covers it)
+    /// without its magic number. The corresponding call is `ZSTD_compress`.
+    static func compressMagicless(_ input: [UInt8]) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: ZSTD_compressBound(input.count))
+        // SAFETY: zstd reads `src.count` bytes and writes at most `dst.count`, the sizes passed with the pointers.
+        let n = input.withUnsafeBytes { src in
+            out.withUnsafeMutableBytes { dst in ZSTD_compress(dst.baseAddress, dst.count, src.baseAddress, src.count, 19) }
+        }
+        guard ZSTD_isError(n) == 0, n > 4 else { return nil }
+        return Array(out[4..<n])
+    }
+
+    /// Undoes `compressMagicless`, refusing a frame that declares more than `maxContent` bytes
+    /// or does not declare its size. The corresponding calls are `ZSTD_getFrameContentSize`
+    /// and `ZSTD_decompress`.
+    static func decompressMagicless(_ stored: [UInt8], maxContent: Int) -> Result<[UInt8], Failure> {
+        let frame = [0x28, 0xB5, 0x2F, 0xFD] + stored
+        // SAFETY: zstd reads at most `count` bytes of the frame header.
+        let declared = frame.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
+        guard declared != ZSTD_CONTENTSIZE_ERROR, declared != ZSTD_CONTENTSIZE_UNKNOWN else {
+            return .failure(Failure(description: "not a zstd frame with a declared size"))
+        }
+        guard declared <= UInt64(maxContent) else {
+            return .failure(Failure(description: "declares \(declared) bytes, over the limit of \(maxContent)"))
+        }
+        var out = [UInt8](repeating: 0, count: Int(declared))
+        // SAFETY: zstd reads `src.count` bytes and writes at most `dst.count`, the sizes passed with the pointers.
+        let n = frame.withUnsafeBytes { src in
+            out.withUnsafeMutableBytes { dst in ZSTD_decompress(dst.baseAddress, dst.count, src.baseAddress, src.count) }
+        }
+        guard ZSTD_isError(n) == 0 else { return .failure(Failure(description: String(cString: ZSTD_getErrorName(n)))) }
+        guard n == Int(declared) else { return .failure(Failure(description: "holds \(n) of \(declared) declared bytes")) }
+        return .success(out)
+    }
+}
+
 /// Outcome of decoding one frame from a file.
 enum FrameDecode {
     /// The frame's content and its length in the file.

@@ -45,18 +45,28 @@ import Testing
         }
     }
 
-    @Test func aBlockOf65536DistinctDeltasIsValueCoded() throws {
-        // 65,537 events: 65,536 deltas, every one different, the coder's whole alphabet.
+    @Test func aBlockOf65536DistinctDeltasEscapesEveryOne() throws {
+        // 65,537 events: 65,536 deltas, every one different: all coded by escape classes.
         var t: [UInt64] = [0]
         for i in 0..<65_536 { t.append(t.last! + UInt64(i) * 3 + 1) }
         let (block, bytes) = try roundTrip(t, .values)
         #expect(block.timestamps == t)
         #expect(bytes[4] == 2 && bytes[24] == EventBlock.valueCodingTag)
-        // One more distinct value is past the alphabet: the block keeps byte planes.
-        t.append(t.last! + 1_000_000)
-        let (again, more) = try roundTrip(t, .values)
-        #expect(again.timestamps == t)
-        #expect(more[4] == 1)
+        let deltas = zip(t, t.dropFirst()).map { $1 &- $0 }
+        // SAFETY: `deltas` is alive for the call.
+        let coded = try #require(deltas.withUnsafeBufferPointer { DeltaValueCoding(deltas: $0) })
+        let lengths = Set(deltas.map { 64 - ($0 << 1).leadingZeroBitCount })
+        #expect(coded.listed == 0 && coded.classCount == lengths.count)
+    }
+
+    @Test func moreSymbolsThanTheAlphabetKeepBytePlanes() throws {
+        // 65,472 values that each recur 3 times need 65,472 listed symbols, plus classes: one
+        // over 2^16 with the 65 classes reserved, so the block keeps byte planes.
+        var t: [UInt64] = [0]
+        for i in 0..<(65_536 - 64) { for _ in 0..<3 { t.append(t.last! &+ UInt64(i) * 7 + 1) } }
+        let (block, bytes) = try roundTrip(t, .values)
+        #expect(block.timestamps == t)
+        #expect(bytes[4] == 1)
     }
 
     @Test func spikyJitterCostsLessThanPlanes() throws {
@@ -66,7 +76,7 @@ import Testing
         let coded = try #require(deltas.withUnsafeBufferPointer { DeltaValueCoding(deltas: $0) })
         // 5 equally likely deltas: log2(5) = 2.32 bits each, 5,805 bytes for 20,000; byte planes
         // hold 2 bytes per delta before zstd.
-        #expect(coded.distinct == 5)
+        #expect(coded.listed == 5 && coded.classCount == 0)
         #expect(coded.encodedSize < 5_805 * 101 / 100 + 32)
     }
 
