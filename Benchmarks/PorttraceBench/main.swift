@@ -10,6 +10,7 @@ import TraceFormat
 //   PorttraceBench entropy BURST.pt [T.pt...] trace size against order-0 entropy and xz -9e; before/after
 //   PorttraceBench kvm GUEST BARE ROUNDS   exits/s: porttrace run with/without trace vs a bare C loop
 //   PorttraceBench gen-boot|gen-chlog|gen-perf N PATH   inputs for Benchmarks/analysis
+//   PorttraceBench gen-blocks DIR TRACE...   each block, both timestamp codings: fuzz seeds
 #if os(Linux) && KVMCapture
 import Capture
 import KVM
@@ -423,6 +424,22 @@ case "entropy":
     try Entropy.burst(args[2])
     print("")
     try Entropy.table(Array(args[2...]))
+
+case "gen-blocks":
+    // gen-blocks DIR TRACE...: every block of the traces, decompressed, once with byte planes and
+    // once value-coded: seeds for the block fuzz target.
+    var k = 0
+    for path in args[3...] {
+        _ = try TraceReader(path: path).scan { block in
+            var b = EventBlockBuilder()
+            for e in block.events() { b.append(e) }
+            for coding in [EventBlockBuilder.TimestampCoding.planes, .values] {
+                try Data(b.encode(coding)).write(to: URL(fileURLWithPath: "\(args[2])/block-\(k)"))
+                k += 1
+            }
+            return true
+        }
+    }
 
 case "gen-boot":
     // gen-boot EVENTS PATH [SEED] [KERNEL_MS] [LABEL=VALUE]
