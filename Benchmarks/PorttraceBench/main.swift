@@ -286,13 +286,20 @@ case "replay":
         let before = residentMiB()
         var peak = before
         let reader = try TraceReader(path: path)
+        var replayed = 0
+        var report: TraceReader.ScanReport?
         let time = try ContinuousClock().measure {
-            try reader.scan { block in
+            report = try reader.scan { block in
+                replayed += block.count
                 driver.feed(block: block)
                 peak = max(peak, residentMiB())
                 return true
             }
             try m.finish()
+        }
+        // A cached trace from another build that this one cannot read must not pass for a fast one.
+        guard report?.problems.isEmpty == true, replayed >= count else {
+            throw BenchError("\(path): replayed \(replayed) of \(count) events (\(report?.problems.first?.description ?? "")); delete it")
         }
         print(
             "| \(name) | \(count) | \(output) | \(Int(Double(count) / seconds(time))) | \(String(format: "%.0f", peak)) (start \(String(format: "%.0f", before))) |"
