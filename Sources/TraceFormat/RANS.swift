@@ -2,7 +2,8 @@
 /// state, byte-wise renormalisation, probabilities in units of 2^-scale (scale at most 16).
 /// The model is a table of symbol counts that the stream's reader knows exactly (it is stored
 /// beside the stream); `RANSModel` turns counts into frequencies the same way on both sides.
-/// docs/trace-format.md section 3.1 specifies every step, for independent readers.
+/// docs/trace-format.md section 3.1 specifies every step, for independent readers. Decoding is
+/// fused with the column it serves (`DeltaValueCoding.decode`): one table load per event.
 public struct RANSModel: Sendable {
     /// The lower bound of the normalised state: states stay in [2^23, 2^31).
     static let lowerBound: UInt32 = 1 << 23
@@ -103,48 +104,5 @@ public struct RANSModel: Sendable {
         p -= 4
         for k in 0..<4 { out[p + k] = UInt8(truncatingIfNeeded: x >> UInt32(8 * k)) }
         return Array(out[p...])
-    }
-
-    /// Decodes `out.count` symbols from `stream` into `out`, in order. False unless the stream
-    /// is exactly what an encoder of this model writes: its state starts in range, no read runs
-    /// past its end, and at the end the state is back at 2^23 with every byte used.
-    public func decode(_ stream: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt16>) -> Bool {
-        guard stream.count >= 4 else { return false }
-        var x = stream.loadUnaligned(as: UInt32.self).littleEndian
-        guard x >= RANSModel.lowerBound, x < RANSModel.lowerBound << 8 else { return false }
-        let m = 1 << scaleBits
-        let mask = UInt32(m - 1)
-        let scale = UInt32(scaleBits)
-        // Slot -> symbol; m <= 65,536 entries.
-        var slots = [UInt16](repeating: 0, count: m)
-        for s in 0..<frequencies.count {
-            let a = Int(starts[s])
-            for k in a..<(a + Int(frequencies[s])) { slots[k] = UInt16(truncatingIfNeeded: s) }
-        }
-        var p = 4
-        let end = stream.count
-        var ok = true
-        // SAFETY: `slot` indexes `slots` (m entries) through `mask`; symbol indices in `slots` are below the table's count; `p` is checked against `end` before each byte read.
-        slots.withUnsafeBufferPointer { slotTable in
-            frequencies.withUnsafeBufferPointer { freq in
-                starts.withUnsafeBufferPointer { start in
-                    for i in 0..<out.count {
-                        let slot = x & mask
-                        let s = Int(slotTable[Int(slot)])
-                        x = freq[s] &* (x >> scale) &+ slot &- start[s]
-                        while x < RANSModel.lowerBound {
-                            guard p < end else {
-                                ok = false
-                                return
-                            }
-                            x = (x << 8) | UInt32(stream[p])
-                            p += 1
-                        }
-                        out[i] = UInt16(truncatingIfNeeded: s)
-                    }
-                }
-            }
-        }
-        return ok && p == end && x == RANSModel.lowerBound
     }
 }
