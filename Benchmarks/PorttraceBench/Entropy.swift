@@ -32,6 +32,17 @@ enum Entropy {
         return try TraceReader(path: out).fileSize
     }
 
+    /// The sizes of `path` rewritten with byte planes (format 1) and with this writer's default.
+    static func beforeAndAfter(_ path: String) throws -> (before: UInt64, after: UInt64) {
+        let planes = tempPath("planes")
+        let coded = tempPath("coded")
+        defer {
+            unlink(planes)
+            unlink(coded)
+        }
+        return (try rewrite(path, coding: .planes, to: planes), try rewrite(path, coding: .smaller, to: coded))
+    }
+
     /// Every event's timestamp, in file order.
     static func timestamps(_ path: String) throws -> [UInt64] {
         var out: [UInt64] = []
@@ -84,18 +95,10 @@ enum Entropy {
         print("| trace | events | blocks | before: byte planes (bytes) | after: value coding where smaller (bytes) | after/before |")
         print("|---|---:|---:|---:|---:|---:|")
         for path in paths {
-            let before = tempPath("before")
-            let after = tempPath("after")
-            defer {
-                unlink(before)
-                unlink(after)
-            }
-            let b = try rewrite(path, coding: .planes, to: before)
-            let a = try rewrite(path, coding: .smaller, to: after)
-            let info = try TraceReader(path: after)
+            let (b, a) = try beforeAndAfter(path)
             var events = 0
             var blocks = 0
-            _ = try info.scan {
+            _ = try TraceReader(path: path).scan {
                 events += $0.count
                 blocks += 1
                 return true
@@ -112,14 +115,7 @@ enum Entropy {
         let deltas = zip(ts, ts.dropFirst()).map { $1 &- $0 }
         let h0 = orderZeroBytes(deltas)
         let xz = try xzBytes(deltas)
-        let planes = tempPath("planes")
-        let coded = tempPath("coded")
-        defer {
-            unlink(planes)
-            unlink(coded)
-        }
-        let before = try rewrite(path, coding: .planes, to: planes)
-        let after = try rewrite(path, coding: .smaller, to: coded)
+        let (before, after) = try beforeAndAfter(path)
         let n = Double(ts.count)
         func perEvent(_ x: Double) -> String { String(format: "%.4f", x / n) }
         print("| what | bytes | bytes/event | trace / this |")
