@@ -48,6 +48,8 @@ public struct EventBlock: Sendable {
 
     /// Events of unknown kinds in this block (skipped by every visitor).
     public internal(set) var skippedEvents = 0
+    /// Whether the timestamps were value-coded (block version 2) rather than in byte planes.
+    public internal(set) var valueCodedTimestamps = false
 
     /// Visits every event without allocating: accesses with their shape and data bytes,
     /// markers with their vCPU. A thin use of `walk`, for callers that take events one by one.
@@ -431,6 +433,7 @@ extension EventBlock {
 
         var block = EventBlock(timestamps: timestamps, shapeIndex: shapeIndex, shapes: shapes, data: Array(dataBytes), markers: markers)
         block.skippedEvents = skipped
+        block.valueCodedTimestamps = valueCoded
         return .success(.events(block))
     }
 }

@@ -14,6 +14,8 @@ public struct TraceSummary: Sendable {
     public var lastTimestamp: UInt64?
     public var minTimestamp: UInt64?
     public var maxTimestamp: UInt64?
+    /// Blocks whose timestamps use the value coding of format 2 (the rest use byte planes).
+    public var valueCodedBlocks = 0
 
     public init() {}
 
@@ -24,6 +26,7 @@ public struct TraceSummary: Sendable {
     }
 
     public mutating func add(_ block: EventBlock) {
+        if block.valueCodedTimestamps { valueCodedBlocks += 1 }
         block.forEachAccess(
             { t, shape, _ in
                 note(t)

@@ -47,6 +47,7 @@ struct InfoCommand: ParsableCommand {
                 ("last_ns", summary.maxTimestamp.map(JSONValue.uint) ?? .null),
                 ("bytes_per_event", .number(String(format: "%.3f", bytesPerEvent))),
                 ("blocks", .uint(UInt64(report.blocks))),
+                ("value_coded_blocks", .uint(UInt64(summary.valueCodedBlocks))),
                 ("markers", .object(summary.markerCounts.keys.sorted().map { ($0, .uint(summary.markerCounts[$0]!)) })),
                 ("problems", .array(report.problems.map { .object([("offset", .uint($0.offset)), ("reason", .string($0.reason))]) })),
             ]
@@ -97,6 +98,7 @@ struct InfoCommand: ParsableCommand {
         }
         lines.append(
             "events:       \(summary.events) (\(summary.accesses) port accesses, \(summary.markers) markers) in \(report.blocks) blocks")
+        lines.append("timestamps:   value-coded in \(summary.valueCodedBlocks) of \(report.blocks) blocks, byte planes in the rest")
         lines.append("duration:     \(TimeSpec.signedSeconds(Int64(clamping: summary.durationNs)).dropFirst()) s")
         lines.append(String(format: "size:         %.3f bytes/event", bytesPerEvent))
         lines.append("incomplete:   \(summary.incompleteEvents) events (string I/O with only the first element)")

@@ -15,6 +15,8 @@ import Testing
         let info = try porttrace(["info", "--json", path])
         #expect(info.status == 0, "\(info.stderr)")
         #expect(info.out.contains("\"format_version\":\(version)"))
+        // Format 1 has only byte planes; the format-2 recording is value-coded in 9 of its 10 blocks.
+        #expect(info.out.contains("\"value_coded_blocks\":\(version == 1 ? 0 : 9)"), "\(info.out.prefix(400))")
         let v = try porttrace(["verify", path])
         #expect(v.status == 0, "\(v.stderr)")
     }
