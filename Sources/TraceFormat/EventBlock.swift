@@ -229,7 +229,8 @@ public struct EventBlockBuilder: Sendable {
                 planes.append(0)  // event 0's delta
                 planes.append(contentsOf: zigzags.lazy.map { UInt8(truncatingIfNeeded: $0 >> shift) })
             }
-            if coding == .smaller && n > 1 {
+            // Planes of width 0 (every delta 0) cost nothing: nothing to weigh.
+            if coding == .smaller && n > 1 && width > 0 {
                 let planeBytes = compressedSize?(planes, (1..<max(width, 1)).map { $0 * n }) ?? planes.count
                 // SAFETY: `deltas` and `zigzags` are alive for the calls.
                 let hopeless = deltas.withUnsafeBufferPointer { d in

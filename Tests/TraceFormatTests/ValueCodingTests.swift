@@ -45,6 +45,32 @@ import Testing
         }
     }
 
+    /// Many small random blocks of the kinds live recording makes (two vCPUs' clocks
+    /// interleaved, so deltas go backwards too; repeats, near-repeats, huge jumps).
+    @Test func randomSmallBlocksRoundTrip() throws {
+        var rng = SplitMix64(seed: 2026)
+        for round in 0..<20_000 {
+            let n = 2 + Int(rng.next() % 120)
+            var t = rng.next() >> UInt64(rng.next() % 64)
+            var times: [UInt64] = []
+            let palette = (0..<(1 + Int(rng.next() % 6))).map { _ in rng.next() >> UInt64(rng.next() % 64) }
+            for _ in 0..<n {
+                switch rng.next() % 4 {
+                case 0: t = t &+ palette[Int(rng.next() % UInt64(palette.count))]
+                case 1: t = t &- (rng.next() % 5_000)
+                case 2: t = t &+ (rng.next() >> UInt64(rng.next() % 64))
+                default: t = t &+ 7_591 &+ 10 &* (rng.next() % 4)
+                }
+                times.append(t)
+            }
+            for coding in [EventBlockBuilder.TimestampCoding.values, .smaller] {
+                let (block, _) = try roundTrip(times, coding)
+                #expect(block.timestamps == times, "round \(round), \(coding)")
+                if block.timestamps != times { return }
+            }
+        }
+    }
+
     @Test func aBlockOf65536DistinctDeltasEscapesEveryOne() throws {
         // 65,537 events: 65,536 deltas, every one different: all coded by escape classes.
         var t: [UInt64] = [0]
@@ -123,5 +149,20 @@ import Testing
         // rANS ends exactly where it began: almost every change is caught by the block itself,
         // before zstd's checksum is even consulted.
         #expect(refused > 3_500)
+    }
+}
+
+/// Blocks whose deltas are all zero (several events at one instant: a run's closing markers)
+/// through the writer, which weighs the value coding against byte planes of width 0.
+@Suite struct EqualTimestampWriterTests {
+    @Test func eventsAtOneInstantWriteAndRead() throws {
+        let path = temporaryPath("same")
+        defer { unlink(path) }
+        var events: [PortIOEvent] = []
+        for i in 0..<5 { events.append(.marker(at: 1_000, vcpu: UInt32(i % 2), Marker("vcpu_halted", value: UInt64(i)))) }
+        try writeTrace(path, events)
+        let (read, report) = try TraceReader(path: path).readAll()
+        #expect(report.problems.isEmpty)
+        #expect(withoutClose(read) == events)
     }
 }
