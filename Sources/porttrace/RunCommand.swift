@@ -142,6 +142,7 @@ struct SizeArgument: ExpressibleByArgument {
         guard let v = ValueSyntax.size(argument) else { return nil }
         bytes = v
     }
+    var defaultValueDescription: String { "64M" }
 }
 
 #endif

@@ -27,6 +27,13 @@ func runAndSignal(_ signal: Int32, trace: String, delay: Double) throws -> Int32
 
 @Suite(.serialized, .enabled(if: captureBuilt, "built without the KVMCapture trait: run needs Linux with KVM"))
 struct RunCommandTests {
+    /// The help names defaults as a user types them.
+    @Test func helpShowsTheMemoryDefaultAsTyped() throws {
+        let r = try porttrace(["run", "--help"])
+        #expect(r.out.contains("(default: 64M)"), "\(r.out)")
+        #expect(!r.out.contains("SizeArgument"))
+    }
+
     @Test(.enabled(if: kvmMissing == nil, "\(kvmMissing ?? "")")) func sigintClosesTheTraceCleanly() throws {
         let trace = "\(tempDir())/int.pt"
         #expect(try runAndSignal(SIGINT, trace: trace, delay: 0.6) == 0)
