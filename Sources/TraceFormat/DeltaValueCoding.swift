@@ -158,7 +158,7 @@ public struct DeltaValueCoding: Sendable {
         for s in 0..<d {
             guard let x = c.readVarint() else { return "timestamp value table cut short" }
             if s == 0 {
-                previous = UInt64(bitPattern: Int64(bitPattern: x >> 1) ^ -Int64(bitPattern: x & 1))
+                previous = EventBlockBuilder.unzigzag(x)
             } else {
                 let next = previous &+ x
                 guard x >= 1, Int64(bitPattern: next) > Int64(bitPattern: previous) else {
@@ -248,7 +248,7 @@ public struct DeltaValueCoding: Sendable {
                             }
                             z |= low
                         }
-                        delta = UInt64(bitPattern: Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1))
+                        delta = EventBlockBuilder.unzigzag(z)
                     }
                     t = t &+ delta
                     ts[i] = t

@@ -2,11 +2,12 @@
 ///
 /// Layout (little-endian; see docs/trace-format.md):
 /// ```
-/// "PTEV" u16 version=1 u16 flags=0 u32 eventCount u32 shapeCount u64 baseTimestamp
-/// u8 deltaWidth u8[3] reserved
+/// "PTEV" u16 version (1, or 2 when value-coded) u16 flags=0 u32 eventCount u32 shapeCount u64 baseTimestamp
+/// u8 timestampCoding (0...8: byte-plane width; 0x80: value coding) u8[3] reserved
 /// shapes: shapeCount x { u32 vcpu, u16 port, u8 flags, u8 size, u32 count }
 /// shape index column: eventCount x (u8 if shapeCount <= 256 else u16)
-/// delta planes: deltaWidth x eventCount bytes (plane k = byte k of zigzag(t[i] - t[i-1]))
+/// timestamps: width x eventCount bytes (plane k = byte k of zigzag(t[i] - t[i-1])), or the
+///   value coding (`DeltaValueCoding`, docs/trace-format.md section 3.1)
 /// u32 dataLength, data bytes
 /// u32 markerLength, markers: per marker event { varint nameLen, name, varint value, varint textLen, text }
 /// ```
@@ -182,12 +183,18 @@ public struct EventBlockBuilder: Sendable {
         return UInt64(bitPattern: (s << 1) ^ (s >> 63))
     }
 
+    /// The inverse of `zigzag`.
+    @inline(__always)
+    static func unzigzag(_ z: UInt64) -> UInt64 {
+        UInt64(bitPattern: Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1))
+    }
+
     /// How the timestamp column is coded (docs/trace-format.md section 3).
     public enum TimestampCoding: Sendable {
         /// Byte planes of zigzag deltas (block version 1, readable by every reader).
         case planes
-        /// The value table and rANS (block version 2) wherever it applies (at least 2 events,
-        /// at most 65,536 distinct deltas); byte planes otherwise.
+        /// The value coding (block version 2) wherever it applies (at least 2 events, at most
+        /// 65,471 deltas recurring 3 or more times); byte planes otherwise.
         case values
         /// Whichever is smaller: the value coding's bytes against the planes' bytes as
         /// `compressedSize` compresses them, given the offsets where planes after the first
@@ -231,7 +238,7 @@ public struct EventBlockBuilder: Sendable {
             }
             // Planes of width 0 (every delta 0) cost nothing: nothing to weigh.
             if coding == .smaller && n > 1 && width > 0 {
-                let planeBytes = compressedSize?(planes, (1..<max(width, 1)).map { $0 * n }) ?? planes.count
+                let planeBytes = compressedSize?(planes, (1..<width).map { $0 * n }) ?? planes.count
                 // SAFETY: `deltas` and `zigzags` are alive for the calls.
                 let hopeless = deltas.withUnsafeBufferPointer { d in
                     zigzags.withUnsafeBufferPointer { DeltaValueCoding.cannotBeat(planeBytes, deltas: d, zigzags: $0) }
@@ -404,7 +411,7 @@ extension EventBlock {
                 ts[0] = base
                 for i in 1..<max(n, 1) {
                     let z = ts[i]
-                    t = t &+ UInt64(bitPattern: Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1))
+                    t = t &+ EventBlockBuilder.unzigzag(z)
                     ts[i] = t
                 }
             }

@@ -56,8 +56,11 @@ public struct TraceHeader: Equatable, Sendable {
 
     /// The whole skippable frame. From format 2 on the metadata is stored compressed when that
     /// is smaller (it is most of a short trace: a 60-event trace's header was 1,048 of its 1,515 bytes).
-    public func encodeFrame() -> [UInt8] {
-        var json = metadataJSON
+    public func encodeFrame() -> [UInt8] { encodeFrame(json: metadataJSON) }
+
+    /// The frame, given `metadataJSON` already made (the writer checks its size first).
+    func encodeFrame(json plain: [UInt8]) -> [UInt8] {
+        var json = plain
         var coding = TraceHeader.metadataAsJSON
         if formatVersion >= 2, let packed = Zstd.compressMagicless(json), packed.count < json.count {
             json = packed

@@ -59,13 +59,13 @@ public final class TraceWriter: @unchecked Sendable {
             header.minimumReaderVersion = 1
         }
         // The limit is on the JSON itself, compressed or not: a reader bounds what it inflates by it.
-        let jsonBytes = header.metadataJSON.count
-        guard jsonBytes <= TraceLimits.maxMetadataBytes else {
+        let json = header.metadataJSON
+        guard json.count <= TraceLimits.maxMetadataBytes else {
             throw TraceError.overLimit(
-                "the metadata is \(jsonBytes) bytes of JSON, over the limit of \(TraceLimits.maxMetadataBytes) a trace header holds"
+                "the metadata is \(json.count) bytes of JSON, over the limit of \(TraceLimits.maxMetadataBytes) a trace header holds"
             )
         }
-        let frame = header.encodeFrame()
+        let frame = header.encodeFrame(json: json)
         file = try TraceFile.create(path)
         try file.write(frame)
         headerFrameLength = frame.count

@@ -98,7 +98,8 @@ enum Zstd {
     /// or does not declare its size. The corresponding calls are `ZSTD_getFrameContentSize`
     /// and `ZSTD_decompress`.
     static func decompressMagicless(_ stored: [UInt8], maxContent: Int) -> Result<[UInt8], Failure> {
-        let frame = [0x28, 0xB5, 0x2F, 0xFD] + stored
+        let magic = ZstdMagic.frame
+        let frame = (0..<4).map { UInt8(truncatingIfNeeded: magic >> UInt32(8 * $0)) } + stored
         // SAFETY: zstd reads at most `count` bytes of the frame header.
         let declared = frame.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
         guard declared != ZSTD_CONTENTSIZE_ERROR, declared != ZSTD_CONTENTSIZE_UNKNOWN else {
