@@ -2,18 +2,22 @@
 /// addresses), parsed here, outside the executable, so that the tests and the fuzz targets
 /// reach the same code. Each returns nil for anything it does not accept exactly.
 public enum ValueSyntax {
-    /// A port (`0x80`, `128`) or a range (`0x3f8-0x3ff`).
-    public static func portRange(_ text: Substring) -> ClosedRange<UInt16>? {
-        func one(_ s: Substring) -> UInt16? {
-            let t = s.lowercased()
-            if t.hasPrefix("0x") { return UInt16(t.dropFirst(2), radix: 16) }
-            return UInt16(t)
-        }
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        if parts.count == 1, let p = one(parts[0]) { return p...p }
-        if parts.count == 2, let a = one(parts[0]), let b = one(parts[1]), a <= b { return a...b }
+    /// An integer in decimal or with a `0x` prefix, hexadecimal (any case).
+    static func integer<T: FixedWidthInteger>(_ text: Substring) -> T? {
+        let t = text.lowercased()
+        return t.hasPrefix("0x") ? T(t.dropFirst(2), radix: 16) : T(t)
+    }
+
+    /// One value (`0x80`, `128`) or an ascending range of them (`0x3f8-0x3ff`).
+    static func range<T: FixedWidthInteger>(_ text: Substring) -> ClosedRange<T>? {
+        let ends = text.split(separator: "-", omittingEmptySubsequences: false)
+        if ends.count == 1, let v: T = integer(ends[0]) { return v...v }
+        if ends.count == 2, let a: T = integer(ends[0]), let b: T = integer(ends[1]), a <= b { return a...b }
         return nil
     }
+
+    /// A port (`0x80`, `128`) or a range (`0x3f8-0x3ff`).
+    public static func portRange(_ text: Substring) -> ClosedRange<UInt16>? { range(text) }
 
     /// A comma list of ports and port ranges (`0x80,0x3f8-0x3ff`).
     public static func portList(_ text: String) -> [ClosedRange<UInt16>]? {
@@ -27,29 +31,17 @@ public enum ValueSyntax {
 
     /// A comma list of POST codes and code ranges (`0x00-0x1f,0x40`).
     public static func codeRanges(_ text: String) -> [ClosedRange<UInt8>]? {
-        func code(_ s: Substring) -> UInt8? {
-            let t = s.lowercased()
-            return t.hasPrefix("0x") ? UInt8(t.dropFirst(2), radix: 16) : UInt8(t)
-        }
         var ranges: [ClosedRange<UInt8>] = []
+        // Unlike port lists, an empty item (`0x10,,0x20`) is refused.
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let ends = item.split(separator: "-", omittingEmptySubsequences: false)
-            if ends.count == 1, let c = code(ends[0]) {
-                ranges.append(c...c)
-            } else if ends.count == 2, let a = code(ends[0]), let b = code(ends[1]), a <= b {
-                ranges.append(a...b)
-            } else {
-                return nil
-            }
+            guard let r: ClosedRange<UInt8> = range(item) else { return nil }
+            ranges.append(r)
         }
         return ranges.isEmpty ? nil : ranges
     }
 
     /// A guest-physical address: decimal or 0x-hex.
-    public static func address(_ text: String) -> UInt64? {
-        let t = text.lowercased()
-        return t.hasPrefix("0x") ? UInt64(t.dropFirst(2), radix: 16) : UInt64(t)
-    }
+    public static func address(_ text: String) -> UInt64? { integer(Substring(text)) }
 
     /// `64M`, `1G`, `1.5G`, `512KiB`, `4096`: exact, so a fraction must come to whole bytes
     /// (1.5G is 1,610,612,736 bytes); zero, anything else, or too large is refused.
