@@ -80,3 +80,23 @@ import Testing
         #expect(tokyo.offset == "+09:00" && tokyo.hour == 19)
     }
 }
+
+/// The command line's value forms (`ValueSyntax`): ports, POST codes, addresses.
+@Suite struct ValueSyntaxTests {
+    @Test func portsCodesAndAddresses() {
+        #expect(ValueSyntax.portRange("0x80") == 0x80...0x80)
+        #expect(ValueSyntax.portRange("0X3F8-0x3ff") == 0x3f8...0x3ff)
+        #expect(ValueSyntax.portRange("128") == 128...128)
+        for bad in ["", "0x", "0x3ff-0x3f8", "1-2-3", "65536", "-1", "0x1_0"] {
+            #expect(ValueSyntax.portRange(Substring(bad)) == nil, "\(bad)")
+        }
+        #expect(ValueSyntax.portList("0x80,,0x3f8-0x3ff")! == [0x80...0x80, 0x3f8...0x3ff])
+        #expect(ValueSyntax.portList("") == nil)
+        #expect(ValueSyntax.codeRanges("0x00-0x1f,0x40")! == [0...0x1f, 0x40...0x40])
+        #expect(ValueSyntax.codeRanges("0x10,,0x20") == nil)
+        #expect(ValueSyntax.codeRanges("0x100") == nil)
+        #expect(ValueSyntax.address("0x10000") == 0x10000)
+        #expect(ValueSyntax.address("4096") == 4096)
+        #expect(ValueSyntax.address("0xg") == nil)
+    }
+}
