@@ -214,35 +214,42 @@ case "write-read":
 case "memory":
     // Resident memory of the writer and the reader over a long trace: both keep a few blocks at
     // most, whatever the trace's length (this replaced an RSS-reading unit test, which sanitizers
-    // and shared machines made unreliable).
+    // and shared machines made unreliable). Two timings: a periodic one (byte planes win) and a
+    // spiky one whose blocks are value-coded, so the coder's tables are counted too.
     let n = args.count >= 3 ? Int(args[2])! : 3_000_000
     let path = tempPath("mem")
     defer { unlink(path) }
-    let before = residentMiB()
-    let w = try TraceWriter(path: path, metadata: TraceMetadata())
-    var t: UInt64 = 1_000_000
-    let text = Array("The quick brown fox jumps over the lazy dog.\n".utf8)
-    for i in 0..<n {
-        t += 9_000 + UInt64(i * 7919 % 2000)
-        text.withUnsafeBytes { raw in
-            w.append(
-                timestamp: t, shape: EventShape(vcpu: 0, port: 0xe9, direction: .out, size: 1),
-                data: UnsafeRawBufferPointer(rebasing: raw[(i % text.count)..<(i % text.count + 1)]))
+    print("| timing | events | value-coded blocks | raw MiB (9 bytes each) | RSS before MiB | after writing | after reading |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for spiky in [false, true] {
+        let before = residentMiB()
+        let w = try TraceWriter(path: path, metadata: TraceMetadata())
+        var t: UInt64 = 1_000_000
+        var rng = SplitMix(state: 3)
+        let text = Array("The quick brown fox jumps over the lazy dog.\n".utf8)
+        for i in 0..<n {
+            let r = rng.next()
+            t += spiky ? 7_561 + 10 * (r % 8 + (r >> 8) % 5) + (r >> 16) % 3 : 9_000 + UInt64(i * 7919 % 2000)
+            text.withUnsafeBytes { raw in
+                w.append(
+                    timestamp: t, shape: EventShape(vcpu: 0, port: 0xe9, direction: .out, size: 1),
+                    data: UnsafeRawBufferPointer(rebasing: raw[(i % text.count)..<(i % text.count + 1)]))
+            }
         }
+        try w.close()
+        let afterWrite = residentMiB()
+        var read = 0
+        var valueCoded = 0
+        _ = try TraceReader(path: path).scan { block in
+            read += block.count
+            if block.valueCodedTimestamps { valueCoded += 1 }
+            return true
+        }
+        let afterRead = residentMiB()
+        print(
+            "| \(spiky ? "spiky" : "periodic") | \(read) | \(valueCoded) | \((n * 9) >> 20) | \(String(format: "%.0f", before)) | \(String(format: "%.0f", afterWrite)) | \(String(format: "%.0f", afterRead)) |"
+        )
     }
-    try w.close()
-    let afterWrite = residentMiB()
-    var read = 0
-    _ = try TraceReader(path: path).scan { block in
-        read += block.count
-        return true
-    }
-    let afterRead = residentMiB()
-    print("| events | raw MiB (9 bytes each) | RSS before MiB | after writing | after reading |")
-    print("|---:|---:|---:|---:|---:|")
-    print(
-        "| \(read) | \((n * 9) >> 20) | \(String(format: "%.0f", before)) | \(String(format: "%.0f", afterWrite)) | \(String(format: "%.0f", afterRead)) |"
-    )
 
 case "replay":
     let n = args.count >= 3 ? Int(args[2])! : 20_000_000
