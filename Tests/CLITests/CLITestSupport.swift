@@ -60,6 +60,10 @@ func tempDir() -> String {
     return d
 }
 
+/// A file to send an output the test does not read. Never a path under `/dev`: outputs there are
+/// the machine's own devices, and a test must not write to (or replace) them.
+func scratchOutput(_ name: String = "discarded.out") -> String { tempDir() + "/" + name }
+
 /// A trace with every kind of event the devices care about, written by `import`.
 func goldenInput() -> String {
     var lines = [

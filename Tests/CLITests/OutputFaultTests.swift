@@ -8,12 +8,12 @@ import Testing
 
     /// `porttrace dump big.pt | head` ends quietly with status 0, so `set -o pipefail` scripts work.
     @Test(arguments: [
-        "dump TRACE", "dump TRACE --format jsonl", "replay TRACE --log-file /dev/null", "export --table events TRACE",
+        "dump TRACE", "dump TRACE --format jsonl", "replay TRACE --log-file LOG", "export --table events TRACE",
         "timeline TRACE --format perfetto",
     ])
     func aClosedPipeEndsQuietly(command: String) throws {
         let line =
-            "set -o pipefail; \(porttraceBinary()) \(command.replacingOccurrences(of: "TRACE", with: Self.traces + "/console-burst.pt")) | head -c 16 >/dev/null"
+            "set -o pipefail; \(porttraceBinary()) \(command.replacingOccurrences(of: "TRACE", with: Self.traces + "/console-burst.pt").replacingOccurrences(of: "LOG", with: scratchOutput())) | head -c 16 >/dev/null"
         let r = try runProcess("/bin/bash", ["-c", line])
         #expect(r.status == 0, "\(command): \(r.stderr)")
         #expect(r.stderr.isEmpty, "\(command): \(r.stderr)")

@@ -110,7 +110,7 @@ struct RecordCommandTests {
         let r = try porttrace([
             "record", "-o", "\(dir)/host.pt", "--ports", "0x80,0xe9,0x402,0x3f8-0x3ff", "--",
             porttraceBinary(), "run", "\(guestBuild)/iotest64.bin", "--mode", "long", "--cpus", "\(cpus)",
-            "-o", "\(dir)/own.pt", "--debug-console", "tty", "--log-file", "/dev/null",
+            "-o", "\(dir)/own.pt", "--debug-console", "tty", "--log-file", scratchOutput(),
         ])
         #expect(r.status == 0, "\(r.stderr)")
         // record succeeds whatever the VMM does; the VMM here must have succeeded too.
@@ -160,7 +160,7 @@ struct RecordCommandTests {
         p.executableURL = URL(fileURLWithPath: porttraceBinary())
         p.arguments = [
             "record", "-o", "\(dir)/spin.pt", "--", porttraceBinary(), "run", "\(guestBuild)/spin.bin", "--no-trace",
-            "--log-file", "/dev/null",
+            "--log-file", scratchOutput(),
         ]
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -189,7 +189,7 @@ struct RecordCommandTests {
         let dir = tempDir()
         let vmm = Process()
         vmm.executableURL = URL(fileURLWithPath: porttraceBinary())
-        vmm.arguments = ["run", "\(guestBuild)/spin.bin", "--no-trace", "--timeout", "120s", "--log-file", "/dev/null"]
+        vmm.arguments = ["run", "\(guestBuild)/spin.bin", "--no-trace", "--timeout", "120s", "--log-file", scratchOutput()]
         try vmm.run()
         defer { if vmm.isRunning { kill(vmm.processIdentifier, SIGKILL) } }
         #expect(waitForThread(named: "vcpu0", under: vmm.processIdentifier), "the VMM never started its vCPU")

@@ -15,7 +15,7 @@ let guestBuild = URL(fileURLWithPath: #filePath).deletingLastPathComponent().del
 func runAndSignal(_ signal: Int32, trace: String, delay: Double) throws -> Int32 {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: porttraceBinary())
-    p.arguments = ["run", "\(guestBuild)/spin.bin", "-o", trace, "--log-file", "/dev/null"]
+    p.arguments = ["run", "\(guestBuild)/spin.bin", "-o", trace, "--log-file", scratchOutput()]
     p.standardOutput = FileHandle.nullDevice
     p.standardError = FileHandle.nullDevice
     try p.run()
@@ -101,7 +101,7 @@ struct RunCommandTests {
     }
 
     @Test(.enabled(if: kvmMissing == nil, "\(kvmMissing ?? "")")) func tripleFaultExitsWithStatus1() throws {
-        let r = try porttrace(["run", "\(guestBuild)/triple.bin", "--mode", "protected", "--no-trace", "--log-file", "/dev/null"])
+        let r = try porttrace(["run", "\(guestBuild)/triple.bin", "--mode", "protected", "--no-trace", "--log-file", scratchOutput()])
         #expect(r.status == 1)
         #expect(r.stderr.contains("triple fault") && r.stderr.contains("RIP 0x"))
     }

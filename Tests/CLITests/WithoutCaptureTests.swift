@@ -16,7 +16,7 @@ struct WithoutCaptureTests {
     }
 
     @Test func replayWorks() throws {
-        let r = try porttrace(["replay", "traces/boot-demo.pt", "--log-file", "/dev/null"])
+        let r = try porttrace(["replay", "traces/boot-demo.pt", "--log-file", scratchOutput()])
         #expect(r.status == 0)
         #expect(r.out.contains("kernel: booting"))
     }
