@@ -287,7 +287,7 @@ case "replay":
         let devnull = open("/dev/null", O_WRONLY)
         let logPath = tempPath("log")
         defer { unlink(logPath) }
-        let log = output == "log file" ? try ByteSink.atomicFile(logPath) : ByteSink(.descriptor(devnull))
+        let log = output == "log file" ? try ByteSink.output(logPath, contents: .guestData) : ByteSink(.descriptor(devnull))
         let m = try benchMachine(console: ByteSink(.descriptor(devnull)), log: log)
         let driver = ReplayDriver(machine: m)
         let before = residentMiB()

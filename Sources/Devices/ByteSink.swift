@@ -1,15 +1,16 @@
 import SystemCalls
 import SystemPackage
 
-/// Where a device's output bytes go: a file descriptor, a file written atomically,
-/// memory (tests, comparisons) or nowhere. Buffered; `finish()` flushes and, for files,
-/// renames the finished file into place so output is complete or absent.
+/// Where a device's output bytes go: a file descriptor, an output path (placed by the rules of
+/// `OutputTarget`: a regular file is written beside its path and renamed into place by
+/// `finish()`, so it is complete or absent; a device, FIFO or inherited descriptor is written in
+/// place), memory (tests, comparisons) or nowhere. Buffered.
 public final class ByteSink {
     public enum Target {
         case discard
         case memory
         case descriptor(Int32)
-        /// Written to a temporary beside `path`, renamed to `path` by `finish()`.
+        /// An output path, as the user named it (see `OutputFile`).
         case file(path: String)
     }
 
@@ -21,8 +22,8 @@ public final class ByteSink {
     public var enabled = true
     public private(set) var buffer: [UInt8] = []
     public private(set) var bytesWritten: UInt64 = 0
-    /// The open temporary of a `.file` target until `finish()` or `abandon()`.
-    private var atomic: AtomicFile?
+    /// The open output of a `.file` target until `finish()` or `abandon()`.
+    private var output: OutputFile?
     private var pendingC2 = false
     private var failure: String?
     private var failureErrno: Int32?
@@ -30,7 +31,7 @@ public final class ByteSink {
 
     public init(_ target: Target, sanitize: Bool = false) {
         self.target = target
-        atomic = nil
+        output = nil
         self.sanitize = sanitize
         buffer.reserveCapacity(flushThreshold + 256)
     }
@@ -38,16 +39,19 @@ public final class ByteSink {
     public static func discard() -> ByteSink { ByteSink(.discard) }
     public static func memory() -> ByteSink { ByteSink(.memory) }
 
-    /// Opens `path` for an atomic write: a hidden temporary beside it, mode 0600.
-    public static func atomicFile(_ path: String) throws -> ByteSink {
-        let file: AtomicFile
+    /// Opens the output `path` (`OutputTarget`'s rules; `-` is standard output). `contents`
+    /// decides a new file's mode: 0600 for guest output, 0666 minus the umask for reports.
+    public static func output(_ path: String, contents: OutputFile.Contents, sanitize: Bool = false) throws -> ByteSink {
+        let file: OutputFile
         do {
-            file = try AtomicFile(path: path)
-        } catch let e as SystemError {
-            throw SinkError(path: path, reason: SystemError.text(e.errno))
+            file = try OutputFile.open(path, contents: contents)
+        } catch {
+            throw SinkError(path: path, reason: error.reason)
         }
-        let sink = ByteSink(.file(path: path))
-        sink.atomic = consume file
+        let sink = ByteSink(.file(path: path), sanitize: sanitize)
+        sink.fileHandle = file.handle
+        sink.outputTarget = file.target
+        sink.output = consume file
         return sink
     }
 
@@ -130,7 +134,7 @@ public final class ByteSink {
         case .memory: return
         case .descriptor(let raw): fd = FileDescriptor(rawValue: raw)
         case .file:
-            guard let d = atomic?.descriptor else {
+            guard let d = fileDescriptor else {
                 buffer.removeAll(keepingCapacity: true)
                 return
             }
@@ -156,7 +160,7 @@ public final class ByteSink {
             pendingC2 = false
         }
         drain()
-        if let failure { throw SinkError(path: name, reason: failure, errno: failureErrno) }
+        if let failure { throw SinkError(path: name, reason: failure, errno: failureErrno, standardOutput: isStandardOutput) }
     }
 
     /// Flushes and, for a file, syncs it and moves it into place.
@@ -170,11 +174,11 @@ public final class ByteSink {
     public func prepare() throws {
         do {
             try flush()
-            if case .file(let path) = target {
+            if case .file(let path) = target, let d = fileDescriptor {
                 do {
-                    try atomic?.sync()
-                } catch let e as SystemError {
-                    throw SinkError(path: path, reason: SystemError.text(e.errno), errno: e.errno)
+                    try Descriptor.sync(d)
+                } catch {
+                    throw SinkError(path: path, reason: SystemError.text(error.errno), errno: error.errno)
                 }
             }
         } catch {
@@ -185,19 +189,34 @@ public final class ByteSink {
 
     /// Moves a prepared file into place (nothing to do for other targets).
     public func commit() throws {
-        if case .file(let path) = target, let file = atomic.take() {
+        if case .file(let path) = target, let file = output.take() {
             do {
                 try file.commit()
-            } catch let e as SystemError {
-                throw SinkError(path: path, reason: SystemError.text(e.errno))
+            } catch {
+                throw SinkError(path: path, reason: error.reason)
             }
         }
     }
 
-    /// Drops a file that was being written.
+    /// Drops a file that was being written (what was at its path stays).
     public func abandon() {
-        atomic.take()?.abandon()
+        output.take()?.abandon()
     }
+
+    /// The descriptor of an open `.file` output.
+    private var fileDescriptor: FileDescriptor? { fileHandle?.descriptor }
+    private var fileHandle: WriteHandle?
+
+    /// Whether this sink writes to this process's standard output.
+    public var isStandardOutput: Bool {
+        switch target {
+        case .descriptor(let fd): return fd == 1
+        case .file: return outputTarget == .standardOutput || outputTarget == .inherited(descriptor: 1)
+        default: return false
+        }
+    }
+
+    private var outputTarget: OutputTarget?
 
     var name: String {
         switch target {
@@ -214,8 +233,10 @@ public struct SinkError: Error, CustomStringConvertible {
     public let reason: String
     /// The errno of the failed call, when one failed.
     public var errno: Int32? = nil
+    /// Whether the output was this process's standard output.
+    public var standardOutput = false
     public var description: String { "\(path): \(reason)" }
 
-    /// The reader of a pipe went away (`porttrace replay T | head`).
-    public var isClosedPipe: Bool { errno == SystemError.brokenPipe }
+    /// The reader of standard output went away (`porttrace replay T | head`).
+    public var isClosedPipe: Bool { errno == SystemError.brokenPipe && standardOutput }
 }

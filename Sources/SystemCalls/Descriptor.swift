@@ -25,7 +25,7 @@ public enum Descriptor {
     }
 
     /// Flushes to the device; EINVAL (pipes, terminals) is not an error. The corresponding call is `fsync(2)`.
-    public static func sync(_ fd: FileDescriptor) throws {
+    public static func sync(_ fd: FileDescriptor) throws(SystemError) {
         guard LibC.syncToDevice(fd.rawValue) == 0 else {
             let code = SystemError.current
             if code == Errno.invalidArgument.rawValue { return }

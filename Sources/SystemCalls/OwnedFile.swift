@@ -31,13 +31,13 @@ public struct OwnedFile: ~Copyable, Sendable {
             throw SystemError("open", error)
         }
         let file = OwnedFile(adopting: fd)
-        try file.restrictMode()
+        try file.setMode(0o600)
         return file
     }
 
-    /// Sets mode 0600. The corresponding call is `fchmod(2)`.
-    func restrictMode() throws {
-        guard LibC.setMode(descriptor.rawValue, 0o600) == 0 else { throw SystemError("fchmod", errno: SystemError.current) }
+    /// Sets the permission bits. The corresponding call is `fchmod(2)`.
+    public func setMode(_ mode: UInt32) throws(SystemError) {
+        guard LibC.setMode(descriptor.rawValue, mode) == 0 else { throw SystemError("fchmod", errno: SystemError.current) }
     }
 
     /// The size and type of the file. The corresponding call is `fstat(2)`.
@@ -97,7 +97,7 @@ public struct OwnedFile: ~Copyable, Sendable {
 
     /// Flushes data and metadata to the device. The corresponding call is `fsync(2)`.
     /// Descriptors that cannot be synced (pipes, terminals: EINVAL) are left as they are.
-    public func sync() throws {
+    public func sync() throws(SystemError) {
         try Descriptor.sync(descriptor)
     }
 

@@ -24,6 +24,10 @@ public struct SystemError: Error, Equatable, CustomStringConvertible, Sendable {
 
     /// EPIPE: the reader of a pipe went away.
     public static var brokenPipe: Int32 { Errno.brokenPipe.rawValue }
+    /// ENOENT.
+    public static var noSuchFile: Int32 { Errno.noSuchFileOrDirectory.rawValue }
+    /// ENOTDIR.
+    public static var notADirectory: Int32 { Errno.notDirectory.rawValue }
 
     /// The calling thread's current errno, read right after the call that set it.
     public static var current: Int32 { LibC.currentErrno }

@@ -29,6 +29,8 @@ public enum TraceError: Error, Equatable, CustomStringConvertible, Sendable {
     case zstd(String)
     /// Something to be written goes over one of `TraceLimits`.
     case overLimit(String)
+    /// The trace cannot be written where it was asked to be (not a regular file, no folder).
+    case badOutput(String)
 
     public var description: String {
         switch self {
@@ -49,6 +51,7 @@ public enum TraceError: Error, Equatable, CustomStringConvertible, Sendable {
         case .writerClosed: return "trace writer is already closed"
         case .zstd(let why): return "zstd: \(why)"
         case .overLimit(let why): return "refused: \(why)"
+        case .badOutput(let why): return why
         }
     }
 }

@@ -16,11 +16,6 @@ struct TraceFile: ~Copyable {
         do { return TraceFile(file: try OwnedFile.openForReading(path)) } catch { throw TraceError(error) }
     }
 
-    /// A new or truncated file, mode 0600.
-    static func create(_ path: String) throws(TraceError) -> TraceFile {
-        do { return TraceFile(file: try OwnedFile.create(path)) } catch { throw TraceError(error) }
-    }
-
     func status() throws(TraceError) -> (size: UInt64, isDirectory: Bool, isRegular: Bool) {
         do { return try file.status() } catch { throw TraceError(error) }
     }

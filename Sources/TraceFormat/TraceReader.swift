@@ -42,7 +42,16 @@ public final class TraceReader {
         public var offset: UInt64
         public var kind: Kind
         public var reason: String
+
+        public init(offset: UInt64, kind: Kind, reason: String, inHeader: Bool = false) {
+            self.offset = offset
+            self.kind = kind
+            self.reason = reason
+            self.inHeader = inHeader
+        }
         public var description: String { "byte \(offset): \(reason)" }
+        /// A problem of the header frame (always damage: see `TraceVerdict`).
+        public var inHeader = false
         /// Warnings are things skipped on purpose (kinds from newer writers); the rest is damage.
         public var isWarning: Bool { kind == .unknownFrame || kind == .unknownBlockKind || kind == .unknownEventKind }
     }
@@ -66,7 +75,8 @@ public final class TraceReader {
     public func scan(from: UInt64? = nil, _ body: (EventBlock) throws -> Bool) throws -> ScanReport {
         var report = ScanReport()
         if let d = header.damage {
-            report.problems.append(Problem(offset: d.offset, kind: d.truncated ? .truncated : .damaged, reason: "header: \(d.reason)"))
+            report.problems.append(
+                Problem(offset: d.offset, kind: d.truncated ? .truncated : .damaged, reason: "header: \(d.reason)", inHeader: true))
         }
         var offset = UInt64(headerFrameLength)
         var limitEnd = fileSize
@@ -218,13 +228,5 @@ public final class TraceReader {
             return true
         }
         return (events, report)
-    }
-}
-
-extension Array where Element == TraceReader.Problem {
-    /// The first damage among these problems. A cut at the end of a trace that was not closed is
-    /// where its recorder stopped, not damage.
-    public func firstDamage(closedCleanly: Bool) -> TraceReader.Problem? {
-        first { !$0.isWarning && !($0.kind == .truncated && !closedCleanly) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SystemCalls
 
 /// Writes a trace file. Appends are cheap and never block on compression:
 /// the calling thread only adds to the open block; a background thread seals,
@@ -25,13 +26,27 @@ public final class TraceWriter: @unchecked Sendable {
         /// coding or byte planes, whichever is smaller, and makes a format-2 trace; `.planes`
         /// writes format 1, for readers older than porttrace 0.2.
         public var timestampCoding: EventBlockBuilder.TimestampCoding = .smaller
+        /// Where the events go while the trace is written.
+        public var placement: Placement = .inPlace
 
         public init() {}
     }
 
+    /// Where a trace is written while it is being written.
+    public enum Placement: Sendable {
+        /// At its path from the start (created or truncated), so a recorder that is killed leaves
+        /// a trace readable up to its last sealed block. For `run` and `record`.
+        case inPlace
+        /// In a temporary beside its path, renamed over it when the trace is closed, so a write
+        /// that fails leaves what was there before (or nothing). For `import`.
+        case replaceWhenClosed
+    }
+
     public let path: String
     public let options: Options
-    private let file: TraceFile
+    /// Writes to the trace's file, which `output` owns.
+    private let file: WriteHandle
+    private var output: OutputFile?
     private let headerFrameLength: Int
     private let compressor: ZstdCompressor
 
@@ -48,7 +63,30 @@ public final class TraceWriter: @unchecked Sendable {
     private var eventsWritten: UInt64 = 0
     private var threadExited = false
 
-    /// Creates `path` (mode 0600) and writes the header with `state = recording`.
+    /// Checks that a trace may be written at `path`: a regular file or a new one (symbolic links
+    /// are followed), never standard output, a device, a FIFO or a socket. Commands call it before
+    /// they start anything; the writer calls it again.
+    public static func checkPath(_ path: String) throws(TraceError) -> OutputTarget {
+        guard path != "-" else {
+            throw .badOutput("a trace is not written to standard output (the writer seeks back to mark it closed); name a file")
+        }
+        let target: OutputTarget
+        do {
+            target = try OutputTarget.resolve(path, allowStandardOutput: false)
+        } catch {
+            throw .badOutput(error.reason)
+        }
+        switch target {
+        case .regular: return target
+        case .standardOutput, .inherited:
+            throw .badOutput("a trace is written to a regular file (the writer seeks back to mark it closed), not to a descriptor")
+        case .special:
+            throw .badOutput("exists and is not a regular file; a trace is written only to a regular file")
+        }
+    }
+
+    /// Creates the trace at `path` (mode 0600 when new; an existing file keeps its mode) and
+    /// writes the header with `state = recording`.
     public init(path: String, metadata: TraceMetadata, options: Options = Options()) throws {
         self.path = path
         self.options = options
@@ -66,8 +104,23 @@ public final class TraceWriter: @unchecked Sendable {
             )
         }
         let frame = header.encodeFrame(json: json)
-        file = try TraceFile.create(path)
-        try file.write(frame)
+        let target = try TraceWriter.checkPath(path)
+        let opened: OutputFile
+        do {
+            opened = try OutputFile.open(
+                path, target: target, contents: .guestData, placement: options.placement == .inPlace ? .inPlace : .replace, readable: true)
+        } catch {
+            throw TraceError.badOutput(error.reason)
+        }
+        let handle = opened.handle
+        do {
+            try TraceWriter.io { () throws(SystemError) in try handle.write(frame) }
+        } catch {
+            opened.abandon()
+            throw error
+        }
+        file = handle
+        output = consume opened
         headerFrameLength = frame.count
         fileOffset = UInt64(frame.count)
         compressor = ZstdCompressor(level: options.compressionLevel)
@@ -223,7 +276,7 @@ public final class TraceWriter: @unchecked Sendable {
         do {
             // Separate entropy tables pay off only when columns are long enough to amortize them.
             let frame = try compressor.compress(raw, boundaries: options.columnBlocks && raw.count >= 2048 ? columns : [])
-            try file.write(frame)
+            try TraceWriter.io { () throws(SystemError) in try file.write(frame) }
             let entry = BlockIndexEntry(
                 offset: fileOffset, compressedSize: UInt32(frame.count), decompressedSize: UInt32(raw.count),
                 minTimestamp: block.timestamps.min() ?? 0, maxTimestamp: block.timestamps.max() ?? 0,
@@ -257,14 +310,29 @@ public final class TraceWriter: @unchecked Sendable {
         waitForThread()
         if let failure { throw failure }
         let index = TraceIndex(blocks: entries, timeIndexOffset: fileOffset)
-        try file.write(index.encode(headerFrameLength: headerFrameLength))
-        try file.sync()
-        try file.write([1], at: TraceHeader.stateOffset)
-        try file.sync()
+        do {
+            let bytes = index.encode(headerFrameLength: headerFrameLength)
+            try TraceWriter.io { () throws(SystemError) in
+                try file.write(bytes)
+                try file.sync()
+                try file.write([1], at: TraceHeader.stateOffset)
+                try file.sync()
+            }
+        } catch {
+            output.take()?.abandon()
+            throw error
+        }
+        do {
+            try output.take()?.commit()
+        } catch {
+            throw TraceError.badOutput(error.reason)
+        }
     }
 
     /// Stops without an index or clean-close mark, as a crashed recorder would leave the file
-    /// (blocks already sealed are written). For tests and for giving up after an error.
+    /// (blocks already sealed are written). A trace being written beside its path
+    /// (`.replaceWhenClosed`) is removed instead, leaving what was there before.
+    /// For tests and for giving up after an error.
     public func abandon() {
         condition.lock()
         if !finished { seal() }
@@ -273,6 +341,14 @@ public final class TraceWriter: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
         waitForThread()
+        output.take()?.abandon()
+    }
+
+    // MARK: File access (the compression thread while writing, then close)
+
+    /// Runs file calls, reporting their failure as a `TraceError`.
+    private static func io(_ body: () throws(SystemError) -> Void) throws(TraceError) {
+        do { try body() } catch { throw TraceError(error) }
     }
 
     private func waitForThread() {

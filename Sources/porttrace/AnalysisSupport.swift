@@ -2,6 +2,7 @@ import Analysis
 import ArgumentParser
 import Devices
 import Foundation
+import SystemCalls
 import TraceFormat
 
 /// Options every analysis command shares: the release to read under, which POST codes count, marks.
@@ -44,40 +45,32 @@ struct CodeRanges: ExpressibleByArgument {
 func loadTimeline(_ path: String, _ options: TimelineOptions) throws -> BootTimeline {
     do {
         let reader = try openTrace(path)
-        let t = try TimelineBuilder.build(reader: reader, options: options, progress: ProgressMeter(reading: reader))
-        if !t.closedCleanly && damage(of: t) == nil {
-            Output.stderrLine("porttrace: note: \(path) was not closed cleanly (a recorder that stopped early); read as far as it goes")
-        }
-        return t
+        return try TimelineBuilder.build(reader: reader, options: options, progress: ProgressMeter(reading: reader))
     } catch let e as AnalysisError {
         throw CLIFailure.cannot("\(e)")
     }
 }
 
-/// The first damage in a trace, if any. A cut at the end of an unclosed trace is where a killed
-/// recorder stopped, not damage.
-func damage(of t: BootTimeline) -> TraceReader.Problem? {
-    t.problems.firstDamage(closedCleanly: t.closedCleanly)
+extension BootTimeline {
+    /// What reading the trace found: complete, not closed cleanly, or damaged.
+    var verdict: TraceVerdict { TraceVerdict(path: path, closedCleanly: closedCleanly, problems: problems) }
 }
 
-/// After a report: damage makes the command exit 2, so CI never reads damage as "different" or "slower".
-func failOnDamage(_ timelines: [BootTimeline]) throws {
-    for t in timelines {
-        if let p = damage(of: t) { throw CLIFailure.cannot("\(t.path): damaged at \(p) (the report above covers what was readable)") }
+/// Writes a report to `-o FILE` (a regular file is replaced whole or not at all; `-` or no `-o`
+/// is stdout; a device or FIFO is written in place).
+func emit(_ text: String, to output: String?, contents: OutputFile.Contents = .report) throws {
+    guard let output, output != "-" else { return try Output.stdout(Array(text.utf8)) }
+    let sink: ByteSink
+    do {
+        sink = try ByteSink.output(output, contents: contents)
+    } catch {
+        throw CLIFailure.cannot("-o \(error)")
     }
-}
-
-/// Writes a report to `-o FILE` (whole or not at all) or stdout.
-func emit(_ text: String, to output: String?) throws {
-    if let output {
-        do {
-            let sink = try ByteSink.atomicFile(output)
-            sink.write(string: text)
-            try sink.finish()
-        } catch {
-            throw CLIFailure.cannot("\(error)")
-        }
-    } else {
-        try Output.stdout(Array(text.utf8))
+    sink.write(string: text)
+    do {
+        try sink.finish()
+    } catch let e as SinkError {
+        sink.abandon()
+        throw outputFailure(e)
     }
 }

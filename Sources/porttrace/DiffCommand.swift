@@ -16,7 +16,8 @@ struct DiffCommand: ParsableCommand {
             1ms, a count by 10%). Metadata is shown but never makes them differ. \
             'diff TRACE --profile v24.0 --against v53.0': what each release would have printed. \
             'diff TRACE --profiles all' (or v30.0..latest): the releases grouped by identical output, and what \
-            changes at each boundary. Exit status: 0 the same; 1 different; 2 the job could not be done.
+            changes at each boundary. Exit status: 0 the same; 1 different; 2 the job could not be done \
+            (a damaged trace: no verdict). A trace that was not closed cleanly is compared as far as it goes, with a note.
             """)
 
     enum ColorChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
@@ -30,7 +31,7 @@ struct DiffCommand: ParsableCommand {
     var ignore: [DiffSection] = []
     @Option(help: "text (default), json or markdown.") var format: DiffReport.Format = .text
     @Option(help: "Colour the text report: auto (on a terminal), always, never.") var color: ColorChoice = .auto
-    @Option(name: .shortAndLong, help: "Write the report here instead of stdout.") var output: String?
+    @Option(name: .shortAndLong, help: "Write the report here instead of stdout ('-': stdout).") var output: String?
     @OptionGroup var timeline: TimelineArguments
 
     func validate() throws {
@@ -57,6 +58,7 @@ struct DiffCommand: ParsableCommand {
     }
 
     func run() throws {
+        try checkOutputs(inputs: [traceA] + (traceB.map { [$0] } ?? []), outputs: [("-o", output)])
         if let traceB {
             try compareTraces(traceA, traceB)
         } else {
@@ -69,9 +71,7 @@ struct DiffCommand: ParsableCommand {
         let a = try loadTimeline(pathA, options)
         let b = try loadTimeline(pathB, options)
         let d = TraceDiff.compare(a, b, tolerance: tolerance.flatMap(Tolerance.init) ?? Tolerance(), ignoring: Set(ignore))
-        try emit(DiffReport.render(d, format: format, color: paint), to: output)
-        try failOnDamage([a, b])
-        if d.isDifferent { throw ExitCode(1) }
+        try report(DiffReport.render(d, format: format, color: paint), different: d.isDifferent, verdicts: [a.verdict, b.verdict])
     }
 
     func compareReleases(_ path: String) throws {
@@ -83,13 +83,14 @@ struct DiffCommand: ParsableCommand {
             let b = try loadTimeline(path, o)
             let diffs = ReleaseComparison.outputDiffs(
                 a.outputs ?? RegeneratedOutputs(), b.outputs ?? RegeneratedOutputs(), nameA: a.release.release.tag, nameB: other.tag)
-            try emit(DiffReport.render(diffs, trace: path, a: a.release.release, b: other, format: format, color: paint), to: output)
-            try failOnDamage([a, b])
-            if !diffs.isEmpty { throw ExitCode(1) }
+            try report(
+                DiffReport.render(diffs, trace: path, a: a.release.release, b: other, format: format, color: paint),
+                different: !diffs.isEmpty,
+                verdicts: [a.verdict])
             return
         }
         guard let profiles, case .success(let releases) = ReleaseComparison.releases(profiles) else { return }
-        let first = try loadTimeline(path, options)  // reports damage and an unclosed trace once
+        let first = try loadTimeline(path, options)  // the trace's verdict, once
         let progress = ProgressMeter(what: path, unit: "releases", total: UInt64(releases.count))
         let c: ReleaseComparison
         do {
@@ -97,9 +98,18 @@ struct DiffCommand: ParsableCommand {
         } catch let e as AnalysisError {
             throw CLIFailure.cannot("\(e)")
         }
-        try emit(DiffReport.render(c, format: format, color: paint), to: output)
-        try failOnDamage([first])
-        if c.groups.count > 1 { throw ExitCode(1) }
+        try report(DiffReport.render(c, format: format, color: paint), different: c.groups.count > 1, verdicts: [first.verdict])
+    }
+
+    /// Writes the report and ends with the verdict: 2 for a damaged trace (no verdict), else 1
+    /// when different. The status is settled before writing, so a reader that stops early
+    /// (`| head -1`) does not change it.
+    func report(_ text: String, different: Bool, verdicts: [TraceVerdict]) throws {
+        TraceJudgement.deciding.note(verdicts)
+        if different { Reached.atLeast(1) }
+        try emit(text, to: output)
+        try TraceJudgement.deciding.finish(verdicts)
+        if different { throw ExitCode(1) }
     }
 }
 

@@ -7,7 +7,8 @@ struct DumpCommand: ParsableCommand {
         abstract: "Print one line per event.",
         discussion: """
             Times for --from/--to are relative to the VM start and take units: 1.5s, 200ms, 30us, 100ns \
-            (a bare number is seconds). Exit status 1 if the trace is damaged or not closed cleanly (every readable event is still printed).
+            (a bare number is seconds). Exit status: 0; 1 the trace is damaged or was not closed cleanly (every \
+            readable event is still printed); 2 the job could not be done.
             """
     )
 
@@ -25,6 +26,7 @@ struct DumpCommand: ParsableCommand {
 
     func run() throws {
         let reader = try openTrace(trace)
+        TraceJudgement.reading.noteOpened(reader)
         let md = reader.metadata
         let origin = md.vmStartNs ?? 0
         let lo = from.map { absolute($0.ns, origin: origin) } ?? 0
@@ -86,12 +88,7 @@ struct DumpCommand: ParsableCommand {
             throw CLIFailure.cannot("\(trace): \(e)")
         }
         try Output.stdout(out)
-        if let first = report.damage.first {
-            throw CLIFailure.found("\(trace): \(first)\(report.damage.count > 1 ? " (and \(report.damage.count - 1) more problems)" : "")")
-        }
-        if !reader.header.closedCleanly {
-            throw CLIFailure.found("\(trace): not closed cleanly (recorder stopped early); printed as far as it goes")
-        }
+        try TraceJudgement.reading.finish([TraceVerdict(reader, report)])
     }
 
     /// Keys of `info --json` that are computed, not metadata: `import` ignores them.

@@ -13,13 +13,14 @@ struct ExportCommand: ParsableCommand {
             Every row carries the trace's path and trace_id, header fields (source, vmm_kind, vmm_version, \
             profile, host, kernel, recorder) and a label.KEY column per label, so DuckDB, Spark or pandas read \
             a fleet of traces with one query. Times are ns since the VM started. The phases table ends each \
-            trace with a 'total' row. Exit status: 0; 2 the job could not be done or a trace is damaged.
+            trace with a 'total' row. Exit status: 0; 1 a trace is damaged or was not closed cleanly (rows were \
+            written for what was readable); 2 the job could not be done.
             """)
 
     @Argument(help: "The traces.") var traces: [String]
     @Option(help: "events, steps or phases.") var table: TableExport.Table
     @Option(help: "csv (default) or jsonl.") var format: TableExport.Format = .csv
-    @Option(name: .shortAndLong, help: "Write the table here (whole or not at all) instead of stdout.") var output: String?
+    @Option(name: .shortAndLong, help: "Write the table here (a file is written whole or not at all; '-': stdout).") var output: String?
     @OptionGroup var timeline: TimelineArguments
 
     func validate() throws {
@@ -27,6 +28,7 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
+        try checkOutputs(inputs: traces, outputs: [("-o", output)])
         let keys: [String]
         do {
             keys = try TableExport.labelKeys(of: traces)
@@ -35,12 +37,17 @@ struct ExportCommand: ParsableCommand {
         }
         let export = TableExport(table: table, format: format, labelKeys: keys)
         let sink: ByteSink
-        do {
-            sink = output == nil ? ByteSink(.descriptor(1)) : try ByteSink.atomicFile(output!)
-        } catch {
-            throw CLIFailure.cannot("\(error)")
+        if let output, output != "-" {
+            do {
+                // Event rows hold what the guest wrote: a new file gets mode 0600, as a trace does.
+                sink = try ByteSink.output(output, contents: table == .events ? .guestData : .report)
+            } catch {
+                throw CLIFailure.cannot("-o \(error)")
+            }
+        } else {
+            sink = ByteSink(.descriptor(1))
         }
-        var damaged: [String] = []
+        var verdicts: [TraceVerdict] = []
         do {
             sink.write(string: export.header())
             let progress = traces.count > 1 ? ProgressMeter(what: "export", unit: "traces", total: UInt64(traces.count)) : nil
@@ -51,14 +58,13 @@ struct ExportCommand: ParsableCommand {
                     let report = try export.eventRows(reader: reader, progress: traces.count == 1 ? ProgressMeter(reading: reader) : nil) {
                         sink.write(string: $0)
                     }
-                    if let p = report.problems.firstDamage(closedCleanly: reader.header.closedCleanly) {
-                        damaged.append("\(path): damaged at \(p)")
-                    }
+                    verdicts.append(TraceVerdict(reader, report))
                 } else {
                     let t = try loadTimeline(path, options)
                     sink.write(string: export.rows(of: t))
-                    if let p = damage(of: t) { damaged.append("\(path): damaged at \(p)") }
+                    verdicts.append(t.verdict)
                 }
+                TraceJudgement.reading.note(verdicts)
                 progress?.advance(events: 1)
                 try sink.flush()
             }
@@ -74,7 +80,7 @@ struct ExportCommand: ParsableCommand {
             sink.abandon()
             throw error
         }
-        if let first = damaged.first { throw CLIFailure.cannot("\(first) (rows were written for what was readable)") }
+        try TraceJudgement.reading.finish(verdicts, detail: "rows were written for what was readable")
     }
 }
 

@@ -42,7 +42,17 @@ struct ImportCommand: ParsableCommand {
         try validateLabels(label)
     }
 
+    /// The trace is written beside `-o` and renamed over it once closed: a failed import leaves
+    /// what was there before (or nothing).
+    static var writerOptions: TraceWriter.Options {
+        var o = TraceWriter.Options()
+        o.placement = .replaceWhenClosed
+        return o
+    }
+
     func run() throws {
+        try checkTracePath(output)
+        try checkOutputs(inputs: [input], outputs: [("-o", output)])
         if format == .chLog { return try importCloudHypervisorLog() }
         if format == .perfScript { return try importPerfScript() }
         if logFormat != nil { throw CLIFailure.cannot("--log-format goes with --format ch-log") }
@@ -97,14 +107,23 @@ struct ImportCommand: ParsableCommand {
         if let vmStart { metadata.vmStartNs = vmStart }
         metadata.applyLabels(label)
 
+        let writer: TraceWriter
         do {
-            let writer = try TraceWriter(path: output, metadata: metadata)
+            writer = try TraceWriter(path: output, metadata: metadata, options: Self.writerOptions)
+        } catch let e as TraceError {
+            throw CLIFailure.cannot("\(output): \(e)")
+        }
+        do {
             try Self.forEachLine(lines) { _, line in
                 if case .event(let e) = line, e.marker?.name != Marker.traceClosed { writer.append(e) }
             }
             try writer.close(at: closedAt ?? lastTime ?? 0)
         } catch let e as TraceError {
+            writer.abandon()
             throw CLIFailure.cannot("\(output): \(e)")
+        } catch {
+            writer.abandon()
+            throw error
         }
     }
 
@@ -130,6 +149,8 @@ struct ImportCommand: ParsableCommand {
     /// Runs a line importer over the input, with the user's labels and origins in its header;
     /// failures become one line and status 2.
     func importLines<R>(_ run: (LineReader, ProgressMeter?, (TraceMetadata) throws -> TraceWriter) throws -> R) throws -> R {
+        // The writer the importer makes, so that a failed import removes its unfinished trace.
+        var made: TraceWriter?
         do {
             let reader = try LineReader(path: input)
             return try run(reader, ProgressMeter(what: reader.name, unit: "lines", total: nil)) { header in
@@ -137,12 +158,19 @@ struct ImportCommand: ParsableCommand {
                 md.applyLabels(label)
                 if let vmmStart { md.vmmStartNs = vmmStart }
                 if let vmStart { md.vmStartNs = vmStart }
-                return try TraceWriter(path: output, metadata: md)
+                let w = try TraceWriter(path: output, metadata: md, options: Self.writerOptions)
+                made = w
+                return w
             }
         } catch let e as AnalysisError {
+            made?.abandon()
             throw CLIFailure.cannot("\(e)")
         } catch let e as TraceError {
+            made?.abandon()
             throw CLIFailure.cannot("\(output): \(e)")
+        } catch {
+            made?.abandon()
+            throw error
         }
     }
 

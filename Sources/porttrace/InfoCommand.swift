@@ -29,6 +29,8 @@ struct InfoCommand: ParsableCommand {
             throw CLIFailure.cannot("\(trace): \(e)")
         }
         let md = reader.metadata
+        let verdict = TraceVerdict(reader, report)
+        TraceJudgement.reading.note([verdict])
         let bytesPerEvent = summary.events == 0 ? 0 : Double(reader.fileSize) / Double(summary.events)
         if json {
             var fields: [(String, JSONValue)] = [
@@ -36,7 +38,7 @@ struct InfoCommand: ParsableCommand {
                 ("file_bytes", .uint(reader.fileSize)),
                 ("format_version", .uint(UInt64(reader.header.formatVersion))),
                 ("min_reader_version", .uint(UInt64(reader.header.minimumReaderVersion))),
-                ("complete", .bool(reader.isComplete && report.damage.isEmpty)),
+                ("complete", .bool(verdict.isComplete && reader.isComplete)),
                 ("closed_cleanly", .bool(reader.header.closedCleanly)),
                 ("indexed", .bool(reader.index != nil)),
                 ("source", md.source.map(JSONValue.string) ?? .null),
@@ -53,8 +55,8 @@ struct InfoCommand: ParsableCommand {
             ]
             fields.append(contentsOf: summary.jsonFields(vcpus: md.vcpus))
             fields.append(("metadata", md.json))
-            print(JSONValue.object(fields).serialized())
-            try Self.judge(trace, reader, report)
+            try Output.line(JSONValue.object(fields).serialized())
+            try TraceJudgement.reading.finish([verdict])
             return
         }
         var lines: [String] = []
@@ -62,7 +64,7 @@ struct InfoCommand: ParsableCommand {
             "trace:        \(trace) (\(reader.fileSize) bytes, format \(reader.header.formatVersion), readers >= \(reader.header.minimumReaderVersion))"
         )
         let state =
-            reader.isComplete && report.damage.isEmpty
+            verdict.isComplete && reader.isComplete
             ? "complete (closed cleanly, indexed)"
             : reader.header.closedCleanly
                 ? "closed, but \(reader.index == nil ? "index unusable: \(reader.indexProblem)" : "damaged")"
@@ -115,18 +117,7 @@ struct InfoCommand: ParsableCommand {
         for p in report.problems {
             lines.append("problem:      \(p)")
         }
-        print(lines.joined(separator: "\n"))
-        try Self.judge(trace, reader, report)
-    }
-
-    /// After the report: damage or an unclosed trace is status 1, with the first problem on stderr.
-    static func judge(_ trace: String, _ reader: TraceReader, _ report: TraceReader.ScanReport) throws {
-        if let first = report.problems.firstDamage(closedCleanly: reader.header.closedCleanly) {
-            let more = report.damage.count > 1 ? " (and \(report.damage.count - 1) more problems)" : ""
-            throw CLIFailure.found("\(trace): damaged: \(first)\(more)")
-        }
-        if !reader.header.closedCleanly {
-            throw CLIFailure.found("\(trace): not closed cleanly (recorder stopped early); shown as far as it goes")
-        }
+        try Output.line(lines.joined(separator: "\n"))
+        try TraceJudgement.reading.finish([verdict])
     }
 }

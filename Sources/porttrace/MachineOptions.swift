@@ -13,11 +13,11 @@ struct MachineOptions: ParsableArguments {
             version), else latest. See 'porttrace profiles'.
             """)
     var profile: String?
-    @Option(help: "Write the VMM log here instead of stderr.") var logFile: String?
+    @Option(help: "Write the VMM log here instead of stderr ('-': stdout).") var logFile: String?
     @Flag(name: .short, help: "More log: -v info, -vv debug, -vvv trace (as cloud-hypervisor).") var verbose: Int
-    @Option(help: "off|tty|file=PATH[,iobase=0xNN]") var debugConsole: String?
-    @Option(help: "off|tty|file=PATH") var firmwareDebug: String?
-    @Option(help: "off|tty|file=PATH") var serial: String?
+    @Option(help: "off|tty|file=PATH[,iobase=0xNN] (file=- is stdout)") var debugConsole: String?
+    @Option(help: "off|tty|file=PATH (file=- is stdout)") var firmwareDebug: String?
+    @Option(help: "off|tty|file=PATH (file=- is stdout)") var serial: String?
     @Option(help: "Write vmm.log, debug-console.out, firmware-debug.out and serial.out into this directory.")
     var outDir: String?
     @Option(help: "Log line template (v52.0+ token language, e.g. '{wallclock} {level} {msg}').") var logFormat: String?
@@ -54,12 +54,26 @@ struct MachineOptions: ParsableArguments {
         func abandon() { for s in all { s.abandon() } }
     }
 
-    /// Builds the machine for a trace (or a live run) with these options.
-    func makeMachine(release chosen: TraceRelease, metadata: TraceMetadata, vmOrigin: UInt64, loggerOrigin: UInt64) throws -> (
-        DebugMachine, OpenSinks
-    ) {
-        let profile = chosen.profile
-        let sinks = OpenSinks(sanitizeStdout: Descriptor.isTerminal(Descriptor.standardOutput) && !raw)
+    /// The output files these options name, with the flag that names each.
+    var outputPaths: [(flag: String, path: String?)] {
+        if let outDir {
+            return ["vmm.log", "debug-console.out", "firmware-debug.out", "serial.out"].map { ("--out-dir", "\(outDir)/\($0)") }
+        }
+        func file(_ text: String?, iobase: Bool) -> String? {
+            guard let text, case .success(let c) = DeviceChoice.parse(text, allowIobase: iobase), case .file(let p) = c.mode else {
+                return nil
+            }
+            return p
+        }
+        return [
+            ("--log-file", logFile), ("--debug-console", file(debugConsole, iobase: true)),
+            ("--firmware-debug", file(firmwareDebug, iobase: false)), ("--serial", file(serial, iobase: false)),
+        ]
+    }
+
+    /// Creates `--out-dir` and refuses outputs that are inputs or share a file, before anything
+    /// is written (status 2).
+    func prepareOutputs(inputs: [String], more: [(flag: String, path: String?)] = []) throws {
         if let outDir {
             do {
                 try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
@@ -67,23 +81,36 @@ struct MachineOptions: ParsableArguments {
                 throw CLIFailure.cannot("--out-dir \(outDir): cannot create the directory")
             }
         }
+        try checkOutputs(inputs: inputs, outputs: outputPaths + more)
+    }
 
-        func file(_ path: String) throws -> ByteSink {
+    /// Builds the machine for a trace (or a live run) with these options.
+    func makeMachine(release chosen: TraceRelease, metadata: TraceMetadata, vmOrigin: UInt64, loggerOrigin: UInt64) throws -> (
+        DebugMachine, OpenSinks
+    ) {
+        let profile = chosen.profile
+        let sinks = OpenSinks(sanitizeStdout: Descriptor.isTerminal(Descriptor.standardOutput) && !raw)
+
+        /// An output path: standard output (`-`, `/dev/stdout`) shares the one stdout sink, so
+        /// outputs sent there interleave in order; anything else follows the output rules.
+        func file(_ path: String, flag: String) throws -> ByteSink {
             do {
-                let s = try ByteSink.atomicFile(path)
+                let target = try OutputTarget.resolve(path)
+                if target == .standardOutput || target == .inherited(descriptor: 1) { return sinks.stdout }
+                let s = try ByteSink.output(path, contents: .guestData)
                 sinks.all.append(s)
                 return s
-            } catch let e as SinkError {
+            } catch {
                 sinks.abandon()
-                throw CLIFailure.cannot("\(e)")
+                throw CLIFailure.cannot("\(flag) \(error)")
             }
         }
-        func sink(_ mode: DeviceChoice.Mode, outName: String) throws -> ByteSink {
-            if let outDir { return try file("\(outDir)/\(outName)") }
+        func sink(_ mode: DeviceChoice.Mode, outName: String, flag: String) throws -> ByteSink {
+            if let outDir { return try file("\(outDir)/\(outName)", flag: "--out-dir") }
             switch mode {
             case .off: return .discard()
             case .tty: return sinks.stdout
-            case .file(let p): return try file(p)
+            case .file(let p): return try file(p, flag: flag)
             }
         }
         func choice(_ text: String?, iobase: Bool) -> DeviceChoice? {
@@ -108,9 +135,9 @@ struct MachineOptions: ParsableArguments {
 
         let logSink: ByteSink
         if let outDir {
-            logSink = try file("\(outDir)/vmm.log")
+            logSink = try file("\(outDir)/vmm.log", flag: "--out-dir")
         } else if let logFile {
-            logSink = try file(logFile)
+            logSink = try file(logFile, flag: "--log-file")
         } else {
             logSink = ByteSink(.descriptor(2))
             sinks.all.append(logSink)
@@ -118,9 +145,9 @@ struct MachineOptions: ParsableArguments {
 
         let machineSinks = MachineSinks(
             log: logSink,
-            debugConsole: try sink(consoleMode, outName: "debug-console.out"),
-            firmwareDebug: try sink(fwMode, outName: "firmware-debug.out"),
-            serial: try sink(serialMode, outName: "serial.out"))
+            debugConsole: try sink(consoleMode, outName: "debug-console.out", flag: "--debug-console"),
+            firmwareDebug: try sink(fwMode, outName: "firmware-debug.out", flag: "--firmware-debug"),
+            serial: try sink(serialMode, outName: "serial.out", flag: "--serial"))
 
         let formatter: LogFormatter
         do {
@@ -142,5 +169,9 @@ struct MachineOptions: ParsableArguments {
     }
 
     /// Whether the log goes to stderr (then notes must not be mixed into it).
-    var logOnStderr: Bool { logFile == nil && outDir == nil }
+    var logOnStderr: Bool {
+        guard outDir == nil else { return false }
+        guard let logFile else { return true }
+        return (try? OutputTarget.resolve(logFile)) == .inherited(descriptor: 2)
+    }
 }

@@ -40,6 +40,7 @@ struct RecordCommand: ParsableCommand {
 
     func run() throws {
         guard geteuid() == 0 else { throw CLIFailure.cannot("record needs root (tracefs and the kvm tracepoints are root-only)") }
+        try checkTracePath(output)
         var options = HostCapture.Options()
         options.ports = ports?.ranges
         options.bufferKiB = bufferSize

@@ -20,7 +20,9 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Compare every IN value the models return with the recorded one.") var check = false
 
     func run() throws {
+        try machine.prepareOutputs(inputs: [trace])
         let reader = try openTrace(trace)
+        TraceJudgement.reading.noteOpened(reader)
         let md = reader.metadata
         let vmOrigin = md.vmStartNs ?? 0
         let chosen = TraceRelease.resolve(metadata: md, explicit: machine.explicitRelease)
@@ -64,6 +66,7 @@ struct ReplayCommand: ParsableCommand {
                 "porttrace: replayed \(report.accesses) port accesses as cloud-hypervisor \(release): \(m.unclaimedWrites + m.unclaimedReads) to unregistered ports, \(m.ignoredAccesses) ignored by devices (wrong size or register)"
             )
         }
+        let verdict = TraceVerdict(reader, report.scan)
         if check && report.divergenceCount > 0 {
             Output.stderrLine(
                 "porttrace: \(trace): \(report.divergenceCount) IN values differ between the recording and \(release):")
@@ -75,13 +78,9 @@ struct ReplayCommand: ParsableCommand {
                     "  \(TimeSpec.signedSeconds(Int64(bitPattern: d.timestamp &- vmOrigin)))s vcpu\(d.vcpu) in 0x\(String(d.port, radix: 16)): recorded \(hex(d.recorded)), modelled \(hex(d.modelled))"
                 )
             }
+            if let m = verdict.message { Output.stderrLine("porttrace: \(m)") }
             throw ExitCode(1)
         }
-        if let first = report.scan.damage.first {
-            throw CLIFailure.found("\(trace): \(first) (replayed what was readable)")
-        }
-        if !reader.header.closedCleanly {
-            throw CLIFailure.found("\(trace): not closed cleanly (recorder stopped early); replayed as far as it goes")
-        }
+        try TraceJudgement.reading.finish([verdict])
     }
 }

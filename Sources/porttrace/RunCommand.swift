@@ -38,6 +38,8 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let output { try checkTracePath(output) }
+        try machine.prepareOutputs(inputs: [image], more: [("-o", output)])
         let vmmStart = Monotonic.now()
         let release = machine.explicitRelease ?? .latest
         let guest: GuestImage

@@ -14,8 +14,9 @@ struct StatsCommand: ParsableCommand {
             (--baseline/--candidate, or --group-by KEY over labels and header fields such as vmm_version), each \
             against the first: the change of the median with its bootstrap interval and a two-sided \
             Mann-Whitney U p-value (normal approximation, tie and continuity corrected, as scipy). \
-            Exit status: 0; 1 with --threshold when a phase or the whole boot got slower by more than it \
-            with p < --alpha; 2 the job could not be done or a trace is damaged.
+            Exit status without --threshold: 0; 1 a trace is damaged or was not closed cleanly (the report covers \
+            what was readable); 2 the job could not be done. With --threshold: 0 no regression; 1 a phase or the \
+            whole boot got slower by more than it with p < --alpha; 2 could not decide (a damaged trace, a bad option).
             """)
 
     @Argument(help: "Traces (one group, or grouped by --group-by).") var traces: [String] = []
@@ -27,7 +28,7 @@ struct StatsCommand: ParsableCommand {
     @Option(help: "Seed of the bootstrap's generator.") var seed: UInt64 = Bootstrap.defaultSeed
     @Option(help: "Bootstrap resamples.") var resamples: Int = Bootstrap.defaultResamples
     @Option(help: "text (default), json or markdown.") var format: DiffReport.Format = .text
-    @Option(name: .shortAndLong, help: "Write the report here instead of stdout.") var output: String?
+    @Option(name: .shortAndLong, help: "Write the report here instead of stdout ('-': stdout).") var output: String?
     @OptionGroup var timeline: TimelineArguments
 
     var thresholdFraction: Double? {
@@ -52,13 +53,14 @@ struct StatsCommand: ParsableCommand {
     func run() throws {
         let options = try timeline.options()
         let all = baseline + candidate + traces
+        try checkOutputs(inputs: all, outputs: [("-o", output)])
         let progress = all.count > 1 ? ProgressMeter(what: "stats", unit: "traces", total: UInt64(all.count)) : nil
         var metrics: [String: BootMetrics] = [:]
-        var timelines: [BootTimeline] = []
+        var verdicts: [TraceVerdict] = []
         for path in all where metrics[path] == nil {
             let t = try loadTimeline(path, options)
             metrics[path] = BootMetrics(t)
-            if damage(of: t) != nil { timelines.append(t) }
+            verdicts.append(t.verdict)
             progress?.advance(events: 1)
         }
         progress?.finish()
@@ -80,8 +82,12 @@ struct StatsCommand: ParsableCommand {
         }
         let report = StatsReport.make(
             groups: groups, bootstrap: Bootstrap(resamples: resamples, seed: seed), threshold: thresholdFraction, alpha: alpha)
+        let judgement: TraceJudgement = thresholdFraction == nil ? .reading : .deciding
+        let regressed = thresholdFraction != nil && !report.regressions.isEmpty
+        judgement.note(verdicts)
+        if regressed { Reached.atLeast(1) }
         try emit(StatsText.render(report, format: format), to: output)
-        try failOnDamage(timelines)
-        if thresholdFraction != nil && !report.regressions.isEmpty { throw ExitCode(1) }
+        try judgement.finish(verdicts)
+        if regressed { throw ExitCode(1) }
     }
 }

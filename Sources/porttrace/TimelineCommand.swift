@@ -11,18 +11,21 @@ struct TimelineCommand: ParsableCommand {
             bytes), with their component by range. Phases run Firmware, Bootloader, Kernel, Userspace, Custom: \
             each from the first step of its component to the first step of a later one; the last ends at the \
             last step. A step that goes back to an earlier component (Linux's outb_p delay writes 0x00) opens \
-            no phase: it is listed and counted. Exit status: 0 ok; 2 the trace could not be read or is damaged.
+            no phase: it is listed and counted. -o - (or no -o) writes to stdout. Exit status: 0 ok; 1 the trace is \
+            damaged or was not closed cleanly (the report covers what was readable); 2 the job could not be done.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, svg, perfetto, json }
 
     @Argument(help: "The trace file.") var trace: String
     @Option(help: "text (default), svg, perfetto (Chrome trace-event JSON) or json.") var format: Format = .text
-    @Option(name: .shortAndLong, help: "Write the report here instead of stdout.") var output: String?
+    @Option(name: .shortAndLong, help: "Write the report here instead of stdout ('-': stdout).") var output: String?
     @OptionGroup var timeline: TimelineArguments
 
     func run() throws {
+        try checkOutputs(inputs: [trace], outputs: [("-o", output)])
         let t = try loadTimeline(trace, try timeline.options())
+        TraceJudgement.reading.note([t.verdict])
         let report: String
         switch format {
         case .text: report = TimelineText.render(t)
@@ -31,6 +34,6 @@ struct TimelineCommand: ParsableCommand {
         case .json: report = TimelineJSON.value(t).serialized() + "\n"
         }
         try emit(report, to: output)
-        try failOnDamage([t])
+        try TraceJudgement.reading.finish([t.verdict])
     }
 }

@@ -19,19 +19,9 @@ struct VerifyCommand: ParsableCommand {
             throw CLIFailure.cannot("\(trace): \(e)")
         }
         for w in report.warnings { Output.stderrLine("porttrace: \(trace): warning: \(w)") }
-        let recovered = "\(report.events) events in \(report.blocks) blocks recovered"
-        if !report.damage.isEmpty {
-            let first = report.damage[0]
-            let what = first.kind == .truncated ? "cut short" : "damaged"
-            let more = report.damage.count > 1 ? " (and \(report.damage.count - 1) more problems; 'info' lists them)" : ""
-            throw CLIFailure.found("\(trace): \(what): \(first)\(more); \(recovered)")
-        }
-        if !reader.header.closedCleanly {
-            throw CLIFailure.found("\(trace): not closed cleanly (recorder stopped early); \(recovered)")
-        }
-        if reader.index == nil {
-            throw CLIFailure.found("\(trace): closed, but its index is unusable (\(reader.indexProblem)); \(recovered)")
-        }
-        print("\(trace): ok, \(report.events) events in \(report.blocks) blocks, closed cleanly")
+        // A closed trace without a usable index is a problem of the scan, so the verdict has it.
+        try TraceJudgement.reading.finish(
+            [TraceVerdict(reader, report)], detail: "\(report.events) events in \(report.blocks) blocks recovered")
+        try Output.line("\(trace): ok, \(report.events) events in \(report.blocks) blocks, closed cleanly")
     }
 }

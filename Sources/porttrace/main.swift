@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
 
-// Exit statuses (documented in the README):
+// Exit statuses (the README's table; TraceJudgement in Support.swift applies it):
 //   0 ok, 1 found a difference or damage, 2 could not do the job (bad input, bad flags, missing file).
 // A closed pipe is reported to the writer (EPIPE) rather than killing the process, so that
-// `porttrace dump T | head` ends quietly with status 0 (see Output.stdout and outputFailure).
+// `porttrace dump T | head` ends quietly with the status reached so far (see Reached).
 signal(SIGPIPE, SIG_IGN)
 do {
     var command = try Porttrace.parseAsRoot()

@@ -53,15 +53,19 @@ import Testing
         #expect(reader.header.formatVersion == TraceHeader.currentFormatVersion)
     }
 
-    @Test func fileModeIs0600() throws {
+    /// A new trace holds guest output: mode 0600 whatever the umask. An existing file written over
+    /// keeps the mode its owner gave it, as `cp` keeps it.
+    @Test func aNewTraceIsMode0600AndAnOldOneKeepsItsMode() throws {
         let path = temporaryPath()
         defer { unlink(path) }
-        // Even over an existing world-readable file.
-        _ = FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3]), attributes: [.posixPermissions: 0o644])
         try writeTrace(path, randomEvents(count: 10, seed: 9))
         var st = stat()
         stat(path, &st)
         #expect(st.st_mode & 0o777 == 0o600)
+        chmod(path, 0o640)
+        try writeTrace(path, randomEvents(count: 10, seed: 9))
+        stat(path, &st)
+        #expect(st.st_mode & 0o777 == 0o640)
     }
 
     static let zstdCommand = ["/usr/bin/zstd", "/usr/local/bin/zstd"].first { FileManager.default.isExecutableFile(atPath: $0) }
