@@ -47,10 +47,62 @@ struct StatisticsTests {
 
     @Test func mannWhitneyMatchesScipy() {
         for (x, y, u, p) in Self.mannWhitney {
-            let r = Statistics.mannWhitney(Self.samples[x]!, Self.samples[y]!)
+            let r = Statistics.mannWhitney(Self.samples[x]!, Self.samples[y]!, method: .asymptotic)
             #expect(close(r.u, u), "\(x) \(y) U")
             #expect(close(r.p, p), "\(x) \(y) p: \(r.p) against \(p)")
         }
+    }
+
+    /// x, y, U, p (scipy.stats.mannwhitneyu, two-sided, method="auto": exact for these, which
+    /// have no ties and a group of 8 or fewer; the last, 9 against 10, is asymptotic).
+    static let mannWhitneyAuto: [([Double], [Double], Double, Double, Statistics.MannWhitneyMethod)] = [
+        ([1, 2, 3], [4, 5, 6], 0, 0.1, .exact),
+        ([1, 2, 3, 4], [5, 6, 7, 8], 0, 0.02857142857142857, .exact),
+        ([10.5, 12.25, 9.75, 11.0, 13.5], [12.0, 14.25, 15.5, 13.0, 16.75, 11.5, 14.0], 5, 0.04797979797979798, .exact),
+        ([3], [1, 2, 4, 5, 6], 2, 1.0, .exact),
+        ([1, 3, 5, 7, 9, 11], [2, 4, 6, 8, 10, 12], 15, 0.6991341991341992, .exact),
+        (
+            [100.5, 100.87, 101.24, 101.61, 101.98, 102.35, 102.72, 103.09],
+            [
+                101.0, 102.471, 103.942, 105.413, 106.884, 102.265, 103.736, 105.20700000000001, 106.678, 102.059, 103.53,
+                105.00099999999999, 106.472, 101.85300000000001, 103.324, 104.795, 106.266, 101.64699999999999, 103.118, 104.589,
+                106.06, 101.441, 102.912, 104.383, 105.854, 101.235, 102.706, 104.177, 105.64800000000001, 101.029,
+            ], 42, 0.003923278116826504, .exact
+        ),
+        ([5, 1, 9, 3, 7, 11, 13, 2, 4], [6, 8, 10, 12, 14, 15, 16, 17, 18, 19], 10, 0.004848762721678938, .asymptotic),
+    ]
+
+    @Test func smallSamplesUseTheExactDistributionAsScipyDoes() {
+        for (x, y, u, p, method) in Self.mannWhitneyAuto {
+            let r = Statistics.mannWhitney(x, y)
+            #expect(r.method == method, "\(x.count) v \(y.count)")
+            #expect(close(r.u, u), "\(x.count) v \(y.count) U \(r.u)")
+            #expect(close(r.p, p), "\(x.count) v \(y.count) p: \(r.p) against \(p)")
+        }
+        // Ties in a small sample: asymptotic, as scipy.
+        #expect(Statistics.mannWhitney([1, 1, 2], [3, 4, 5]).method == .asymptotic)
+        // The exact distribution is the whole of C(n1 + n2, n1) arrangements, symmetric.
+        let d = Statistics.exactDistribution(4, 6)
+        #expect(d.reduce(0, +) == 210)
+        #expect(d == d.reversed())
+    }
+
+    /// 3 boots a side can never reach p < 0.05 (best 0.100); 4 a side can (0.029).
+    @Test func theSmallestAttainablePValue() {
+        #expect(close(Statistics.smallestP(3, 3), 0.1))
+        #expect(close(Statistics.smallestP(4, 4), 0.02857142857142857))
+        #expect(Statistics.groupSizeNeeded(alpha: 0.05) == 4)
+        #expect(Statistics.groupSizeNeeded(alpha: 0.01) == 5)
+    }
+
+    @Test func relativeChangeIntervalsBracketTheChange() throws {
+        let a = Self.samples["boot"]!
+        let b = Self.samples["slower"]!
+        let ci = try #require(Bootstrap().relativeChangeInterval(baseline: a, candidate: b))
+        let point = 1297.125 / 1208.0 - 1
+        #expect(ci.low <= point && point <= ci.high)
+        #expect(ci.low > 0)
+        #expect(Bootstrap().relativeChangeInterval(baseline: [0, 0], candidate: [1, 2]) == nil)
     }
 
     @Test func theBootstrapIsDeterministic() {

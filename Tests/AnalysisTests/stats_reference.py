@@ -24,6 +24,20 @@ for x, y in [("boot", "slower"), ("ties", "tied_b"), ("even", "ties")]:
     r = mannwhitneyu(SAMPLES[x], SAMPLES[y], alternative="two-sided", method="asymptotic")
     print(f'mannwhitney {x} {y}: U={float(r.statistic)!r} p={float(r.pvalue)!r}')
 
+# method="auto": exact for small samples without ties (StatisticsTests.mannWhitneyAuto).
+AUTO = [
+    ([1.0, 2.0, 3.0], [4.0, 5.0, 6.0]),
+    ([1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]),
+    ([10.5, 12.25, 9.75, 11.0, 13.5], [12.0, 14.25, 15.5, 13.0, 16.75, 11.5, 14.0]),
+    ([3.0], [1.0, 2.0, 4.0, 5.0, 6.0]),
+    ([1.0, 3.0, 5.0, 7.0, 9.0, 11.0], [2.0, 4.0, 6.0, 8.0, 10.0, 12.0]),
+    ([100.5 + i * 0.37 for i in range(8)], [101.0 + ((i * 7) % 29) * 0.21 + i * 0.001 for i in range(30)]),
+    ([5.0, 1.0, 9.0, 3.0, 7.0, 11.0, 13.0, 2.0, 4.0], [6.0, 8.0, 10.0, 12.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0]),
+]
+for x, y in AUTO:
+    r = mannwhitneyu(x, y, alternative="two-sided", method="auto")
+    print(f'mannwhitney auto {len(x)} v {len(y)}: U={float(r.statistic)!r} p={float(r.pvalue)!r}')
+
 # xoshiro256** seeded by SplitMix64 (porttrace's bootstrap generator): the first outputs for seed 1.
 M = (1 << 64) - 1
 

@@ -146,7 +146,7 @@ public struct StatsReport: Sendable {
                     guard !a.isEmpty, !b.isEmpty else { continue }
                     let ma = Statistics.median(sorted: a.sorted())
                     let mb = Statistics.median(sorted: b.sorted())
-                    let (u, p) = Statistics.mannWhitney(a, b)
+                    let (u, p, _) = Statistics.mannWhitney(a, b)
                     let relative = ma == 0 ? 0 : (mb - ma) / ma
                     let judged = m.kind != .step
                     let regressed = judged && threshold.map { relative > $0 && p < alpha } == true

@@ -24,35 +24,121 @@ public enum Statistics {
         return (x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count - 1)).squareRoot()
     }
 
-    /// Two-sided Mann-Whitney U test, normal approximation with tie and continuity correction
-    /// (scipy's `mannwhitneyu(x, y, alternative="two-sided", method="asymptotic")`).
-    /// Returns U of `x` and the p-value.
-    public static func mannWhitney(_ x: [Double], _ y: [Double]) -> (u: Double, p: Double) {
-        let n1 = Double(x.count)
-        let n2 = Double(y.count)
+    /// How a Mann-Whitney p-value is computed.
+    public enum MannWhitneyMethod: String, Sendable {
+        /// The exact null distribution of U (every arrangement of the two groups' ranks).
+        case exact
+        /// The normal approximation with tie and continuity correction.
+        case asymptotic
+
+        /// scipy's `method="auto"` rule: exact when either group has 8 values or fewer and no
+        /// value is tied; else asymptotic.
+        public static func auto(_ n1: Int, _ n2: Int, ties: Bool) -> MannWhitneyMethod {
+            (n1 > 8 && n2 > 8) || ties ? .asymptotic : .exact
+        }
+    }
+
+    /// Two-sided Mann-Whitney U test as scipy's `mannwhitneyu(x, y, alternative="two-sided",
+    /// method="auto")`: the exact distribution for small samples without ties, else the normal
+    /// approximation. Returns U of `x`, the p-value and the method used.
+    public static func mannWhitney(_ x: [Double], _ y: [Double]) -> (u: Double, p: Double, method: MannWhitneyMethod) {
+        let ranked = ranks(x, y)
+        let method = MannWhitneyMethod.auto(x.count, y.count, ties: ranked.tieTerm > 0)
+        return (ranked.u1, pValue(ranked, method), method)
+    }
+
+    /// The same test with the method forced (scipy's `method="exact"` or `"asymptotic"`).
+    public static func mannWhitney(_ x: [Double], _ y: [Double], method: MannWhitneyMethod) -> (u: Double, p: Double) {
+        let ranked = ranks(x, y)
+        return (ranked.u1, pValue(ranked, method))
+    }
+
+    struct RankedSamples {
+        var n1: Int
+        var n2: Int
+        var u1: Double
+        /// Sum of t^3 - t over groups of tied values (0: no ties).
+        var tieTerm: Double
+    }
+
+    static func ranks(_ x: [Double], _ y: [Double]) -> RankedSamples {
         let all = (x.map { ($0, 0) } + y.map { ($0, 1) }).sorted { $0.0 < $1.0 }
-        var ranks = [Double](repeating: 0, count: all.count)
+        var r1 = 0.0
         var tieTerm = 0.0
         var i = 0
         while i < all.count {
             var j = i
             while j + 1 < all.count && all[j + 1].0 == all[i].0 { j += 1 }
             let rank = Double(i + j) / 2 + 1
-            for k in i...j { ranks[k] = rank }
+            for k in i...j where all[k].1 == 0 { r1 += rank }
             let t = Double(j - i + 1)
             tieTerm += t * t * t - t
             i = j + 1
         }
-        let r1 = zip(all, ranks).reduce(0.0) { $0 + ($1.0.1 == 0 ? $1.1 : 0) }
-        let u1 = r1 - n1 * (n1 + 1) / 2
-        let u2 = n1 * n2 - u1
-        let n = n1 + n2
-        let mu = n1 * n2 / 2
-        let sigma = (n1 * n2 / 12 * ((n + 1) - tieTerm / (n * (n - 1)))).squareRoot()
-        guard sigma > 0 else { return (u1, 1) }
-        let z = (max(u1, u2) - mu - 0.5) / sigma
-        let p = min(1, 2 * 0.5 * erfc(z / 2.0.squareRoot()))
-        return (u1, p)
+        let n1 = Double(x.count)
+        return RankedSamples(n1: x.count, n2: y.count, u1: r1 - n1 * (n1 + 1) / 2, tieTerm: tieTerm)
+    }
+
+    static func pValue(_ r: RankedSamples, _ method: MannWhitneyMethod) -> Double {
+        guard r.n1 > 0, r.n2 > 0 else { return 1 }
+        let n1 = Double(r.n1)
+        let n2 = Double(r.n2)
+        let u = max(r.u1, n1 * n2 - r.u1)
+        switch method {
+        case .exact:
+            // P(U >= u) under the null, doubled, as scipy: the distribution is symmetric.
+            let counts = exactDistribution(r.n1, r.n2)
+            let total = counts.reduce(0, +)
+            let from = Int(u.rounded(.up))
+            let tail = from < counts.count ? counts[from...].reduce(0, +) : 0
+            return min(1, 2 * tail / total)
+        case .asymptotic:
+            let n = n1 + n2
+            let mu = n1 * n2 / 2
+            let sigma = (n1 * n2 / 12 * ((n + 1) - r.tieTerm / (n * (n - 1)))).squareRoot()
+            guard sigma > 0 else { return 1 }
+            let z = (u - mu - 0.5) / sigma
+            return min(1, erfc(z / 2.0.squareRoot()))
+        }
+    }
+
+    /// How many of the C(n1 + n2, n1) arrangements of two groups give each U from 0 to n1 * n2
+    /// (as Doubles: the counts pass 2^64 for groups of a few dozen). The recurrence
+    /// f(m, n, k) = f(m - 1, n, k - n) + f(m, n - 1, k) only adds, so nothing cancels; one layer of
+    /// n is kept at a time: O(min^2 * n1 * n2) additions, for the small groups it is used for.
+    static func exactDistribution(_ a: Int, _ b: Int) -> [Double] {
+        let m = min(a, b)
+        let n = max(a, b)
+        // layer[i][k] = f(i, current n, k), for i in 0...m; at n = 0 only U = 0, one arrangement.
+        var layer = [[Double]](repeating: [1], count: m + 1)
+        if n == 0 || m == 0 { return layer[m] }
+        for current in 1...n {
+            var next: [[Double]] = [[1]]
+            for i in 1...m {
+                var row = [Double](repeating: 0, count: i * current + 1)
+                let previous = layer[i]  // f(i, current - 1, .)
+                for (k, c) in previous.enumerated() { row[k] += c }
+                for (k, c) in next[i - 1].enumerated() { row[k + current] += c }  // f(i - 1, current, k - current)
+                next.append(row)
+            }
+            layer = next
+        }
+        return layer[m]
+    }
+
+    /// The smallest two-sided p-value groups of these sizes can give (all of one group above all
+    /// of the other), by the method `mannWhitney` would use when no value is tied.
+    public static func smallestP(_ n1: Int, _ n2: Int) -> Double {
+        guard n1 > 0, n2 > 0 else { return 1 }
+        let r = RankedSamples(n1: n1, n2: n2, u1: 0, tieTerm: 0)
+        return pValue(r, .auto(n1, n2, ties: false))
+    }
+
+    /// The fewest values per group (both groups that size) whose smallest p is below `alpha`.
+    public static func groupSizeNeeded(alpha: Double) -> Int {
+        var n = 1
+        while smallestP(n, n) >= alpha && n < 1000 { n += 1 }
+        return n
     }
 }
 
@@ -151,6 +237,29 @@ public struct Bootstrap: Sendable {
         medians.sort()
         let tail = (1 - level) / 2
         return (Statistics.quantile(sorted: medians, tail), Statistics.quantile(sorted: medians, 1 - tail))
+    }
+
+    /// The interval of median(candidate) / median(baseline) - 1, resampling each group on its own
+    /// (criterion.rs' relative change, with medians). Resamples whose baseline median is 0 are
+    /// left out; nil when every one is.
+    public func relativeChangeInterval(baseline: [Double], candidate: [Double], stream: UInt64 = 0) -> (low: Double, high: Double)? {
+        let a = baseline.sorted()
+        let b = candidate.sorted()
+        guard !a.isEmpty, !b.isEmpty else { return nil }
+        var rng = Xoshiro256StarStar(seed: seed ^ stream ^ 0x5E1A_71FE)
+        var ca = [Int](repeating: 0, count: a.count)
+        var cb = [Int](repeating: 0, count: b.count)
+        var changes: [Double] = []
+        changes.reserveCapacity(resamples)
+        for _ in 0..<resamples {
+            let ma = Bootstrap.resampledMedian(sorted: a, counts: &ca, rng: &rng)
+            let mb = Bootstrap.resampledMedian(sorted: b, counts: &cb, rng: &rng)
+            if ma != 0 { changes.append(mb / ma - 1) }
+        }
+        guard !changes.isEmpty else { return nil }
+        changes.sort()
+        let tail = (1 - level) / 2
+        return (Statistics.quantile(sorted: changes, tail), Statistics.quantile(sorted: changes, 1 - tail))
     }
 
     /// The interval of median(candidate) - median(baseline), resampling each group on its own.
