@@ -2,23 +2,25 @@ import Foundation
 import SystemCalls
 import TraceFormat
 
-/// Progress of long work on stderr, only when stderr is a terminal: done/total, rate and time
-/// left, redrawn at most five times a second on one line, and erased at the end. Nothing is
-/// written when stderr is a file or a pipe.
-public final class ProgressMeter: @unchecked Sendable {
+/// Progress of long work on stderr, only when stderr is a terminal that takes cursor control
+/// (`TerminalStyle.cursorControl`: not `TERM=dumb`): done/total, rate and time left, first
+/// drawn after a second of work (short work shows nothing), then at most five times a second on
+/// one line, and erased at the end. Nothing is written when stderr is a file or a pipe. Used by
+/// the thread that does the work: not `Sendable`.
+public final class ProgressMeter {
     let what: String
     let unit: String
     var total: UInt64?
     private(set) var done: UInt64 = 0
     private let start = ContinuousClock.now
-    /// The first advance draws at once; then at most every 200 ms.
-    private var lastDraw = ContinuousClock.now - .seconds(1)
+    /// The first draw comes a second after the start; then at most every 200 ms.
+    private var lastDraw = ContinuousClock.now + .milliseconds(800)
     private var drawn = false
     private let enabled: Bool
 
-    /// nil when stderr is not a terminal (or `force` is false and it is not).
+    /// nil when stderr takes no progress line (unless `force`).
     public init?(what: String, unit: String, total: UInt64?, force: Bool = false) {
-        guard force || Descriptor.isTerminal(Descriptor.standardError) else { return nil }
+        guard force || TerminalStyle.cursorControl() else { return nil }
         self.what = what
         self.unit = unit
         self.total = total

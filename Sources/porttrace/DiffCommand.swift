@@ -20,8 +20,6 @@ struct DiffCommand: ParsableCommand {
             (a damaged trace: no verdict). A trace that was not closed cleanly is compared as far as it goes, with a note.
             """)
 
-    enum ColorChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
-
     @Argument(help: "The trace, or the first of two.") var traceA: String
     @Argument(help: "The second trace.") var traceB: String?
     @Option(help: "With one trace: the release to compare --profile's (or the trace's own) against.") var against: String?
@@ -30,7 +28,8 @@ struct DiffCommand: ParsableCommand {
     @Option(help: "Leave a section out of the report (and the verdict): times, counts, outputs, metadata. Repeatable.")
     var ignore: [DiffSection] = []
     @Option(help: "text (default), json or markdown.") var format: DiffReport.Format = .text
-    @Option(help: "Colour the text report: auto (on a terminal), always, never.") var color: ColorChoice = .auto
+    @Option(help: "Colour the text report: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never.")
+    var color: TerminalStyle.ColorChoice = .auto
     @Option(name: .shortAndLong, help: "Write the report here instead of stdout ('-': stdout).") var output: String?
     @OptionGroup var timeline: TimelineArguments
 
@@ -49,13 +48,7 @@ struct DiffCommand: ParsableCommand {
         }
     }
 
-    var paint: Bool {
-        switch color {
-        case .always: return true
-        case .never: return false
-        case .auto: return output == nil && Descriptor.isTerminal(Descriptor.standardOutput)
-        }
-    }
+    var paint: Bool { TerminalStyle.color(color, descriptor: output == nil || output == "-" ? 1 : nil) }
 
     func run() throws {
         try checkOutputs(inputs: [traceA] + (traceB.map { [$0] } ?? []), outputs: [("-o", output)])
@@ -114,4 +107,5 @@ struct DiffCommand: ParsableCommand {
 }
 
 extension DiffSection: ExpressibleByArgument {}
+extension TerminalStyle.ColorChoice: ExpressibleByArgument {}
 extension DiffReport.Format: ExpressibleByArgument {}

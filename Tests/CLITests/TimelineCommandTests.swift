@@ -61,20 +61,6 @@ import FoundationXML
         #expect(events.filter { $0["ph"] as? String == "i" }.count >= 6)
     }
 
-    /// Progress shows on a terminal (a pseudo-terminal from script(1)) and is erased before the
-    /// report; with stderr a pipe, as in every other test here, nothing is written to it.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "script(1) is not installed"))
-    func progressOnlyOnATerminal() throws {
-        let burst = URL(fileURLWithPath: Self.demo).deletingLastPathComponent().appendingPathComponent("console-burst.pt").path
-        let tty = try runProcess("/usr/bin/script", ["-qfec", "\(porttraceBinary()) timeline \(burst)", "/dev/null"])
-        #expect(tty.status == 0)
-        #expect(tty.out.contains("\r\u{1b}[Kconsole-burst.pt: "))
-        #expect(tty.out.contains(" events/s"))
-        let piped = try porttrace(["timeline", burst])
-        #expect(piped.stderr.isEmpty)
-        #expect(!piped.out.contains("\u{1b}"))
-    }
-
     @Test func badInputGetsOneLine() throws {
         let dir = tempDir()
         try Data("not a trace".utf8).write(to: URL(fileURLWithPath: "\(dir)/junk"))
