@@ -96,10 +96,16 @@ public final class Pattern: @unchecked Sendable {
     /// `bytes` with every match replaced by `replacement`: matches are found left to right, each
     /// search starting where the previous match ended; an empty match is replaced too, except
     /// right where the previous match ended (so `x*` on `abc` gives `-a-b-c-`, as RE2's
-    /// `GlobalReplace` and Perl do). Each search is linear in the bytes after its start, and an
-    /// ordinary pattern decides within a few bytes of a match's end, so masking a line is
-    /// linear; docs/performance.md measures the worst case (a pattern whose preferred alternative
-    /// can run on to the line's end without matching, so every search reads to the end).
+    /// `GlobalReplace` and Perl do).
+    ///
+    /// Each search is linear in the bytes after its start, and reads past a match's end only as
+    /// far as a preferred alternative stays alive: for ordinary patterns (`\d+`, `0x[0-9a-f]+`,
+    /// a printk time) a few bytes, so replacing is linear in the line. A pattern whose preferred
+    /// alternative can run on to the line's end without matching while a lesser one matches
+    /// every byte (`[a-z]*X|a` on `aaa...`) makes every search read to the end: quadratic in the
+    /// line, bounded by the 64 KiB kept per console line (docs/performance.md measures it). That
+    /// is inherent to leftmost-first iteration in any automaton engine (RE2's `GlobalReplace`,
+    /// Go's and Rust's regex iterators share it), never exponential as backtracking is.
     public func replacingMatches(in bytes: some Collection<UInt8>, with replacement: some Collection<UInt8>) -> [UInt8] {
         let replacement = Array(replacement)
         return Self.withContiguousBytes(bytes) { text in
