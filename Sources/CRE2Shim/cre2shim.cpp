@@ -54,11 +54,15 @@ extern "C" int CRE2Shim_search(
     }
     re2::StringPiece whole = view(text, length);
     re2::StringPiece match;
+    // Without places for the offsets, only whether there is a match: RE2 can then stop at the
+    // first byte that decides it and skip the backward pass that finds where the match starts.
+    bool wantOffsets = matchStart != nullptr || matchEnd != nullptr;
     try {
-        if (!pattern->re.Match(whole, start, length, how, &match, 1)) return 0;
+        if (!pattern->re.Match(whole, start, length, how, wantOffsets ? &match : nullptr, wantOffsets ? 1 : 0)) return 0;
     } catch (...) {
         return -1;
     }
+    if (!wantOffsets) return 1;
     // RE2 points `match` into `whole`; the null case is only a guard.
     size_t from = match.data() == nullptr ? start : static_cast<size_t>(match.data() - whole.data());
     if (matchStart != nullptr) *matchStart = from;

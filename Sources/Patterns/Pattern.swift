@@ -6,9 +6,9 @@ import CRE2Shim
 /// RE2's (README, "Patterns"): no backreferences or lookaround.
 ///
 /// Matching works on bytes in UTF-8 mode: a pattern's `.`, classes and literals match whole UTF-8
-/// characters. A byte that is not part of valid UTF-8 is matched only by `\C` (any one byte); the
-/// search steps over it and it never stops a search, so a line holding one is searched like any
-/// other. (Console lines reach `--mark` as text, where such bytes already read as U+FFFD, which
+/// characters. A byte that is not UTF-8 (0xFF, a lone continuation byte, a cut sequence) is
+/// matched only by `\C` (any one byte); the search steps over it and it never stops a search, so
+/// a line holding one is searched like any other. (Console lines reach `--mark` as text, where such bytes already read as U+FFFD, which
 /// `.` matches.)
 ///
 /// One compiled pattern may be used from any number of threads at once, and is freed when the
@@ -43,11 +43,11 @@ public final class Pattern: @unchecked Sendable {
 
     /// Compiles `source`; a pattern RE2 refuses throws its reason.
     public init(_ source: String) throws(PatternError) {
-        var bytes = Array(source.utf8)
+        let bytes = Array(source.utf8)
         // SAFETY: `buffer` covers the `bytes.count` bytes of `bytes` for the duration of the
         // closure; RE2 copies the pattern while compiling and keeps no pointer into it. An empty
         // pattern passes a nil base address with length 0, which the shim accepts.
-        let handle = bytes.withUnsafeMutableBufferPointer { buffer in
+        let handle = bytes.withUnsafeBufferPointer { buffer in
             CRE2Shim_compile(buffer.baseAddress, buffer.count)
         }
         guard let handle else { throw PatternError(pattern: source, reason: "out of memory compiling it") }
@@ -66,9 +66,15 @@ public final class Pattern: @unchecked Sendable {
 
     // MARK: Searching
 
-    /// Whether `text` holds a match.
+    /// Whether `text` holds a match (faster than asking where: the search stops at the first
+    /// byte that decides it).
     public func matches(_ text: String) -> Bool {
-        firstMatch(in: text.utf8) != nil
+        Self.withContiguousBytes(text.utf8) { contains($0) }
+    }
+
+    /// Whether `bytes` hold a match.
+    public func matches(_ bytes: some Collection<UInt8>) -> Bool {
+        Self.withContiguousBytes(bytes) { contains($0) }
     }
 
     /// The first match in `text` (leftmost; among matches starting there, the one Perl would
@@ -136,7 +142,15 @@ public final class Pattern: @unchecked Sendable {
         }
     }
 
-    // MARK: The one call into RE2
+    // MARK: The calls into RE2
+
+    private func contains(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        // SAFETY: as in `search`: `text` is valid for the call and RE2 keeps no pointer; nil
+        // offset pointers ask the shim for a yes or no only.
+        let found = CRE2Shim_search(compiled, text.baseAddress, text.count, 0, Anchor.none.shimValue, nil, nil)
+        precondition(found >= 0, "RE2 search failed on pattern \(source)")
+        return found == 1
+    }
 
     private func search(_ text: UnsafeBufferPointer<UInt8>, from start: Int, anchor: Anchor) -> Range<Int>? {
         guard start >= 0, start <= text.count else { return nil }

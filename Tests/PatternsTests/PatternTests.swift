@@ -139,7 +139,9 @@ struct PatternTests {
                 UInt8.random(in: 0...255, using: &generator) | (Bool.random(using: &generator) ? 0x80 : 0)
             }
             for p in patterns {
-                if let r = p.firstMatch(in: bytes) { #expect(r.lowerBound >= 0 && r.upperBound <= bytes.count) }
+                let found = p.firstMatch(in: bytes)
+                if let r = found { #expect(r.lowerBound >= 0 && r.upperBound <= bytes.count) }
+                #expect(p.matches(bytes) == (found != nil))
                 if p.source == "x*" || p.source == #"\b"# {
                     #expect(p.replacingMatches(in: bytes.filter { $0 != 0x78 }, with: []) == bytes.filter { $0 != 0x78 })
                 } else {

@@ -41,7 +41,8 @@ enum {
 
 /// Searches `text[start..<length]` for the leftmost match (among those, the one Perl would pick),
 /// with `^`, `$` and `\b` seeing the whole `length` bytes as context. On a match returns 1 and
-/// stores its byte offsets (from `text`, end exclusive) in `*matchStart` and `*matchEnd`; returns 0
+/// stores its byte offsets (from `text`, end exclusive) in `*matchStart` and `*matchEnd` (when
+/// both are NULL, only whether there is a match is found, which is faster); returns 0
 /// when there is none, and -1 for bad arguments (a pattern that did not compile, `start` past
 /// `length`, an unknown anchor). `text` may be NULL when `length` is 0. Time is linear in
 /// `length - start`. The corresponding C++ is `re2::RE2::Match`.
