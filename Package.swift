@@ -17,6 +17,12 @@ import PackageDescription
 let captureTrait = "KVMCapture"
 let onLinuxWithCapture: TargetDependencyCondition? = .when(platforms: [.linux], traits: [captureTrait])
 
+#if os(Linux)
+let re2PkgConfig: String? = nil
+#else
+let re2PkgConfig: String? = "re2"
+#endif
+
 let package = Package(
     name: "porttrace",
     platforms: [.macOS(.v14)],
@@ -40,6 +46,14 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
         .target(name: "CKVM"),
         .systemLibrary(name: "CTraceFS", pkgConfig: "libtracefs", providers: [.apt(["libtracefs-dev", "libtraceevent-dev"])]),
+        // RE2, the linear-time matcher behind every user pattern. CRE2Shim is a small C++ file
+        // giving it a C interface that Swift imports (only the Patterns module does). CRE2 exists for
+        // RE2's pkg-config entry, which gives the shim the include and library paths where they are
+        // not the compiler's own: Homebrew's on a Mac (`brew install re2 pkg-config`, as for zstd).
+        // Debian's libre2-dev is in the default paths and its re2.pc asks for -pthread, which SwiftPM
+        // refuses with a warning on every build, so Linux does without the pkg-config entry.
+        .systemLibrary(name: "CRE2", pkgConfig: re2PkgConfig, providers: [.apt(["libre2-dev"]), .brew(["re2"])]),
+        .target(name: "CRE2Shim", dependencies: ["CRE2"], linkerSettings: [.linkedLibrary("re2")]),
 
         // The one system-call layer (files, descriptors, errno), on swift-system.
         .target(name: "SystemCalls", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
@@ -47,8 +61,10 @@ let package = Package(
         // Pure Swift cores: no kernel needed, build on any platform.
         .target(name: "TraceFormat", dependencies: ["CZstd", "SystemCalls"]),
         .target(name: "Devices", dependencies: ["TraceFormat", "SystemCalls", .product(name: "SystemPackage", package: "swift-system")]),
+        // Every user pattern (--mark, masks, phases) compiled once and matched in linear time.
+        .target(name: "Patterns", dependencies: ["CRE2Shim"]),
         // The compare half (timeline, diff, stats, export): streams traces through the device models.
-        .target(name: "Analysis", dependencies: ["TraceFormat", "Devices", "SystemCalls"]),
+        .target(name: "Analysis", dependencies: ["TraceFormat", "Devices", "SystemCalls", "Patterns"]),
 
         // Kernel edges: Linux only, and only with the capture trait.
         .target(name: "KVM", dependencies: [.target(name: "CKVM", condition: onLinuxWithCapture), "SystemCalls"]),
@@ -81,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "PorttraceBench",
             dependencies: [
-                "TraceFormat", "Devices", "SystemCalls",
+                "TraceFormat", "Devices", "SystemCalls", "Patterns",
                 .target(name: "Capture", condition: onLinuxWithCapture), .target(name: "KVM", condition: onLinuxWithCapture),
             ],
             path: "Benchmarks/PorttraceBench"
@@ -89,6 +105,7 @@ let package = Package(
 
         .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "SystemCalls"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "TraceFormat"]),
+        .testTarget(name: "PatternsTests", dependencies: ["Patterns"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Devices", "TraceFormat"], exclude: ["stats_reference.py"]),
         .testTarget(
             name: "CaptureTests",
@@ -100,5 +117,7 @@ let package = Package(
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "CLITests", dependencies: ["TraceFormat"], exclude: ["Golden"]),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    // CRE2Shim's C++: recent RE2 releases (Homebrew's, built on abseil) need C++17.
+    cxxLanguageStandard: .cxx17
 )

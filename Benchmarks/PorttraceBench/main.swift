@@ -9,6 +9,7 @@ import TraceFormat
 //   PorttraceBench memory [EVENTS]         resident memory of the writer and reader on a long trace
 //   PorttraceBench entropy BURST.pt [T.pt...] trace size against order-0 entropy and xz -9e; before/after
 //   PorttraceBench kvm GUEST BARE ROUNDS   exits/s: porttrace run with/without trace vs a bare C loop
+//   PorttraceBench patterns                 the pattern matcher (RE2) on 64 KiB console lines
 //   PorttraceBench gen-boot|gen-chlog|gen-perf N PATH   inputs for Benchmarks/analysis
 //   PorttraceBench gen-blocks DIR TRACE...   each block, both timestamp codings: fuzz seeds
 #if os(Linux) && KVMCapture
@@ -454,6 +455,9 @@ case "gen-blocks":
             return true
         }
     }
+
+case "patterns":
+    try PatternBench.run()
 
 case "gen-boot":
     // gen-boot EVENTS PATH [SEED] [KERNEL_MS] [LABEL=VALUE]

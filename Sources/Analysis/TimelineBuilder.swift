@@ -1,14 +1,15 @@
 import Devices
 import Foundation
+import Patterns
 import TraceFormat
 
 /// What to build a timeline from, beyond the trace.
-public struct TimelineOptions: @unchecked Sendable {
-    /// A named console-line pattern (`--mark NAME=REGEX` or `--mark REGEX`).
-    public struct Mark: @unchecked Sendable {
+public struct TimelineOptions: Sendable {
+    /// A named console-line pattern (`--mark NAME=PATTERN` or `--mark PATTERN`), in RE2's syntax.
+    public struct Mark: Sendable {
         public var name: String
-        public var pattern: Regex<AnyRegexOutput>
-        public init(name: String, pattern: Regex<AnyRegexOutput>) {
+        public var pattern: Pattern
+        public init(name: String, pattern: Pattern) {
             self.name = name
             self.pattern = pattern
         }
@@ -28,7 +29,8 @@ public struct TimelineOptions: @unchecked Sendable {
 
     public init() {}
 
-    /// Parses `NAME=REGEX` or a bare `REGEX` (named after itself).
+    /// Parses `NAME=PATTERN` or a bare `PATTERN` (named after itself); a pattern RE2 refuses is a
+    /// bad option naming the flag, the pattern and RE2's reason.
     public static func mark(_ text: String) throws -> Mark {
         var name = text
         var pattern = text
@@ -40,9 +42,9 @@ public struct TimelineOptions: @unchecked Sendable {
         }
         guard !pattern.isEmpty else { throw AnalysisError.badOption("--mark '\(text)': empty pattern") }
         do {
-            return Mark(name: name, pattern: try Regex(pattern))
+            return Mark(name: name, pattern: try Pattern(pattern))
         } catch {
-            throw AnalysisError.badOption("--mark '\(text)': not a regular expression (\(error))")
+            throw AnalysisError.badOption("--mark '\(text)': \(error)")
         }
     }
 }
@@ -203,7 +205,7 @@ final class BuilderState {
         if lines.count < options.keptLines { lines.append(line) }
         guard !marksLeft.isEmpty else { return }
         var matched: [Int] = []
-        for (i, mark) in marksLeft.enumerated() where (try? mark.pattern.firstMatch(in: line.text)) != nil {
+        for (i, mark) in marksLeft.enumerated() where mark.pattern.matches(line.text) {
             steps.append(
                 BootStep(
                     kind: .mark(name: mark.name, device: line.device, line: line.text),

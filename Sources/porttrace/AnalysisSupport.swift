@@ -12,7 +12,9 @@ struct TimelineArguments: ParsableArguments {
     @Option(help: "Only these POST codes count as steps, e.g. 0x00-0x7f or 0x20-0x3f,0x40.") var codes: CodeRanges?
     @Option(
         name: .customLong("mark"),
-        help: "Make the first console line matching REGEX a step (NAME=REGEX names it); repeatable. E.g. --mark 'Linux version'.")
+        help: ArgumentHelp(
+            "Make the first console line matching PATTERN (RE2 syntax; see the README) a step (NAME=PATTERN names it); repeatable. E.g. --mark 'Linux version'.",
+            valueName: "pattern"))
     var marks: [String] = []
 
     func validate() throws {

@@ -55,21 +55,24 @@ public enum StatsText {
         return out
     }
 
+    /// Group, label and metric names are outside text: `MarkdownText.inline` keeps them from
+    /// breaking the tables.
     static func markdown(_ r: StatsReport) -> String {
+        let md = MarkdownText.inline
         var out = ""
         for g in r.groups {
             out +=
-                "### \(g.name) (\(g.traces) traces, ms)\n\n| metric | n | median | 95% CI | p10 | p90 | mean | sd |\n|---|---:|---:|---|---:|---:|---:|---:|\n"
+                "### \(md(g.name)) (\(g.traces) traces, ms)\n\n| metric | n | median | 95% CI | p10 | p90 | mean | sd |\n|---|---:|---:|---|---:|---:|---:|---:|\n"
             for s in g.summaries {
                 out +=
-                    "| \(name(s.metric)) | \(s.n) | \(ms(s.median)) | \(ms(s.medianCI.low))..\(ms(s.medianCI.high)) | \(ms(s.p10)) | \(ms(s.p90)) | \(ms(s.mean)) | \(s.sd.map(ms) ?? "-") |\n"
+                    "| \(md(name(s.metric))) | \(s.n) | \(ms(s.median)) | \(ms(s.medianCI.low))..\(ms(s.medianCI.high)) | \(ms(s.p10)) | \(ms(s.p90)) | \(ms(s.mean)) | \(s.sd.map(ms) ?? "-") |\n"
             }
             if !g.comparisons.isEmpty {
                 out +=
-                    "\n| \(g.name) vs \(r.groups[0].name) | baseline | candidate | change | 95% CI | relative | p | |\n|---|---:|---:|---:|---|---:|---:|---|\n"
+                    "\n| \(md(g.name)) vs \(md(r.groups[0].name)) | baseline | candidate | change | 95% CI | relative | p | |\n|---|---:|---:|---:|---|---:|---:|---|\n"
                 for c in g.comparisons {
                     out +=
-                        "| \(name(c.metric)) | \(ms(c.baselineMedian)) | \(ms(c.candidateMedian)) | \(ms(c.difference)) | \(ms(c.differenceCI.low))..\(ms(c.differenceCI.high)) | \(String(format: "%+.1f%%", c.relative * 100)) | \(p(c.p)) | \(c.regressed ? "**regressed**" : "") |\n"
+                        "| \(md(name(c.metric))) | \(ms(c.baselineMedian)) | \(ms(c.candidateMedian)) | \(ms(c.difference)) | \(ms(c.differenceCI.low))..\(ms(c.differenceCI.high)) | \(String(format: "%+.1f%%", c.relative * 100)) | \(p(c.p)) | \(c.regressed ? "**regressed**" : "") |\n"
                 }
             }
             out += "\n"
