@@ -31,6 +31,8 @@ public final class TraceWriter: @unchecked Sendable {
 
     public let path: String
     public let options: Options
+    /// What event times are taken from (`TraceLimits.timeOrigin` of the metadata written).
+    public let timeOrigin: UInt64
     private let file: TraceFile
     private let headerFrameLength: Int
     private let compressor: ZstdCompressor
@@ -52,6 +54,7 @@ public final class TraceWriter: @unchecked Sendable {
     public init(path: String, metadata: TraceMetadata, options: Options = Options()) throws {
         self.path = path
         self.options = options
+        timeOrigin = TraceLimits.timeOrigin(of: metadata)
         var header = TraceHeader(metadata: metadata, maxBlockBytes: options.maxBlockBytes)
         if options.timestampCoding == .planes {
             // Nothing a version-1 reader cannot decode.
@@ -85,6 +88,7 @@ public final class TraceWriter: @unchecked Sendable {
     public func append(timestamp: UInt64, shape: EventShape, data: UnsafeRawBufferPointer) {
         if let why = TraceLimits.problem(with: shape)
             ?? (data.count == shape.dataLength ? nil : "data of \(data.count) bytes for \(shape.dataLength)")
+            ?? problem(withTime: timestamp)
         {
             refuse(why)
             return
@@ -93,7 +97,7 @@ public final class TraceWriter: @unchecked Sendable {
     }
 
     public func append(marker: Marker, timestamp: UInt64, vcpu: UInt32 = 0) {
-        if let why = TraceLimits.problem(with: marker) {
+        if let why = TraceLimits.problem(with: marker) ?? TraceLimits.problem(withVCPU: vcpu) ?? problem(withTime: timestamp) {
             refuse(why)
             return
         }
@@ -108,6 +112,13 @@ public final class TraceWriter: @unchecked Sendable {
         case .marker(let m):
             append(marker: m, timestamp: event.timestamp, vcpu: event.vcpu)
         }
+    }
+
+    /// Why an event at `t` cannot be in this trace (too far from its VM's start), or nil when it can.
+    /// Importers ask first, to name the input line.
+    @inline(__always)
+    public func problem(withTime t: UInt64) -> String? {
+        TraceLimits.timeOffset(t, origin: timeOrigin) == nil ? TraceLimits.problem(withTime: t, origin: timeOrigin) : nil
     }
 
     /// Why the writer stopped taking events (a write failed: a full disk; or something over the
@@ -247,7 +258,11 @@ public final class TraceWriter: @unchecked Sendable {
             throw failure ?? .writerClosed
         }
         let t = timestamp ?? Monotonic.now()
-        open.append(timestamp: t, vcpu: 0, marker: Marker(Marker.traceClosed))
+        if let why = problem(withTime: t) {
+            if failure == nil { failure = .overLimit("closing at \(why)") }
+        } else {
+            open.append(timestamp: t, vcpu: 0, marker: Marker(Marker.traceClosed))
+        }
         if openSince == nil { openSince = .now }
         seal()
         closing = true
