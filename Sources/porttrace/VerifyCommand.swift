@@ -1,4 +1,5 @@
 import ArgumentParser
+import Devices
 import TraceFormat
 
 struct VerifyCommand: ParsableCommand {
@@ -20,10 +21,15 @@ struct VerifyCommand: ParsableCommand {
         }
         for w in report.warnings { Output.stderrLine("porttrace: \(trace): warning: \(w)") }
         let recovered = "\(report.events) events in \(report.blocks) blocks recovered"
-        if !report.damage.isEmpty {
-            let first = report.damage[0]
+        var damage = report.damage
+        // A header whose devices replay cannot build is damage too: every other command refuses it.
+        if let why = DeviceMap.replayProblem(metadata: reader.metadata) {
+            damage.insert(TraceReader.Problem(offset: 0, kind: .damaged, reason: "header: \(why)"), at: 0)
+        }
+        if !damage.isEmpty {
+            let first = damage[0]
             let what = first.kind == .truncated ? "cut short" : "damaged"
-            let more = report.damage.count > 1 ? " (and \(report.damage.count - 1) more problems; 'info' lists them)" : ""
+            let more = damage.count > 1 ? " (and \(damage.count - 1) more problems; 'info' lists them)" : ""
             throw CLIFailure.found("\(trace): \(what): \(first)\(more); \(recovered)")
         }
         if !reader.header.closedCleanly {
