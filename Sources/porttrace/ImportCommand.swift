@@ -63,6 +63,7 @@ struct ImportCommand: ParsableCommand {
         var metadata = TraceMetadata()
         var sawEvent = false
         var closedAt: UInt64?
+        var headerLine: Int?
         var lastTime: UInt64?
         var maxVCPU: UInt32?
         do {
@@ -79,6 +80,7 @@ struct ImportCommand: ParsableCommand {
                         throw TraceError.badInput(line: lineNumber, reason: "a header line must come first")
                     }
                     metadata = try TraceMetadata(json: .object((h.objectValue ?? []).filter { !DumpCommand.derivedKeys.contains($0.0) }))
+                    headerLine = lineNumber
                 case .event(let e):
                     sawEvent = true
                     if e.marker?.name == Marker.traceClosed {
@@ -107,7 +109,8 @@ struct ImportCommand: ParsableCommand {
         if let vmStart { metadata.vmStartNs = vmStart }
         metadata.applyLabels(label)
         if let why = DeviceMap.replayProblem(metadata: metadata) {
-            throw CLIFailure.cannot("\(name): refused: the header's \(why.hasPrefix("its ") ? String(why.dropFirst(4)) : why)")
+            let at = headerLine.map { ":\($0)" } ?? ""
+            throw CLIFailure.cannot("\(name)\(at): refused: the header's \(why.hasPrefix("its ") ? String(why.dropFirst(4)) : why)")
         }
 
         do {
@@ -115,7 +118,7 @@ struct ImportCommand: ParsableCommand {
             try Self.forEachLine(lines) { _, line in
                 if case .event(let e) = line, e.marker?.name != Marker.traceClosed { writer.append(e) }
             }
-            try writer.close(at: closedAt ?? lastTime ?? 0)
+            try writer.close(at: closedAt ?? lastTime ?? writer.timeOrigin)
         } catch let e as TraceError {
             throw CLIFailure.cannot("\(output): \(e)")
         }

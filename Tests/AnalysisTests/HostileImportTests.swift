@@ -82,6 +82,23 @@ struct HostileImportTests {
         #expect(try parse("2024-02-29 DEBUG \(msg)", template: template).get().realtimeNs == 1_709_164_800_000_000_000)
     }
 
+    /// A caller that moves the VM's start in its header (as `--vm-start` does) is still held to
+    /// the limit from it: ch-log stops at the line (status 2 in the command), perf lists it.
+    @Test func anOriginMovedByTheCallerIsChecked() throws {
+        let reader = try file("moved.log", Self.good + "\n")
+        let out = "\(dir)/moved.pt"
+        defer { unlink(out) }
+        let moved: (TraceMetadata) throws -> TraceWriter = {
+            var md = $0
+            md.vmStartNs = .max
+            return try TraceWriter(path: out, metadata: md)
+        }
+        #expect(throws: ImportRefusal.self) { try CloudHypervisorLogImport(template: nil).run(reader, makeWriter: moved) }
+        let perfReader = try file("moved.perf", "  688.867936: pio_write at 0x80 size 1 count 1 val 0x0\n")
+        let report = try PerfScriptImport().run(perfReader, makeWriter: moved)
+        #expect(report.events == 0 && report.unreadable.listed.first?.reason.contains("before the VM's start") == true)
+    }
+
     @Test func threadNumbersPastTheVCPULimit() throws {
         let (report, events) = try chLog(
             [

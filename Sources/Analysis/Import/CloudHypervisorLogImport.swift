@@ -58,7 +58,7 @@ public struct CloudHypervisorLogImport {
                 parser.template != nil ? [.f5] : CloudHypervisorLogParser.eras(time: l.timeText, thread: l.thread != nil, crlf: l.crlf)
             guard !eras.isEmpty else {
                 return .unreadable(
-                    "its time '\(l.timeText)'\(l.thread == nil ? "" : " (with a thread name)")\(l.crlf ? " (with CRLF)" : "") is printed by no release's logger (layouts F0 to F4)"
+                    "its time \(LineProblems.quote(l.timeText))\(l.thread == nil ? "" : " (with a thread name)")\(l.crlf ? " (with CRLF)" : "") is printed by no release's logger (layouts F0 to F4)"
                 )
             }
             switch threads.vcpu(l.thread) {
@@ -164,7 +164,7 @@ public struct CloudHypervisorLogImport {
                     writer.append(marker: Marker(Marker.loggerTime, value: lt), timestamp: t, vcpu: vcpu)
                 } else {
                     report.unreproducible.add(
-                        line: number, "its time '\(l.timeText)' is not one the \(layout.format.rawValue) layout prints")
+                        line: number, "its time \(LineProblems.quote(l.timeText)) is not one the \(layout.format.rawValue) layout prints")
                 }
                 if l.level != layout.level || l.location != layout.location {
                     report.unreproducible.add(
@@ -209,7 +209,8 @@ struct ThreadNumbering {
             guard digits.count <= 10, let n = UInt32(String(decoding: digits, as: UTF8.self)), n < TraceLimits.maxVCPUs else {
                 return .failure(
                     Refusal(
-                        description: "its thread '\(thread)' names a vCPU over the limit: indices run from 0 to \(TraceLimits.maxVCPUs - 1)"
+                        description:
+                            "its thread \(LineProblems.quote(thread)) names a vCPU over the limit: indices run from 0 to \(TraceLimits.maxVCPUs - 1)"
                     ))
             }
             return .success(n)
@@ -220,7 +221,7 @@ struct ThreadNumbering {
             return .failure(
                 Refusal(
                     description:
-                        "its thread '\(thread)' is one more than the \(TraceLimits.maxVCPUs - ThreadNumbering.firstUnnamed) threads not named vcpuN that vCPU indices \(ThreadNumbering.firstUnnamed) to \(TraceLimits.maxVCPUs - 1) can number"
+                        "its thread \(LineProblems.quote(thread)) is one more than the \(TraceLimits.maxVCPUs - ThreadNumbering.firstUnnamed) threads not named vcpuN that vCPU indices \(ThreadNumbering.firstUnnamed) to \(TraceLimits.maxVCPUs - 1) can number"
                 ))
         }
         names[thread] = n

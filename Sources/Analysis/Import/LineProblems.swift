@@ -21,4 +21,10 @@ public struct LineProblems: Sendable {
     public static func overlong(_ reader: LineReader) -> String {
         "the line is over \(reader.longestLine) bytes, the longest this import reads"
     }
+
+    /// Input text quoted in a message: at most 64 characters of it, so one long field does not
+    /// make a long message.
+    static func quote<S: StringProtocol>(_ text: S) -> String {
+        text.count <= 64 ? "'\(text)'" : "'\(text.prefix(61))...'"
+    }
 }

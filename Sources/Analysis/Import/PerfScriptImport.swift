@@ -134,7 +134,8 @@ public struct PerfScriptImport {
         guard b[timeWord.end - 1] == 0x3a else { return .failure(noTime) }
         let timeText = UnsafeBufferPointer(rebasing: b[timeWord.start..<(timeWord.end - 1)])
         guard let timestamp = time(timeText) else {
-            return .failure(.unreadable("the time '\(String(decoding: timeText, as: UTF8.self))' is not SECONDS.FRACTION"))
+            return .failure(
+                .unreadable("the time \(LineProblems.quote(String(decoding: timeText, as: UTF8.self))) is not SECONDS.FRACTION"))
         }
         var end = timeWord.start
         if let w = word(endingAt: end), b[w.start] == 0x5b, b[w.end - 1] == 0x5d { end = w.start }
@@ -230,11 +231,16 @@ public struct PerfScriptImport {
                         line: number, "a thread more than the \(TraceLimits.maxVCPUs) doing port I/O that vCPU indices can number")
                     return
                 }
-                if line.tid == nil && nameKeys[line.comm ?? ""] == nil { nameKeys[line.comm ?? ""] = key }
                 if writer == nil {
                     origin = origin ?? line.timestamp
                     writer = try makeWriter(metadata(first: line, file: input.name))
                 }
+                // The trace's own origin has the last word (a caller's makeWriter may have moved it).
+                if let why = writer!.problem(withTime: line.timestamp) {
+                    report.unreadable.add(line: number, why)
+                    return
+                }
+                if line.tid == nil && nameKeys[line.comm ?? ""] == nil { nameKeys[line.comm ?? ""] = key }
                 let (vcpu, marker) = assigner.vcpu(for: key) { line.comm }
                 if let why = TraceLimits.problem(withVCPU: vcpu) {  // not reached: one index per thread, and threads are capped above
                     report.unreadable.add(line: number, why)
@@ -253,7 +259,8 @@ public struct PerfScriptImport {
         report.unmappedThreads = assigner.unmappedThreads
         guard let writer else { return report }
         report.wroteTrace = true
-        try writer.close(at: last)
+        // No event (every line refused by the trace's own origin): close at that origin, a time it holds.
+        try writer.close(at: report.events > 0 ? last : writer.timeOrigin)
         return report
     }
 
