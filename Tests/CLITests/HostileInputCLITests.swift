@@ -240,7 +240,9 @@ import Testing
             to: "\(dir)/two.jsonl")
         let r = try porttrace(["import", "\(dir)/two.jsonl", "-o", "\(dir)/two.pt"])
         #expect(r.status == 2 && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
-        #expect(r.stderr.contains("debug-port@0x80 and debug-console@0x80 overlap at port 0x80"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains("two.jsonl:1: refused: the header's devices: debug-port@0x80 and debug-console@0x80 overlap at port 0x80"),
+            "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/two.pt"))
     }
 

@@ -235,15 +235,16 @@ struct CloudHypervisorLogParser {
     }
 
     /// The eras whose logger time field could have printed `t` (fixed layouts; reference 4.2, 4.3).
-    static func eras(time t: String, thread: Bool, crlf: Bool) -> Set<Profile.LoggerFormat> {
-        var eras: Set<Profile.LoggerFormat> = []
+    static func eras(time t: String, thread: Bool, crlf: Bool) -> Eras {
+        var eras: Eras = []
         if t.utf8.last == 0x73, f32Form(t.dropLast()) { eras.insert(.f4) }
         if let u = unitForm(t) {
             if u.fractionDigits == 6 && (u.unit != .ns || u.fraction == 0) { eras.formUnion([.f2, .f3]) }
             if u.fractionDigits <= u.unit.digits && !u.lastDigitZero && !(u.fractionDigits == 0 && u.hasDot) { eras.formUnion([.f0, .f1]) }
         }
-        eras = eras.filter { thread ? $0 != .f0 : $0 == .f0 }
-        return eras.filter { crlf ? ($0 == .f3 || $0 == .f4) : ($0 == .f0 || $0 == .f1 || $0 == .f2) }
+        eras.formIntersection(thread ? [.f1, .f2, .f3, .f4] : [.f0])
+        eras.formIntersection(crlf ? [.f3, .f4] : [.f0, .f1, .f2])
+        return eras
     }
 
     /// The logger time (ns) that prints as `t` in `era`, checked by printing it; nil when none does.
@@ -302,4 +303,25 @@ struct CloudHypervisorLogParser {
         }
         return nil
     }
+}
+
+/// A set of the fixed layouts' eras, as bits: one is made for every line, so no hashing.
+struct Eras: OptionSet, CustomStringConvertible {
+    let rawValue: UInt8
+    static let f0 = Eras(rawValue: 1)
+    static let f1 = Eras(rawValue: 2)
+    static let f2 = Eras(rawValue: 4)
+    static let f3 = Eras(rawValue: 8)
+    static let f4 = Eras(rawValue: 16)
+    static let f5 = Eras(rawValue: 32)
+    static let all: [(Eras, Profile.LoggerFormat)] = [(.f0, .f0), (.f1, .f1), (.f2, .f2), (.f3, .f3), (.f4, .f4), (.f5, .f5)]
+
+    init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    func contains(_ format: Profile.LoggerFormat) -> Bool { Eras.all.contains { $0.1 == format && contains($0.0) } }
+
+    /// The eras in the set, F0 first.
+    var formats: [Profile.LoggerFormat] { Eras.all.filter { contains($0.0) }.map(\.1) }
+
+    var description: String { "[" + formats.map(\.rawValue).joined(separator: ", ") + "]" }
 }

@@ -44,7 +44,7 @@ public struct CloudHypervisorLogImport {
     enum LineKind {
         case other
         case unreadable(String)
-        case debugPort(DebugPortLine, vcpu: UInt32, eras: Set<Profile.LoggerFormat>)
+        case debugPort(DebugPortLine, vcpu: UInt32, eras: Eras)
     }
 
     func classify(_ bytes: UnsafeBufferPointer<UInt8>, line number: Int, threads: inout ThreadNumbering) -> LineKind {
@@ -54,8 +54,8 @@ public struct CloudHypervisorLogImport {
         case .success(let l):
             // micros * 1000 fits: the parser keeps micros within TraceLimits.maxTimeOffset / 1000.
             if let why = TraceLimits.problem(withTime: l.micros * 1000, origin: vmStart) { return .unreadable(why) }
-            let eras: Set<Profile.LoggerFormat> =
-                parser.template != nil ? [.f5] : CloudHypervisorLogParser.eras(time: l.timeText, thread: l.thread != nil, crlf: l.crlf)
+            let eras: Eras =
+                parser.template != nil ? .f5 : CloudHypervisorLogParser.eras(time: l.timeText, thread: l.thread != nil, crlf: l.crlf)
             guard !eras.isEmpty else {
                 return .unreadable(
                     "its time \(LineProblems.quote(l.timeText))\(l.thread == nil ? "" : " (with a thread name)")\(l.crlf ? " (with CRLF)" : "") is printed by no release's logger (layouts F0 to F4)"
@@ -75,8 +75,8 @@ public struct CloudHypervisorLogImport {
     {
         var report = Report()
         // Pass 1: the layout.
-        var eraCounts: [Profile.LoggerFormat: Int] = [:]
-        var common: Set<Profile.LoggerFormat>?
+        var eraCounts = [Int](repeating: 0, count: Eras.all.count)
+        var common: Eras?
         var first: DebugPortLine?
         var maxVCPU: UInt32 = 0
         var pid: UInt64?
@@ -92,7 +92,7 @@ public struct CloudHypervisorLogImport {
                 case .debugPort(let l, let vcpu, let eras):
                     report.debugPortLines += 1
                     if first == nil { first = l }
-                    for e in eras { eraCounts[e, default: 0] += 1 }
+                    for k in Eras.all.indices where eras.contains(Eras.all[k].0) { eraCounts[k] += 1 }
                     common = common.map { $0.intersection(eras) } ?? eras
                     maxVCPU = max(maxVCPU, vcpu)
                     if let p = l.pid, pid == nil { pid = p }
@@ -108,10 +108,9 @@ public struct CloudHypervisorLogImport {
         if let common, let e = Self.preference.first(where: { common.contains($0) }) {
             era = e
         } else {
-            era =
-                eraCounts.max(by: {
-                    ($0.value, -(Self.preference.firstIndex(of: $0.key) ?? 9)) < ($1.value, -(Self.preference.firstIndex(of: $1.key) ?? 9))
-                })?.key ?? .f0
+            // The most lines; among equals, the first in order of preference.
+            let count = { (f: Profile.LoggerFormat) in Eras.all.firstIndex { $0.1 == f }.map { eraCounts[$0] } ?? 0 }
+            era = Self.preference.max { count($0) < count($1) } ?? .f0
         }
         if parser.template != nil { era = .f5 }
         let layout = LogLayout(

@@ -226,7 +226,7 @@ public struct PerfScriptImport {
                     key = -1 - Int32(truncatingIfNeeded: nameKeys.count)
                 }
                 // Each thread gets its own vCPU index: no more threads than indices.
-                if assigner.byTID[key] == nil && assigner.byTID.count >= Int(TraceLimits.maxVCPUs) {
+                if assigner.byTID.count >= Int(TraceLimits.maxVCPUs) && assigner.byTID[key] == nil {
                     report.unreadable.add(
                         line: number, "a thread more than the \(TraceLimits.maxVCPUs) doing port I/O that vCPU indices can number")
                     return
