@@ -7,13 +7,16 @@ import Testing
 
 /// Lines an importer used to trap on, size allocations by, drop without a word, or read in
 /// quadratic time. Each is now read, or listed as unreadable with its line number.
-struct HostileImportTests {
+final class HostileImportTests {
+    /// A directory of each test's own, removed after it.
     let dir: String
 
     init() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("porttrace-import-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
 
     func file(_ name: String, _ text: String) throws -> LineReader {
         let path = "\(dir)/\(name)"
