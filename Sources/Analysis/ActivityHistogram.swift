@@ -1,30 +1,48 @@
+import TraceFormat
+
 /// Port I/O per vCPU over time in a bounded number of buckets, built while streaming: buckets
 /// start 1 ms wide and double (merging pairs) whenever the trace outgrows them, so memory stays
-/// the same for a trace of a second or of an hour.
+/// the same for a trace of a second or of an hour. Lanes are bounded too: the first
+/// `maximumLanes - 1` vCPUs seen get one each, and any further vCPUs share the last one,
+/// whose vCPU is `otherVCPUs`.
 public struct ActivityHistogram: Sendable, Equatable {
     public static let maximumBuckets = 2048
+    public static let maximumLanes = 64
+    /// The lane of every vCPU past the first `maximumLanes - 1` (no vCPU has this index:
+    /// `TraceLimits.maxVCPUs` is far below it).
+    public static let otherVCPUs = UInt32.max
     /// ns since VM start of bucket 0's start.
     public private(set) var start: Int64?
     public private(set) var bucketWidth: Int64 = 1_000_000
-    /// The vCPU of each lane, in order of first appearance.
+    /// The vCPU of each lane, in order of first appearance (`otherVCPUs` for the shared lane).
     public private(set) var vcpus: [UInt32] = []
     /// lanes[lane][bucket]
     public private(set) var lanes: [[UInt64]] = []
-    private var lastVCPU: UInt32 = .max
+    /// lane + 1 of each vCPU index below `TraceLimits.maxVCPUs` (0: none yet), so finding a lane
+    /// is one load whatever the number of vCPUs.
+    private var laneOf = [UInt8](repeating: 0, count: Int(TraceLimits.maxVCPUs))
+    private var lastVCPU: UInt32?
     private var lastLane = 0
 
     public init() {}
 
     @inline(__always)
     mutating func add(time: Int64, vcpu: UInt32, count: UInt64 = 1) {
-        if start == nil { start = time - time.remainderReportingOverflow(dividingBy: bucketWidth).partialValue }
+        if start == nil {
+            // Floored to the bucket width (for times before the VM's start too), but never before
+            // the earliest time a trace holds: a bucket's start, start + index x width, then
+            // always fits, up to the latest time.
+            let r = time % bucketWidth
+            let (floored, overflow) = time.subtractingReportingOverflow(r < 0 ? r + bucketWidth : r)
+            start = min(time, max(overflow ? time : floored, -Int64(TraceLimits.maxTimeOffset)))
+        }
         guard let s = start, time >= s else { return }
-        let (span, overflow) = time.subtractingReportingOverflow(s)
-        guard !overflow else { return }
-        var bucket = span / bucketWidth
+        // Exact in 64 unsigned bits whatever the two times.
+        let span = UInt64(bitPattern: time &- s)
+        var bucket = span / UInt64(bucketWidth)
         while bucket >= ActivityHistogram.maximumBuckets {
             coarsen()
-            bucket = span / bucketWidth
+            bucket = span / UInt64(bucketWidth)
         }
         let lane = laneIndex(vcpu)
         let b = Int(bucket)
@@ -36,16 +54,27 @@ public struct ActivityHistogram: Sendable, Equatable {
     private mutating func laneIndex(_ vcpu: UInt32) -> Int {
         if vcpu == lastVCPU { return lastLane }
         let i: Int
-        if let found = vcpus.firstIndex(of: vcpu) {
-            i = found
-        } else {
+        if vcpu < TraceLimits.maxVCPUs, laneOf[Int(vcpu)] > 0 {
+            i = Int(laneOf[Int(vcpu)]) - 1
+        } else if vcpu < TraceLimits.maxVCPUs, vcpus.count < ActivityHistogram.maximumLanes - 1 {
             vcpus.append(vcpu)
             lanes.append([])
             i = vcpus.count - 1
+            laneOf[Int(vcpu)] = UInt8(i + 1)
+        } else {
+            i = sharedLane()
         }
         lastVCPU = vcpu
         lastLane = i
         return i
+    }
+
+    /// The lane every further vCPU shares, made on first use.
+    private mutating func sharedLane() -> Int {
+        if let i = vcpus.firstIndex(of: ActivityHistogram.otherVCPUs) { return i }
+        vcpus.append(ActivityHistogram.otherVCPUs)
+        lanes.append([])
+        return vcpus.count - 1
     }
 
     /// Doubles the bucket width, merging neighbours.
@@ -53,11 +82,11 @@ public struct ActivityHistogram: Sendable, Equatable {
         bucketWidth *= 2
         for l in lanes.indices {
             let lane = lanes[l]
-            lanes[l] = stride(from: 0, to: lane.count, by: 2).map { lane[$0] + ($0 + 1 < lane.count ? lane[$0 + 1] : 0) }
+            lanes[l] = stride(from: 0, to: lane.count, by: 2).map { lane[$0] &+ ($0 + 1 < lane.count ? lane[$0 + 1] : 0) }
         }
     }
 
-    /// The counts of one vCPU's lane (empty when it did no port I/O).
+    /// The counts of one vCPU's lane (empty when it did no port I/O; `otherVCPUs` for the shared lane).
     public func lane(_ vcpu: UInt32) -> [UInt64] { vcpus.firstIndex(of: vcpu).map { lanes[$0] } ?? [] }
 
     /// All vCPUs summed, per bucket.
@@ -65,7 +94,7 @@ public struct ActivityHistogram: Sendable, Equatable {
         var sum: [UInt64] = []
         for lane in lanes {
             if sum.count < lane.count { sum.append(contentsOf: repeatElement(0, count: lane.count - sum.count)) }
-            for (i, c) in lane.enumerated() { sum[i] += c }
+            for (i, c) in lane.enumerated() { sum[i] &+= c }
         }
         return sum
     }

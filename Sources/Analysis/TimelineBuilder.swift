@@ -83,7 +83,9 @@ public enum TimelineBuilder {
         let md = reader.metadata
         let chosen = TraceRelease.resolve(metadata: md, explicit: options.release)
         let profile = chosen.profile
-        let origin = md.vmStartNs ?? 0
+        // The reader's origin: every time it delivers lies within TraceLimits.maxTimeOffset of it,
+        // so offsets from it, and differences of two, fit an Int64 (no wrap, no trap).
+        let origin = reader.timeOrigin
         let state = BuilderState(origin: origin, options: options)
 
         let sinks = MachineSinks(log: .memory(), debugConsole: .memory(), firmwareDebug: .memory(), serial: .memory())

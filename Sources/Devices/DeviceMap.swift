@@ -1,3 +1,4 @@
+import Foundation
 import TraceFormat
 
 /// The debug devices of one machine and the ports they sit at: the one description that
@@ -152,4 +153,47 @@ public struct DeviceMap: Equatable, Sendable, CustomStringConvertible {
 public struct DeviceMapError: Error, CustomStringConvertible, Sendable {
     public let description: String
     init(_ description: String) { self.description = description }
+}
+
+// MARK: Checking a trace's map
+
+extension DeviceMap {
+    /// Why two of these devices cannot both be where they are (they overlap, or one has no
+    /// ports or runs past 0xffff), or nil. No VMM records two devices on one port.
+    public var conflict: String? {
+        for (i, a) in devices.enumerated() {
+            let aEnd = Int(a.port) + Int(a.length)
+            guard a.length > 0, aEnd <= 0x10000 else {
+                return "\(a.model)@0x\(String(a.port, radix: 16)) of length \(a.length) is not a port range"
+            }
+            for b in devices[(i + 1)...] where Int(b.port) < aEnd && Int(a.port) < Int(b.port) + Int(b.length) {
+                return
+                    "\(a.model)@0x\(String(a.port, radix: 16)) and \(b.model)@0x\(String(b.port, radix: 16)) overlap at port 0x\(String(max(a.port, b.port), radix: 16))"
+            }
+        }
+        return nil
+    }
+
+    /// Why the machine that `replay` and the analysis commands build for a trace with this
+    /// metadata (its device map, the release it names, its log layout) cannot be built, or nil
+    /// when it can. `import` refuses to write such a header and `verify` reports it as damage,
+    /// so that a trace they accept is one the other commands read.
+    public static func replayProblem(metadata: TraceMetadata) -> String? {
+        let recorded = DeviceMap(metadata: metadata)
+        if let why = recorded?.conflict { return "its devices: \(why)" }
+        let chosen = TraceRelease.resolve(metadata: metadata, explicit: nil)
+        do {
+            let devices = try forReplay(recorded: recorded, profile: chosen.profile, debugConsole: nil, firmwareDebug: nil, serial: nil)
+            let formatter = try LogFormatter(
+                profile: chosen.profile, template: chosen.template, metadata: metadata, loggerOrigin: 0,
+                timeZone: TimeZone(identifier: "UTC")!)
+            let sinks = MachineSinks(log: .memory(), debugConsole: .memory(), firmwareDebug: .memory(), serial: .memory())
+            _ = try DebugMachine(
+                configuration: MachineConfiguration(profile: chosen.profile, vmOrigin: 0, devices: devices),
+                log: DeviceLog(formatter: formatter, maxLevel: nil, sink: sinks.log), sinks: sinks)
+        } catch {
+            return "its devices cannot be built as cloud-hypervisor \(chosen.release): \(error)"
+        }
+        return nil
+    }
 }

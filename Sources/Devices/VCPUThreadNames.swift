@@ -3,13 +3,16 @@ import TraceFormat
 
 /// Maps VMM thread names to vCPU indices: QEMU `CPU 0/KVM`, cloud-hypervisor `vcpu0`,
 /// Firecracker `fc_vcpu 0`, porttrace's own `vcpu0`. Used by `record` (thread names from the
-/// kernel) and by `import --format perf-script` (thread names perf printed).
+/// kernel) and by `import --format perf-script` (thread names perf printed). A number at or over
+/// `TraceLimits.maxVCPUs` is no vCPU's: such a thread is numbered like an unknown one.
 public enum VCPUThreadNames {
     public static func vcpuIndex(threadName raw: String) -> UInt32? {
         let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         func digits<S: StringProtocol>(_ s: S) -> UInt32? {
-            guard !s.isEmpty, s.allSatisfy(\.isASCII), s.allSatisfy(\.isNumber) else { return nil }
-            return UInt32(s)
+            guard !s.isEmpty, s.allSatisfy(\.isASCII), s.allSatisfy(\.isNumber), let n = UInt32(s), n < TraceLimits.maxVCPUs else {
+                return nil
+            }
+            return n
         }
         if name.hasPrefix("CPU "), name.hasSuffix("/KVM") {
             return digits(name.dropFirst(4).dropLast(4))

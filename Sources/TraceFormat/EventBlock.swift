@@ -353,6 +353,7 @@ extension EventBlock {
             {
                 return .failure(.init(why))
             }
+            if isMarker && !unknownKind, let why = TraceLimits.problem(withVCPU: vcpu) { return .failure(.init("a marker's \(why)")) }
             let shape = EventShape(
                 vcpu: vcpu, port: port, direction: flags & EventBlock.flagIn != 0 ? .in : .out,
                 size: size, count: count, incomplete: flags & EventBlock.flagIncomplete != 0)

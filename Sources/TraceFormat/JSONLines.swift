@@ -178,7 +178,9 @@ public enum JSONLines {
                 throw TraceError.badInput(line: lineNumber, reason: "\"text\" must be a string")
             }
             let marker = Marker(name, value: v, text: value["text"]?.stringValue ?? "")
-            if let why = TraceLimits.problem(with: marker) { throw TraceError.badInput(line: lineNumber, reason: why) }
+            if let why = TraceLimits.problem(with: marker) ?? TraceLimits.problem(withVCPU: vcpu) {
+                throw TraceError.badInput(line: lineNumber, reason: why)
+            }
             return .event(.marker(at: t, vcpu: vcpu, marker))
         }
         let port = try number("port", UInt16.self)

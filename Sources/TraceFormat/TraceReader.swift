@@ -17,6 +17,9 @@ public final class TraceReader {
     private let decompressor: ZstdDecompressor
     /// The block size limit in force: the header's declaration, capped by the hard limit.
     public let blockLimit: UInt32
+    /// What event times are taken from (`TraceLimits.timeOrigin`): a block holding an event
+    /// further from it than `TraceLimits.maxTimeOffset` is damaged.
+    public let timeOrigin: UInt64
 
     public init(path: String) throws {
         self.path = path
@@ -27,6 +30,7 @@ public final class TraceReader {
         if st.isRegular && fileSize == 0 { throw TraceError.emptyFile }
         (header, headerFrameLength) = try TraceHeader.read(from: file, fileSize: fileSize)
         blockLimit = min(header.maxBlockBytes, TraceHeader.hardBlockLimit)
+        timeOrigin = TraceLimits.timeOrigin(of: header.metadata)
         decompressor = ZstdDecompressor(maxContent: Int(blockLimit))
         (index, indexProblem) = TraceIndex.read(from: file, fileSize: fileSize, headerFrameLength: headerFrameLength)
     }
@@ -138,6 +142,13 @@ public final class TraceReader {
                 let decoded = bytes.withUnsafeBytes { EventBlock.decode($0) }
                 switch decoded {
                 case .success(.events(let block)):
+                    if let i = TraceLimits.firstTimeOverLimit(block.timestamps, origin: timeOrigin) {
+                        // Not delivered: every reader gets only times whose offsets, and their differences, fit 64 bits.
+                        let why = TraceLimits.problem(withTime: block.timestamps[i], origin: timeOrigin) ?? ""
+                        report.problems.append(
+                            Problem(offset: offset, kind: .damaged, reason: "block content is damaged: event \(i): \(why)"))
+                        break
+                    }
                     report.blocks += 1
                     report.events += UInt64(block.count - block.skippedEvents)
                     if block.skippedEvents > 0 {

@@ -44,6 +44,8 @@ public final class TraceWriter: @unchecked Sendable {
 
     public let path: String
     public let options: Options
+    /// What event times are taken from (`TraceLimits.timeOrigin` of the metadata written).
+    public let timeOrigin: UInt64
     /// Writes to the trace's file, which `output` owns.
     private let file: WriteHandle
     private var output: OutputFile?
@@ -90,6 +92,7 @@ public final class TraceWriter: @unchecked Sendable {
     public init(path: String, metadata: TraceMetadata, options: Options = Options()) throws {
         self.path = path
         self.options = options
+        timeOrigin = TraceLimits.timeOrigin(of: metadata)
         var header = TraceHeader(metadata: metadata, maxBlockBytes: options.maxBlockBytes)
         if options.timestampCoding == .planes {
             // Nothing a version-1 reader cannot decode.
@@ -138,6 +141,7 @@ public final class TraceWriter: @unchecked Sendable {
     public func append(timestamp: UInt64, shape: EventShape, data: UnsafeRawBufferPointer) {
         if let why = TraceLimits.problem(with: shape)
             ?? (data.count == shape.dataLength ? nil : "data of \(data.count) bytes for \(shape.dataLength)")
+            ?? problem(withTime: timestamp)
         {
             refuse(why)
             return
@@ -146,7 +150,7 @@ public final class TraceWriter: @unchecked Sendable {
     }
 
     public func append(marker: Marker, timestamp: UInt64, vcpu: UInt32 = 0) {
-        if let why = TraceLimits.problem(with: marker) {
+        if let why = TraceLimits.problem(with: marker) ?? TraceLimits.problem(withVCPU: vcpu) ?? problem(withTime: timestamp) {
             refuse(why)
             return
         }
@@ -161,6 +165,13 @@ public final class TraceWriter: @unchecked Sendable {
         case .marker(let m):
             append(marker: m, timestamp: event.timestamp, vcpu: event.vcpu)
         }
+    }
+
+    /// Why an event at `t` cannot be in this trace (too far from its VM's start), or nil when it can.
+    /// Importers ask first, to name the input line.
+    @inline(__always)
+    public func problem(withTime t: UInt64) -> String? {
+        TraceLimits.timeOffset(t, origin: timeOrigin) == nil ? TraceLimits.problem(withTime: t, origin: timeOrigin) : nil
     }
 
     /// Why the writer stopped taking events (a write failed: a full disk; or something over the
@@ -300,7 +311,11 @@ public final class TraceWriter: @unchecked Sendable {
             throw failure ?? .writerClosed
         }
         let t = timestamp ?? Monotonic.now()
-        open.append(timestamp: t, vcpu: 0, marker: Marker(Marker.traceClosed))
+        if let why = problem(withTime: t) {
+            if failure == nil { failure = .overLimit("closing at \(why)") }
+        } else {
+            open.append(timestamp: t, vcpu: 0, marker: Marker(Marker.traceClosed))
+        }
         if openSince == nil { openSince = .now }
         seal()
         closing = true

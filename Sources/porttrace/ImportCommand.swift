@@ -1,5 +1,6 @@
 import Analysis
 import ArgumentParser
+import Devices
 import Foundation
 import TraceFormat
 
@@ -11,14 +12,17 @@ struct ImportCommand: ParsableCommand {
             --format ch-log: every '[Debug I/O port: ...]' line of a cloud-hypervisor log (any release's layout, or a \
             --log-format template given here) becomes a 0x80 write with its code, vCPU and times; the layout found \
             is stored, so 'replay -vvv' prints the same lines. Other lines are counted; debug-port lines that cannot \
-            be read are listed with their line numbers (exit status 1, the trace is still written). \
+            be read or held in a trace, and lines over 1 MiB, are listed with their line numbers (exit status 1, the \
+            trace is still written); an input with no line to import writes no trace (exit status 2). \
             --format perf-script: the output of 'perf script' for kvm:kvm_pio (default fields, or -F with time and \
-            trace); vCPUs from thread names where perf printed them, else numbered and marked unmapped; times \
-            relative to the first event. \
+            trace, such as time,trace or comm,tid,time,event,trace, with ip, sym, cpu, pid or period added); vCPUs \
+            from thread names where perf printed them, else numbered and marked unmapped; times relative to the \
+            first event. Bad lines are listed as for ch-log. \
             --format jsonl: the lines 'dump --format jsonl --header' prints. Without a header line the metadata \
             defaults to: source "import", vmm_start_ns 0, vm_start_ns 0, vcpus = highest vCPU index + 1, clock CLOCK_MONOTONIC. \
             --vmm-start, --vm-start and --label override. \
-            "trace_closed" markers in the input are not copied: the writer adds its own at the same time.
+            "trace_closed" markers in the input are not copied: the writer adds its own at the same time. \
+            A line over a trace's limits, or a header whose devices replay could not build, is refused (exit status 2).
             """
     )
 
@@ -58,7 +62,7 @@ struct ImportCommand: ParsableCommand {
         if logFormat != nil { throw CLIFailure.cannot("--log-format goes with --format ch-log") }
         let lines: LineReader
         do {
-            lines = try LineReader(path: input)
+            lines = try LineReader(path: input, longestLine: Self.longestJSONLine)
         } catch {
             throw CLIFailure.cannot("\(error)")
         }
@@ -69,16 +73,24 @@ struct ImportCommand: ParsableCommand {
         var metadata = TraceMetadata()
         var sawEvent = false
         var closedAt: UInt64?
+        var headerLine: Int?
         var lastTime: UInt64?
         var maxVCPU: UInt32?
         do {
             try Self.forEachLine(lines) { lineNumber, line in
+                // Every time must fit the trace's limit from the VM's start the trace will name.
+                if case .event(let e) = line,
+                    let why = TraceLimits.problem(withTime: e.timestamp, origin: vmStart ?? TraceLimits.timeOrigin(of: metadata))
+                {
+                    throw TraceError.badInput(line: lineNumber, reason: why)
+                }
                 switch line {
                 case .header(let h):
                     guard !sawEvent, metadata.fields.isEmpty else {
                         throw TraceError.badInput(line: lineNumber, reason: "a header line must come first")
                     }
                     metadata = try TraceMetadata(json: .object((h.objectValue ?? []).filter { !DumpCommand.derivedKeys.contains($0.0) }))
+                    headerLine = lineNumber
                 case .event(let e):
                     sawEvent = true
                     if e.marker?.name == Marker.traceClosed {
@@ -106,6 +118,10 @@ struct ImportCommand: ParsableCommand {
         if let vmmStart { metadata.vmmStartNs = vmmStart }
         if let vmStart { metadata.vmStartNs = vmStart }
         metadata.applyLabels(label)
+        if let why = DeviceMap.replayProblem(metadata: metadata) {
+            let at = headerLine.map { ":\($0)" } ?? ""
+            throw CLIFailure.cannot("\(name)\(at): refused: the header's \(why.hasPrefix("its ") ? String(why.dropFirst(4)) : why)")
+        }
 
         let writer: TraceWriter
         do {
@@ -117,7 +133,7 @@ struct ImportCommand: ParsableCommand {
             try Self.forEachLine(lines) { _, line in
                 if case .event(let e) = line, e.marker?.name != Marker.traceClosed { writer.append(e) }
             }
-            try writer.close(at: closedAt ?? lastTime ?? 0)
+            try writer.close(at: closedAt ?? lastTime ?? writer.timeOrigin)
         } catch let e as TraceError {
             writer.abandon()
             throw CLIFailure.cannot("\(output): \(e)")
@@ -127,20 +143,27 @@ struct ImportCommand: ParsableCommand {
         }
     }
 
+    /// The longest JSON line read: a `dump --header` line holds the metadata (at most
+    /// `TraceLimits.maxMetadataBytes`) and the summary, whose port and vCPU counts take up to
+    /// about 2.2 MB more (65,536 ports, 4,096 vCPUs).
+    static let longestJSONLine = 8 << 20
+
     /// Parses each non-blank line of JSON-lines input: the access lines `dump` writes straight
     /// from their bytes, anything else through the JSON parser.
     static func forEachLine(_ lines: LineReader, _ body: (Int, JSONLines.Line) throws -> Void) throws {
         do {
-            try lines.forEachLine { lineNumber, raw in
-                var line = raw
-                if line.last == 0x0d { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-                if let event = JSONLines.parseAccess(line) { return try body(lineNumber, .event(event)) }
-                guard let text = String(validating: line, as: UTF8.self) else {
-                    throw TraceError.badInput(line: lineNumber, reason: "not UTF-8")
-                }
-                try body(lineNumber, try JSONLines.parse(text, lineNumber: lineNumber))
-            }
+            try lines.forEachLine(
+                { lineNumber, raw in
+                    var line = raw
+                    if line.last == 0x0d { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
+                    if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+                    if let event = JSONLines.parseAccess(line) { return try body(lineNumber, .event(event)) }
+                    guard let text = String(validating: line, as: UTF8.self) else {
+                        throw TraceError.badInput(line: lineNumber, reason: "not UTF-8")
+                    }
+                    try body(lineNumber, try JSONLines.parse(text, lineNumber: lineNumber))
+                },
+                overlong: { throw TraceError.badInput(line: $0, reason: LineProblems.overlong(lines)) })
         } catch let e as AnalysisError {
             throw CLIFailure.cannot("\(e)")
         }
@@ -165,6 +188,8 @@ struct ImportCommand: ParsableCommand {
         } catch let e as AnalysisError {
             made?.abandon()
             throw CLIFailure.cannot("\(e)")
+        } catch let e as ImportRefusal {
+            throw CLIFailure.cannot("\(inputName):\(e.line): refused: \(e.reason)")
         } catch let e as TraceError {
             made?.abandon()
             throw CLIFailure.cannot("\(output): \(e)")
@@ -174,43 +199,59 @@ struct ImportCommand: ParsableCommand {
         }
     }
 
-    /// Lists unreadable lines (the first ten) and ends with status 1, saying how many were read.
-    func reportUnreadable(_ lines: [(line: Int, reason: String)], what: String, read: Int) throws {
-        guard !lines.isEmpty else { return }
-        let name = input == "-" ? "stdin" : input
-        for (line, why) in lines.prefix(10) { Output.stderrLine("porttrace: \(name)\(line > 0 ? ":\(line)" : ""): \(why)") }
-        throw CLIFailure.found("\(name): \(lines.count) \(what) lines could not be read (above); the other \(read) are in \(output)")
+    var inputName: String { input == "-" ? "stdin" : input }
+
+    /// Lists problem lines (the first ten) on stderr.
+    func list(_ problems: LineProblems, note: Bool = false, suffix: String = "") {
+        for (line, why) in problems.listed.prefix(10) {
+            Output.stderrLine("porttrace: \(note ? "note: " : "")\(inputName):\(line): \(why)\(suffix)")
+        }
+        if problems.count > 10 {
+            Output.stderrLine("porttrace: \(note ? "note: " : "")\(inputName): \(problems.count - 10) more such lines")
+        }
+    }
+
+    /// Lists unreadable lines and ends with status 1, saying how many were read; or, when nothing
+    /// could be read (and no trace was written), with status 2 naming what was expected.
+    func finish(unreadable: LineProblems, what: String, read: Int, lines: Int, wroteTrace: Bool, expected: String) throws {
+        list(unreadable)
+        guard wroteTrace else {
+            throw CLIFailure.cannot(
+                "\(inputName): no \(what) line could be read among \(lines) lines\(unreadable.isEmpty ? "" : " (\(unreadable.count) unreadable, above)"); expected \(expected); no trace written"
+            )
+        }
+        guard unreadable.isEmpty else {
+            throw CLIFailure.found(
+                "\(inputName): \(unreadable.count) line\(unreadable.count == 1 ? "" : "s") could not be read (above); the \(read) \(what) lines read are in \(output)"
+            )
+        }
     }
 
     /// `--format perf-script`.
     func importPerfScript() throws {
         if logFormat != nil { throw CLIFailure.cannot("--log-format goes with --format ch-log") }
         let report = try importLines { reader, progress, makeWriter in
-            try PerfScriptImport(clock: perfClock).run(reader, progress: progress, makeWriter: makeWriter)
-        }
-        let name = input == "-" ? "stdin" : input
-        if report.events == 0 && report.unreadable.isEmpty {
-            Output.stderrLine("porttrace: note: \(name): no kvm:kvm_pio lines among \(report.lines) lines")
+            try PerfScriptImport(clock: perfClock, vmStart: vmStart).run(reader, progress: progress, makeWriter: makeWriter)
         }
         if report.unmappedThreads > 0 {
             Output.stderrLine("porttrace: note: \(report.unmappedThreads) threads had no vCPU name (see vcpu_unmapped markers)")
         }
-        try reportUnreadable(report.unreadable, what: "kvm_pio", read: report.events)
+        try finish(
+            unreadable: report.unreadable, what: "kvm:kvm_pio", read: report.events, lines: report.lines, wroteTrace: report.wroteTrace,
+            expected: "'perf script' output of 'perf record -e kvm:kvm_pio' with at least the time and trace fields")
     }
 
     /// `--format ch-log`.
     func importCloudHypervisorLog() throws {
         let report = try importLines { reader, progress, makeWriter in
-            try CloudHypervisorLogImport(template: logFormat).run(reader, progress: progress, makeWriter: makeWriter)
+            try CloudHypervisorLogImport(template: logFormat, vmStart: vmStart).run(reader, progress: progress, makeWriter: makeWriter)
         }
-        let name = input == "-" ? "stdin" : input
-        for (line, why) in report.unreproducible.prefix(10) {
-            Output.stderrLine("porttrace: note: \(name)\(line > 0 ? ":\(line)" : ""): \(why); replay will not print it byte for byte")
-        }
-        if report.debugPortLines == 0 && report.unreadable.isEmpty {
-            Output.stderrLine(
-                "porttrace: note: \(name): no '[Debug I/O port: ...]' lines among \(report.lines) lines (is the log from -vv or more?)")
-        }
-        try reportUnreadable(report.unreadable, what: "debug-port", read: report.debugPortLines)
+        list(report.unreproducible, note: true, suffix: "; replay will not print it byte for byte")
+        try finish(
+            unreadable: report.unreadable, what: "'[Debug I/O port: ...]'", read: report.debugPortLines, lines: report.lines,
+            wroteTrace: report.wroteTrace,
+            expected:
+                "a cloud-hypervisor log written at -vv or more\(logFormat == nil ? " (or give its --log-format)" : " with the --log-format given")"
+        )
     }
 }

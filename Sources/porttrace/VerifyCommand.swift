@@ -1,4 +1,5 @@
 import ArgumentParser
+import Devices
 import TraceFormat
 
 struct VerifyCommand: ParsableCommand {
@@ -19,9 +20,15 @@ struct VerifyCommand: ParsableCommand {
             throw CLIFailure.cannot("\(trace): \(e)")
         }
         for w in report.warnings { Output.stderrLine("porttrace: \(trace): warning: \(w)") }
+        // A header whose devices replay cannot build is damage too: every other command refuses it.
+        var problems = report.problems
+        if let why = DeviceMap.replayProblem(metadata: reader.metadata) {
+            problems.insert(TraceReader.Problem(offset: 0, kind: .damaged, reason: "header: \(why)", inHeader: true), at: 0)
+        }
         // A closed trace without a usable index is a problem of the scan, so the verdict has it.
         try TraceJudgement.reading.finish(
-            [TraceVerdict(reader, report)], detail: "\(report.events) events in \(report.blocks) blocks recovered")
+            [TraceVerdict(path: trace, closedCleanly: reader.header.closedCleanly, problems: problems)],
+            detail: "\(report.events) events in \(report.blocks) blocks recovered")
         try Output.line("\(trace): ok, \(report.events) events in \(report.blocks) blocks, closed cleanly")
     }
 }

@@ -25,12 +25,13 @@ import Testing
         let path = temporaryPath()
         defer { unlink(path) }
         var events: [PortIOEvent] = []
-        // More than 256 distinct shapes forces the 2-byte shape index.
+        // More than 256 distinct shapes forces the 2-byte shape index. Times at both ends of the
+        // limit around the sample's VM start (200 ns): 0 (200 ns before it) and the latest.
         for i in 0..<1000 {
-            let t: UInt64 = i % 2 == 0 ? 0 : .max
+            let t: UInt64 = i % 2 == 0 ? 0 : 200 + TraceLimits.maxTimeOffset
             events.append(
                 .access(
-                    at: t, vcpu: UInt32.max - UInt32(i), port: UInt16(i), .out, size: 4, count: 3,
+                    at: t, vcpu: TraceLimits.maxVCPUs - 1 - UInt32(i), port: UInt16(i), .out, size: 4, count: 3,
                     data: [UInt8](repeating: UInt8(i & 0xff), count: 12)))
         }
         try writeTrace(path, events)

@@ -21,17 +21,20 @@ struct SplitMix64: RandomNumberGenerator {
     }
 }
 
+/// Random events whose times reach both ends of what a trace holds, whether its VM started at
+/// `metadataSample()`'s 200 ns or (a header too damaged to read) at 0: 0 and `TraceLimits.maxTimeOffset`.
 func randomEvents(count: Int, seed: UInt64) -> [PortIOEvent] {
     var rng = SplitMix64(seed: seed)
-    var t = UInt64.random(in: 0...UInt64.max / 2, using: &rng)
+    let latest = TraceLimits.maxTimeOffset
+    var t = UInt64.random(in: 0...latest, using: &rng)
     var out: [PortIOEvent] = []
     for i in 0..<count {
         switch rng.next() % 10 {
         case 0: t = 0
-        case 1: t = .max
-        case 2: t = t &+ UInt64.random(in: 0...1_000_000_000_000, using: &rng)
-        case 3: t = t &- UInt64.random(in: 0...1000, using: &rng)
-        default: t = t &+ UInt64.random(in: 5_000...15_000, using: &rng)
+        case 1: t = latest
+        case 2: t = min(latest, t + UInt64.random(in: 0...1_000_000_000_000, using: &rng))
+        case 3: t = t - min(t, UInt64.random(in: 0...1000, using: &rng))
+        default: t = min(latest, t + UInt64.random(in: 5_000...15_000, using: &rng))
         }
         let vcpu = UInt32.random(in: 0...300, using: &rng)
         if rng.next() % 17 == 0 {
@@ -80,4 +83,29 @@ func writeTrace(
 /// Events without the writer's own closing marker.
 func withoutClose(_ events: [PortIOEvent]) -> [PortIOEvent] {
     events.filter { $0.marker?.name != Marker.traceClosed }
+}
+
+/// Writes a trace as a writer that knew no limits would (one block per list of events, an index
+/// and the closed mark when `closed`): the files a hostile or buggy writer could leave.
+func writeTraceWithoutLimits(_ path: String, metadata: TraceMetadata, blocks: [[PortIOEvent]], closed: Bool = true) throws {
+    var bytes = TraceHeader(metadata: metadata).encodeFrame()
+    let headerLength = bytes.count
+    var entries: [BlockIndexEntry] = []
+    let compressor = ZstdCompressor(level: 3)
+    for events in blocks {
+        var builder = EventBlockBuilder()
+        for e in events { builder.append(e) }
+        let raw = builder.encode()
+        let frame = try compressor.compress(raw)
+        entries.append(
+            BlockIndexEntry(
+                offset: UInt64(bytes.count), compressedSize: UInt32(frame.count), decompressedSize: UInt32(raw.count),
+                minTimestamp: builder.timestamps.min() ?? 0, maxTimestamp: builder.timestamps.max() ?? 0, events: UInt32(builder.count)))
+        bytes += frame
+    }
+    if closed {
+        bytes += TraceIndex(blocks: entries, timeIndexOffset: UInt64(bytes.count)).encode(headerFrameLength: headerLength)
+        bytes[Int(TraceHeader.stateOffset)] = 1
+    }
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
 }

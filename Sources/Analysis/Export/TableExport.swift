@@ -140,7 +140,7 @@ public struct TableExport: Sendable {
         -> TraceReader.ScanReport
     {
         var visitor = EventRows(
-            export: self, head: traceCells(path: reader.path, metadata: reader.metadata), origin: reader.metadata.vmStartNs ?? 0)
+            export: self, head: traceCells(path: reader.path, metadata: reader.metadata), origin: reader.timeOrigin)
         let report = try reader.scan { block in
             block.walk(&visitor)
             progress?.advance(events: UInt64(block.count))

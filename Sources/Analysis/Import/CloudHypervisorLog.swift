@@ -31,6 +31,8 @@ struct CloudHypervisorLogParser {
     }
 
     let template: [LogFormatter.Piece]?
+    /// The template's part before `{msg}`, ready to read lines with.
+    let prefix: LogTemplatePrefix?
 
     init(template: String?) throws {
         if let template {
@@ -43,8 +45,10 @@ struct CloudHypervisorLogParser {
                 throw AnalysisError.badOption("--log-format: {msg} must be the template's last token to import its lines")
             }
             self.template = pieces
+            prefix = LogTemplatePrefix(pieces)
         } else {
             self.template = nil
+            prefix = nil
         }
     }
 
@@ -60,24 +64,29 @@ struct CloudHypervisorLogParser {
         guard let (code, micros) = CloudHypervisorLogParser.message(bytes, at: at) else {
             return .failure(.unreadable("the message is not '[Debug I/O port: COMPONENT code 0xNN] S.UUUUUU seconds'"))
         }
-        var fields:
-            (time: String, thread: String?, level: LogLevel, location: SourceLocation, pid: UInt64?, tid: UInt64?, realtime: UInt64?)
-        if let template {
-            let prefix = String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<at]), as: UTF8.self)
-            guard let f = CloudHypervisorLogParser.templatePrefix(prefix, template) else {
-                return .failure(.unreadable("the line does not follow the --log-format template"))
+        // The trace holds the message's time in ns, within TraceLimits.maxTimeOffset of the VM's start.
+        guard micros <= TraceLimits.maxTimeOffset / 1000 else {
+            return .failure(
+                .unreadable(
+                    "its time \(micros / 1_000_000) s is over the limit of \(TraceLimits.maxTimeOffset / 1_000_000_000) s from the VM's start a trace holds"
+                ))
+        }
+        var fields = LogTemplatePrefix.Fields()
+        if let prefix {
+            switch prefix.read(UnsafeBufferPointer(rebasing: bytes[0..<at])) {
+            case .success(let f): fields = f
+            case .failure(let why): return .failure(why)
             }
-            fields = f
         } else {
             guard let f = CloudHypervisorLogParser.fixedPrefix(UnsafeBufferPointer(rebasing: bytes[0..<at])) else {
                 return .failure(.unreadable("the prefix is not 'cloud-hypervisor: TIME: [<THREAD> ]LEVEL:FILE:LINE -- '"))
             }
-            fields = (f.time, f.thread, f.level, f.location, nil, nil, nil)
+            (fields.time, fields.thread, fields.level, fields.location) = (f.time, f.thread, f.level, f.location)
         }
         return .success(
             DebugPortLine(
-                line: line, timeText: fields.time, thread: fields.thread, level: fields.level, location: fields.location, code: code,
-                micros: micros, crlf: crlf, pid: fields.pid, tid: fields.tid, realtimeNs: fields.realtime))
+                line: line, timeText: fields.time, thread: fields.thread, level: fields.level ?? .debug, location: fields.location,
+                code: code, micros: micros, crlf: crlf, pid: fields.pid, tid: fields.tid, realtimeNs: fields.realtime))
     }
 
     static let components: [(StaticString, DebugPortComponent)] = [
@@ -226,15 +235,16 @@ struct CloudHypervisorLogParser {
     }
 
     /// The eras whose logger time field could have printed `t` (fixed layouts; reference 4.2, 4.3).
-    static func eras(time t: String, thread: Bool, crlf: Bool) -> Set<Profile.LoggerFormat> {
-        var eras: Set<Profile.LoggerFormat> = []
+    static func eras(time t: String, thread: Bool, crlf: Bool) -> Eras {
+        var eras: Eras = []
         if t.utf8.last == 0x73, f32Form(t.dropLast()) { eras.insert(.f4) }
         if let u = unitForm(t) {
             if u.fractionDigits == 6 && (u.unit != .ns || u.fraction == 0) { eras.formUnion([.f2, .f3]) }
             if u.fractionDigits <= u.unit.digits && !u.lastDigitZero && !(u.fractionDigits == 0 && u.hasDot) { eras.formUnion([.f0, .f1]) }
         }
-        eras = eras.filter { thread ? $0 != .f0 : $0 == .f0 }
-        return eras.filter { crlf ? ($0 == .f3 || $0 == .f4) : ($0 == .f0 || $0 == .f1 || $0 == .f2) }
+        eras.formIntersection(thread ? [.f1, .f2, .f3, .f4] : [.f0])
+        eras.formIntersection(crlf ? [.f3, .f4] : [.f0, .f1, .f2])
+        return eras
     }
 
     /// The logger time (ns) that prints as `t` in `era`, checked by printing it; nil when none does.
@@ -251,8 +261,12 @@ struct CloudHypervisorLogParser {
         let candidate: UInt64
         if era == .f4 || era == .f5 {
             let number = (era == .f4 ? t.dropLast() : Substring(t)).drop { $0 == " " }
-            let parts = number.split(separator: ".")
-            guard parts.count == 2, let whole = UInt64(parts[0]), let micros = UInt64(parts[1]), whole < 1 << 33 else { return nil }
+            let parts = number.split(separator: ".", omittingEmptySubsequences: false)
+            // An f32 printed with `{:.6}`: whole seconds (f32's range ends below 2^128, but a trace's
+            // times end near 2^62 ns) and exactly 6 decimals.
+            guard parts.count == 2, parts[1].utf8.count == 6, parts[0].utf8.count <= 11, let whole = UInt64(parts[0]),
+                let micros = UInt64(parts[1]), whole < 1 << 33
+            else { return nil }
             candidate = whole * 1_000_000_000 + micros * 1000
         } else {
             guard let u = unitForm(t), u.fractionDigits <= max(u.unit.digits, 6), u.whole < (1 << 62) / u.unit.nanoseconds else {
@@ -289,143 +303,25 @@ struct CloudHypervisorLogParser {
         }
         return nil
     }
-
-    /// A prefix made by a `--log-format` template (everything before `{msg}`). Tokens of a fixed
-    /// width (the UTC time fields) take that many characters; the others run to the next literal.
-    static func templatePrefix(_ p: String, _ pieces: [LogFormatter.Piece]) -> (
-        time: String, thread: String?, level: LogLevel, location: SourceLocation, pid: UInt64?, tid: UInt64?, realtime: UInt64?
-    )? {
-        var rest = Substring(p)
-        var time: String?
-        var thread: String?
-        var level: LogLevel?
-        var location: SourceLocation?
-        var pid: UInt64?
-        var tid: UInt64?
-        var clock = WallClockFields()
-        let beforeMsg = pieces.prefix { if case .token(.msg) = $0 { return false } else { return true } }
-        for (i, piece) in beforeMsg.enumerated() {
-            switch piece {
-            case .literal(let s):
-                guard rest.hasPrefix(s) else { return nil }
-                rest = rest.dropFirst(s.count)
-            case .token(let token):
-                let value: Substring
-                if let width = WallClockFields.width(token) {
-                    guard rest.count >= width else { return nil }
-                    value = rest.prefix(width)
-                    rest = rest.dropFirst(width)
-                } else if let next = beforeMsg.dropFirst(i + 1).first.flatMap({ piece -> String? in
-                    if case .literal(let s) = piece { return s } else { return nil }
-                }) {
-                    guard let r = rest.range(of: next) else { return nil }
-                    value = rest[..<r.lowerBound]
-                    rest = rest[r.lowerBound...]
-                } else {
-                    value = rest
-                    rest = ""
-                }
-                switch token {
-                case .boottime: time = String(value)
-                case .thread: thread = String(value)
-                case .level: level = LogLevel.allCases.first { $0.name == value }
-                case .levelchar: level = LogLevel.allCases.first { String($0.name.first!) == value }
-                case .location:
-                    guard let lc = value.lastIndex(of: ":"), let n = Int(value[value.index(after: lc)...]) else { return nil }
-                    location = SourceLocation(String(value[..<lc]), n)
-                case .pid: pid = UInt64(value)
-                case .tid: tid = UInt64(value)
-                default:
-                    guard clock.read(token, value) else { return nil }
-                }
-                if level == nil, token == .level || token == .levelchar { return nil }
-            }
-        }
-        guard rest.isEmpty, let level else { return nil }
-        return (time ?? "", thread, level, location ?? SourceLocation("", 0), pid, tid, clock.realtimeNs)
-    }
 }
 
-/// The UTC wall-clock fields a template's tokens printed, put back together as ns since 1970.
-struct WallClockFields {
-    var year: Int?, month: Int?, day: Int?, hour: Int?, minute: Int?, second: Int?, micros: Int?
-    var seen = false
+/// A set of the fixed layouts' eras, as bits: one is made for every line, so no hashing.
+struct Eras: OptionSet, CustomStringConvertible {
+    let rawValue: UInt8
+    static let f0 = Eras(rawValue: 1)
+    static let f1 = Eras(rawValue: 2)
+    static let f2 = Eras(rawValue: 4)
+    static let f3 = Eras(rawValue: 8)
+    static let f4 = Eras(rawValue: 16)
+    static let f5 = Eras(rawValue: 32)
+    static let all: [(Eras, Profile.LoggerFormat)] = [(.f0, .f0), (.f1, .f1), (.f2, .f2), (.f3, .f3), (.f4, .f4), (.f5, .f5)]
 
-    /// The printed width of the tokens that have one.
-    static func width(_ t: LogFormatter.Token) -> Int? {
-        switch t {
-        case .wallclock: return 27
-        case .glog: return 20
-        case .year: return 4
-        case .month, .day, .hour, .minute, .second: return 2
-        case .micros: return 6
-        case .offset: return 6
-        default: return nil
-        }
-    }
+    init(rawValue: UInt8) { self.rawValue = rawValue }
 
-    mutating func read(_ t: LogFormatter.Token, _ v: Substring) -> Bool {
-        func n(_ s: Substring) -> Int? { s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) ? Int(s) : nil }
-        func part(_ from: Int, _ count: Int) -> Substring { v.dropFirst(from).prefix(count) }
-        seen = true
-        switch t {
-        case .wallclock:  // 2024-01-15T10:30:45.123456Z
-            let u = Array(v.utf8)
-            guard u.count == 27, u[4] == 0x2d, u[7] == 0x2d, u[10] == 0x54, u[13] == 0x3a, u[16] == 0x3a, u[19] == 0x2e, u[26] == 0x5a,
-                let y = n(part(0, 4)), let mo = n(part(5, 2)), let d = n(part(8, 2)), let h = n(part(11, 2)), let mi = n(part(14, 2)),
-                let s = n(part(17, 2)), let us = n(part(20, 6))
-            else { return false }
-            (year, month, day, hour, minute, second, micros) = (y, mo, d, h, mi, s, us)
-        case .glog:  // 0115 10:30:45.123456
-            let u = Array(v.utf8)
-            guard u.count == 20, u[4] == 0x20, u[7] == 0x3a, u[10] == 0x3a, u[13] == 0x2e, let mo = n(part(0, 2)), let d = n(part(2, 2)),
-                let h = n(part(5, 2)), let mi = n(part(8, 2)), let s = n(part(11, 2)), let us = n(part(14, 6))
-            else { return false }
-            (month, day, hour, minute, second, micros) = (mo, d, h, mi, s, us)
-        case .offset: return v == "+00:00"
-        case .year, .month, .day, .hour, .minute, .second, .micros:
-            guard let x = n(v) else { return false }
-            switch t {
-            case .year: year = x
-            case .month: month = x
-            case .day: day = x
-            case .hour: hour = x
-            case .minute: minute = x
-            case .second: second = x
-            default: micros = x
-            }
-        default: return false
-        }
-        return true
-    }
+    func contains(_ format: Profile.LoggerFormat) -> Bool { Eras.all.contains { $0.1 == format && contains($0.0) } }
 
-    /// The instant, when the tokens named one (a missing year is 2000, a leap year, so every
-    /// month and day a log can print exists; the fields printed come back the same).
-    var realtimeNs: UInt64? {
-        guard seen else { return nil }
-        let y = year ?? 2000
-        let mo = month ?? 1
-        let d = day ?? 1
-        let h = hour ?? 0
-        let mi = minute ?? 0
-        let s = second ?? 0
-        let us = micros ?? 0
-        guard (1970...9999).contains(y), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61, us < 1_000_000 else {
-            return nil
-        }
-        // Days from 1970-01-01 to y-mo-d (proleptic Gregorian).
-        let yy = mo <= 2 ? y - 1 : y
-        let era = yy / 400
-        let yoe = yy - era * 400
-        let mp = (mo + 9) % 12
-        let doy = (153 * mp + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
-        let secs = UInt64(days) * 86400 + UInt64(h * 3600 + mi * 60 + s)
-        return secs * 1_000_000_000 + UInt64(us) * 1000
-    }
-}
+    /// The eras in the set, F0 first.
+    var formats: [Profile.LoggerFormat] { Eras.all.filter { contains($0.0) }.map(\.1) }
 
-extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
+    var description: String { "[" + formats.map(\.rawValue).joined(separator: ", ") + "]" }
 }

@@ -14,84 +14,111 @@ public struct CloudHypervisorLogImport {
         public var debugPortLines = 0
         /// Lines that are not debug-port lines (counted, and their count stored in the header).
         public var otherLines = 0
-        /// Lines that look like debug-port lines but cannot be read: line number and why.
-        public var unreadable: [(line: Int, reason: String)] = []
+        /// Lines that look like debug-port lines but cannot be read, and lines over the length
+        /// limit: line number and why.
+        public var unreadable = LineProblems()
         /// Read, but their text will not come back byte for byte (another level or location than
         /// the file's, a time no value of the layout prints): line number and why.
-        public var unreproducible: [(line: Int, reason: String)] = []
+        public var unreproducible = LineProblems()
         public var layout: LogLayout?
         public var vcpus: UInt32 = 0
+        /// Whether the trace was written: not when no line could be read (there is nothing to import).
+        public var wroteTrace = false
     }
-
-    /// At most this many problem lines are kept for the report (all are counted).
-    public static let keptProblems = 1000
 
     let parser: CloudHypervisorLogParser
     let templateText: String?
+    /// The VM's start the trace will name (`--vm-start`), when the caller sets one; else 0, the
+    /// origin of the times the log prints.
+    let vmStart: UInt64
 
-    public init(template: String?) throws {
+    public init(template: String?, vmStart: UInt64? = nil) throws {
         parser = try CloudHypervisorLogParser(template: template)
         templateText = template
+        self.vmStart = vmStart ?? 0
     }
 
     static let preference: [Profile.LoggerFormat] = [.f4, .f3, .f2, .f1, .f0]
 
-    /// Reads `input` and writes the trace with `makeWriter`, which gets the finished header.
+    /// What one line is to the import; both passes sort lines with it, so they agree.
+    enum LineKind {
+        case other
+        case unreadable(String)
+        case debugPort(DebugPortLine, vcpu: UInt32, eras: Eras)
+    }
+
+    func classify(_ bytes: UnsafeBufferPointer<UInt8>, line number: Int, threads: inout ThreadNumbering) -> LineKind {
+        switch parser.parse(bytes, line: number) {
+        case .failure(.notDebugPort): return .other
+        case .failure(.unreadable(let why)): return .unreadable(why)
+        case .success(let l):
+            // micros * 1000 fits: the parser keeps micros within TraceLimits.maxTimeOffset / 1000.
+            if let why = TraceLimits.problem(withTime: l.micros * 1000, origin: vmStart) { return .unreadable(why) }
+            let eras: Eras =
+                parser.template != nil ? .f5 : CloudHypervisorLogParser.eras(time: l.timeText, thread: l.thread != nil, crlf: l.crlf)
+            guard !eras.isEmpty else {
+                return .unreadable(
+                    "its time \(LineProblems.quote(l.timeText))\(l.thread == nil ? "" : " (with a thread name)")\(l.crlf ? " (with CRLF)" : "") is printed by no release's logger (layouts F0 to F4)"
+                )
+            }
+            switch threads.vcpu(l.thread) {
+            case .success(let vcpu): return .debugPort(l, vcpu: vcpu, eras: eras)
+            case .failure(let why): return .unreadable(why.description)
+            }
+        }
+    }
+
+    /// Reads `input` and writes the trace with `makeWriter`, which gets the finished header. When
+    /// no line can be read, no trace is made (`Report.wroteTrace` is false). A line whose time the
+    /// writer refuses (an origin moved by the caller) throws `ImportRefusal`.
     public func run(_ input: LineReader, progress: ProgressMeter? = nil, makeWriter: (TraceMetadata) throws -> TraceWriter) throws -> Report
     {
         var report = Report()
-        var unreadableCount = 0
         // Pass 1: the layout.
-        var eraCounts: [Profile.LoggerFormat: Int] = [:]
-        var common: Set<Profile.LoggerFormat>?
+        var eraCounts = [Int](repeating: 0, count: Eras.all.count)
+        var common: Eras?
         var first: DebugPortLine?
         var maxVCPU: UInt32 = 0
         var pid: UInt64?
         var tids: [UInt32: UInt64] = [:]
-        var threadNames: [String: UInt32] = [:]
-        report.lines = try input.forEachLine { number, bytes in
-            switch parser.parse(bytes, line: number) {
-            case .failure(.notDebugPort):
-                report.otherLines += 1
-            case .failure(.unreadable(let why)):
-                unreadableCount += 1
-                if report.unreadable.count < Self.keptProblems { report.unreadable.append((number, why)) }
-            case .success(let l):
-                report.debugPortLines += 1
-                if first == nil { first = l }
-                let eras: Set<Profile.LoggerFormat> =
-                    parser.template != nil
-                    ? [.f5] : CloudHypervisorLogParser.eras(time: l.timeText, thread: l.thread != nil, crlf: l.crlf)
-                for e in eras { eraCounts[e, default: 0] += 1 }
-                common = common.map { $0.intersection(eras) } ?? eras
-                let vcpu = vcpuIndex(l.thread, names: &threadNames)
-                maxVCPU = max(maxVCPU, vcpu)
-                if let p = l.pid, pid == nil { pid = p }
-                if let t = l.tid, tids[vcpu] == nil { tids[vcpu] = t }
-            }
-            progress?.advance(events: 1)
-        }
-        if unreadableCount > report.unreadable.count {
-            report.unreadable.append((0, "\(unreadableCount - report.unreadable.count) more unreadable debug-port lines"))
-        }
+        var threads = ThreadNumbering()
+        report.lines = try input.forEachLine(
+            { number, bytes in
+                switch classify(bytes, line: number, threads: &threads) {
+                case .other:
+                    report.otherLines += 1
+                case .unreadable(let why):
+                    report.unreadable.add(line: number, why)
+                case .debugPort(let l, let vcpu, let eras):
+                    report.debugPortLines += 1
+                    if first == nil { first = l }
+                    for k in Eras.all.indices where eras.contains(Eras.all[k].0) { eraCounts[k] += 1 }
+                    common = common.map { $0.intersection(eras) } ?? eras
+                    maxVCPU = max(maxVCPU, vcpu)
+                    if let p = l.pid, pid == nil { pid = p }
+                    if let t = l.tid, tids[vcpu] == nil { tids[vcpu] = t }
+                }
+                progress?.advance(events: 1)
+            },
+            overlong: { report.unreadable.add(line: $0, LineProblems.overlong(input)) })
+        guard let first else { return report }
 
         // The era: one that prints every line if there is one, else the one that prints the most.
-        var era: Profile.LoggerFormat?
+        var era: Profile.LoggerFormat
         if let common, let e = Self.preference.first(where: { common.contains($0) }) {
             era = e
-        } else if let best = eraCounts.max(by: {
-            ($0.value, -(Self.preference.firstIndex(of: $0.key) ?? 9)) < ($1.value, -(Self.preference.firstIndex(of: $1.key) ?? 9))
-        }) {
-            era = best.key
+        } else {
+            // The most lines; among equals, the first in order of preference.
+            let count = { (f: Profile.LoggerFormat) in Eras.all.firstIndex { $0.1 == f }.map { eraCounts[$0] } ?? 0 }
+            era = Self.preference.max { count($0) < count($1) } ?? .f0
         }
         if parser.template != nil { era = .f5 }
-        if let first, let era {
-            report.layout = LogLayout(
-                format: era, lineEnding: era == .f0 || era == .f1 || era == .f2 ? "\n" : "\r\n", level: first.level,
-                location: first.location,
-                template: templateText)
-        }
-        report.vcpus = report.debugPortLines == 0 ? 0 : maxVCPU + 1
+        let layout = LogLayout(
+            format: era, lineEnding: era == .f0 || era == .f1 || era == .f2 ? "\n" : "\r\n", level: first.level, location: first.location,
+            template: templateText)
+        report.layout = layout
+        // Below TraceLimits.maxVCPUs (ThreadNumbering), so this neither overflows nor sizes much.
+        report.vcpus = maxVCPU + 1
 
         var md = TraceMetadata()
         md.source = TraceMetadata.Source.import.rawValue
@@ -99,18 +126,18 @@ public struct CloudHypervisorLogImport {
         md["import_file"] = .string(input.name)
         md.clock = "cloud-hypervisor log (times since the logger's and the VM's start)"
         md.vmmStartNs = 0
-        md.vmStartNs = 0
-        md.vcpus = max(report.vcpus, 1)
+        md.vmStartNs = vmStart
+        md.vcpus = report.vcpus
         if let pid { md.vmmPid = pid }
         if !tids.isEmpty { md["vcpu_tids"] = .array((0...maxVCPU).map { .uint(tids[$0] ?? 0) }) }
-        if let layout = report.layout { md["ch_log_layout"] = layout.json }
+        md["ch_log_layout"] = layout.json
         md["ch_log_lines"] = .object([
             ("debug_port", .uint(UInt64(report.debugPortLines))), ("other", .uint(UInt64(report.otherLines))),
-            ("unreadable", .uint(UInt64(unreadableCount))),
+            ("unreadable", .uint(UInt64(report.unreadable.count))),
         ])
-        if threadNames.keys.contains(where: { !$0.hasPrefix("vcpu") }) {
-            md["vcpu_map"] = .string("thread names; threads not named vcpuN were numbered from \(threadNames.values.min() ?? 0)")
-        } else if first?.thread == nil && report.debugPortLines > 0 {
+        if threads.numbersNames {
+            md["vcpu_map"] = .string("thread names; threads not named vcpuN were numbered from \(ThreadNumbering.firstUnnamed)")
+        } else if first.thread == nil {
             md["vcpu_map"] = .string("unmapped: the log names no threads (F0), every line is vCPU 0")
         }
         var devices = DeviceMap()
@@ -120,62 +147,90 @@ public struct CloudHypervisorLogImport {
 
         // Pass 2: the events.
         let writer = try makeWriter(md)
-        var names: [String: UInt32] = [:]
-        var unreproducible = 0
+        report.wroteTrace = true
+        var numbering = ThreadNumbering()
         var last: UInt64 = 0
-        func note(_ line: Int, _ why: String) {
-            unreproducible += 1
-            if report.unreproducible.count < Self.keptProblems { report.unreproducible.append((line, why)) }
-        }
-        try input.forEachLine { number, bytes in
-            guard case .success(let l) = parser.parse(bytes, line: number), let layout = report.layout else { return }
-            let vcpu = vcpuIndex(l.thread, names: &names)
-            let t = l.micros * 1000
-            last = max(last, t)
-            if let wall = l.realtimeNs { writer.append(marker: Marker(Marker.loggerWallclock, value: wall), timestamp: t, vcpu: vcpu) }
-            if layout.template != nil && !layout.template!.contains("{boottime}") {
-                // No logger time in the line: nothing to keep.
-            } else if let lt = CloudHypervisorLogParser.loggerTime(l.timeText, era: layout.format) {
-                writer.append(marker: Marker(Marker.loggerTime, value: lt), timestamp: t, vcpu: vcpu)
-            } else {
-                note(number, "its time '\(l.timeText)' is not one the \(layout.format.rawValue) layout prints")
-            }
-            if l.level != layout.level || l.location != layout.location {
-                note(number, "logged at \(l.level.name):\(l.location), the file's other lines at \(layout.level.name):\(layout.location)")
-            } else if l.crlf != (layout.lineEnding == "\r\n") {
-                note(number, "its line ending differs from the file's")
-            }
-            var code = l.code
-            withUnsafeBytes(of: &code) {
-                writer.append(timestamp: t, shape: EventShape(vcpu: vcpu, port: 0x80, direction: .out, size: 1), data: $0)
-            }
-        }
-        if unreproducible > report.unreproducible.count {
-            report.unreproducible.append((0, "\(unreproducible - report.unreproducible.count) more lines"))
-        }
+        try input.forEachLine(
+            { number, bytes in
+                guard case .debugPort(let l, let vcpu, _) = classify(bytes, line: number, threads: &numbering) else { return }
+                let t = l.micros * 1000  // at most TraceLimits.maxTimeOffset (the parser checked)
+                if let why = writer.problem(withTime: t) { throw ImportRefusal(line: number, reason: why) }
+                last = max(last, t)
+                if let wall = l.realtimeNs { writer.append(marker: Marker(Marker.loggerWallclock, value: wall), timestamp: t, vcpu: vcpu) }
+                if layout.template != nil && !layout.template!.contains("{boottime}") {
+                    // No logger time in the line: nothing to keep.
+                } else if let lt = CloudHypervisorLogParser.loggerTime(l.timeText, era: layout.format) {
+                    writer.append(marker: Marker(Marker.loggerTime, value: lt), timestamp: t, vcpu: vcpu)
+                } else {
+                    report.unreproducible.add(
+                        line: number, "its time \(LineProblems.quote(l.timeText)) is not one the \(layout.format.rawValue) layout prints")
+                }
+                if l.level != layout.level || l.location != layout.location {
+                    report.unreproducible.add(
+                        line: number,
+                        "logged at \(l.level.name):\(l.location), the file's other lines at \(layout.level.name):\(layout.location)")
+                } else if l.crlf != (layout.lineEnding == "\r\n") {
+                    report.unreproducible.add(line: number, "its line ending differs from the file's")
+                }
+                var code = l.code
+                withUnsafeBytes(of: &code) {
+                    writer.append(timestamp: t, shape: EventShape(vcpu: vcpu, port: 0x80, direction: .out, size: 1), data: $0)
+                }
+            },
+            overlong: { _ in })
         try writer.close(at: last)
         return report
     }
+}
 
-    /// `vcpuN` is vCPU N; other names (and none, in F0 logs) get indices after the highest seen.
-    func vcpuIndex(_ thread: String?, names: inout [String: UInt32]) -> UInt32 {
-        guard let thread else { return 0 }
-        let u = thread.utf8
-        if u.count > 4 && u.count <= 14 && u.starts(with: "vcpu".utf8) {
-            var n: UInt64 = 0
-            var ok = true
-            for (k, b) in u.dropFirst(4).enumerated() {
-                guard b >= 0x30 && b <= 0x39, !(k == 0 && b == 0x30 && u.count > 5) else {
-                    ok = false
-                    break
-                }
-                n = n * 10 + UInt64(b - 0x30)
-            }
-            if ok && n <= UInt64(UInt32.max) { return UInt32(n) }
-        }
-        if let n = names[thread] { return n }
-        let n = UInt32(1000 + names.count)
-        names[thread] = n
-        return n
+/// vCPU indices from cloud-hypervisor's thread names: `vcpuN` is vCPU N; other names (and none,
+/// in F0 logs, where every line is vCPU 0) get indices from `firstUnnamed` in order of first
+/// appearance. Every index is below `TraceLimits.maxVCPUs`; a thread that would need another is
+/// an unreadable line.
+struct ThreadNumbering {
+    static let firstUnnamed: UInt32 = 1000
+    private var names: [String: UInt32] = [:]
+
+    /// Whether some thread was numbered by name rather than read as `vcpuN`.
+    var numbersNames: Bool { !names.isEmpty }
+
+    struct Refusal: Error, CustomStringConvertible {
+        let description: String
     }
+
+    mutating func vcpu(_ thread: String?) -> Result<UInt32, Refusal> {
+        guard let thread else { return .success(0) }
+        let u = thread.utf8
+        let digits = u.dropFirst(4)
+        if u.starts(with: "vcpu".utf8), !digits.isEmpty, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            digits.first != 0x30 || digits.count == 1
+        {
+            guard digits.count <= 10, let n = UInt32(String(decoding: digits, as: UTF8.self)), n < TraceLimits.maxVCPUs else {
+                return .failure(
+                    Refusal(
+                        description:
+                            "its thread \(LineProblems.quote(thread)) names a vCPU over the limit: indices run from 0 to \(TraceLimits.maxVCPUs - 1)"
+                    ))
+            }
+            return .success(n)
+        }
+        if let n = names[thread] { return .success(n) }
+        let n = ThreadNumbering.firstUnnamed + UInt32(min(names.count, Int(TraceLimits.maxVCPUs)))
+        guard n < TraceLimits.maxVCPUs else {
+            return .failure(
+                Refusal(
+                    description:
+                        "its thread \(LineProblems.quote(thread)) is one more than the \(TraceLimits.maxVCPUs - ThreadNumbering.firstUnnamed) threads not named vcpuN that vCPU indices \(ThreadNumbering.firstUnnamed) to \(TraceLimits.maxVCPUs - 1) can number"
+                ))
+        }
+        names[thread] = n
+        return .success(n)
+    }
+}
+
+/// A line an import cannot write, which stops it (status 2): its number and why.
+public struct ImportRefusal: Error, CustomStringConvertible, Sendable {
+    public let line: Int
+    public let reason: String
+    public var description: String { "line \(line): refused: \(reason)" }
 }

@@ -8,10 +8,13 @@ public final class LineReader {
     public let name: String
     private let path: String?
     private var stdinCopy: [UInt8]?
-    /// The longest line accepted; a longer one is cut there and reported by the caller's parser.
+    /// The longest line read by default; a longer one is reported to the caller by its number, unread.
     public static let longestLine = 1 << 20
+    /// The longest line this reader reads.
+    public let longestLine: Int
 
-    public init(path: String) throws {
+    public init(path: String, longestLine: Int = LineReader.longestLine) throws {
+        self.longestLine = longestLine
         if path == "-" {
             name = "stdin"
             self.path = nil
@@ -27,38 +30,47 @@ public final class LineReader {
         guard !isDir.boolValue else { throw AnalysisError.badOption("\(path): is a directory") }
     }
 
-    /// Calls `body` for each line; returns the number of lines.
+    /// Calls `body` for each line, and `overlong` instead for a line longer than `longestLine`
+    /// (whose bytes are not kept past it); returns the number of lines.
     @discardableResult
-    public func forEachLine(_ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Int {
+    public func forEachLine(_ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void, overlong: (Int) throws -> Void) throws -> Int {
         var number = 0
         var carry: [UInt8] = []
+        // The line being carried over from earlier chunks is already over the limit.
+        var carryIsOver = false
+        func finish(_ tail: UnsafeBufferPointer<UInt8>) throws {
+            number += 1
+            if carryIsOver || tail.count > longestLine - carry.count {
+                try overlong(number)
+            } else if carry.isEmpty {
+                try body(number, tail)
+            } else {
+                carry.append(contentsOf: tail)
+                try carry.withUnsafeBufferPointer { try body(number, $0) }
+            }
+            carry.removeAll(keepingCapacity: true)
+            carryIsOver = false
+        }
         func lines(in chunk: UnsafeBufferPointer<UInt8>, final: Bool) throws {
             var start = 0
             var i = 0
             let n = chunk.count
             while i < n {
                 if chunk[i] == 0x0a {
-                    number += 1
-                    if carry.isEmpty {
-                        try body(number, UnsafeBufferPointer(rebasing: chunk[start..<i]))
-                    } else {
-                        carry.append(contentsOf: chunk[start..<i])
-                        try carry.withUnsafeBufferPointer { try body(number, $0) }
-                        carry.removeAll(keepingCapacity: true)
-                    }
+                    try finish(UnsafeBufferPointer(rebasing: chunk[start..<i]))
                     start = i + 1
                 }
                 i += 1
             }
             if start < n {
-                let room = LineReader.longestLine - carry.count
-                if room > 0 { carry.append(contentsOf: chunk[start..<min(n, start + room)]) }
+                if carryIsOver || n - start > longestLine - carry.count {
+                    carryIsOver = true
+                    carry.removeAll(keepingCapacity: true)
+                } else {
+                    carry.append(contentsOf: chunk[start..<n])
+                }
             }
-            if final && !carry.isEmpty {
-                number += 1
-                try carry.withUnsafeBufferPointer { try body(number, $0) }
-                carry.removeAll()
-            }
+            if final && (carryIsOver || !carry.isEmpty) { try finish(UnsafeBufferPointer(start: nil, count: 0)) }
         }
         if let stdinCopy {
             try stdinCopy.withUnsafeBufferPointer { try lines(in: $0, final: true) }

@@ -28,10 +28,10 @@ public enum TimelinePerfetto {
         meta("thread_sort_index", tid: bootThread, [("sort_index", .int(0))])
         meta("thread_name", tid: consoleThread, [("name", .string("console lines"))])
         meta("thread_sort_index", tid: consoleThread, [("sort_index", .int(1))])
-        let vcpus = Set(t.activity.vcpus + t.steps.map(\.vcpu)).sorted()
+        let vcpus = Set(t.activity.vcpus + t.steps.map(\.vcpu)).subtracting([ActivityHistogram.otherVCPUs]).sorted()
         for v in vcpus {
             meta("thread_name", tid: vcpuThread(v), [("name", .string("vcpu\(v)"))])
-            meta("thread_sort_index", tid: vcpuThread(v), [("sort_index", .int(Int64(10 + v)))])
+            meta("thread_sort_index", tid: vcpuThread(v), [("sort_index", .int(Int64(vcpuThread(v))))])
         }
 
         // The whole boot, with the phases nested inside it: children lie within the parent and

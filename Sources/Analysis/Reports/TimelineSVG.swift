@@ -15,7 +15,8 @@ public enum TimelineSVG {
         let start = min(0, t.firstEventTime ?? 0, t.steps.first?.time ?? 0)
         let end = max(t.lastEventTime ?? 0, t.lastStepTime ?? 0, start + 1)
         let plot = width - left - right
-        func x(_ ns: Int64) -> Double { left + plot * Double(ns - start) / Double(end - start) }
+        // In floating point: a bucket's end may lie past the last event, by up to a bucket's width.
+        func x(_ ns: Int64) -> Double { left + plot * (Double(ns) - Double(start)) / (Double(end) - Double(start)) }
 
         let posts = t.steps.filter { $0.code != nil }
         let others = t.steps.filter { $0.code == nil }
@@ -71,7 +72,7 @@ public enum TimelineSVG {
         let bucketStart = t.activity.start ?? 0
         let peak = max(1, t.activity.lanes.flatMap { $0 }.max() ?? 1)
         for vcpu in lanes {
-            body += text(8, y + 13, "vcpu\(vcpu) port I/O", size: 11)
+            body += text(8, y + 13, vcpu == ActivityHistogram.otherVCPUs ? "other vCPUs port I/O" : "vcpu\(vcpu) port I/O", size: 11)
             for (i, c) in t.activity.lane(vcpu).enumerated() where c > 0 {
                 let b0 = bucketStart + Int64(i) * width
                 let x0 = x(b0)
