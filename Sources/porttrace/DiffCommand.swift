@@ -64,40 +64,56 @@ struct DiffCommand: ParsableCommand {
         }
     }
 
+    /// Guest text in a text report on a terminal is escaped, as `replay` escapes it there.
+    var terminal: Bool { format == .text && output == nil && Descriptor.isTerminal(Descriptor.standardOutput) }
+
     func compareTraces(_ pathA: String, _ pathB: String) throws {
-        let options = try timeline.options(keepOutputs: true)
-        let a = try loadTimeline(pathA, options)
-        let b = try loadTimeline(pathB, options)
-        let d = TraceDiff.compare(a, b, tolerance: tolerance.flatMap(Tolerance.init) ?? Tolerance(), ignoring: Set(ignore))
-        try emit(DiffReport.render(d, format: format, color: paint), to: output)
-        try failOnDamage([a, b])
+        let d: TraceDiff
+        do {
+            d = try TraceDiff.compare(
+                pathA: pathA, pathB: pathB, options: try timeline.options(), tolerance: tolerance.flatMap(Tolerance.init) ?? Tolerance(),
+                ignoring: Set(ignore), progress: ProgressMeter(what: "diff", unit: "events", total: nil))
+        } catch let e as AnalysisError {
+            throw CLIFailure.cannot("\(e)")
+        }
+        for t in [d.a, d.b] where !t.closedCleanly && damage(of: t) == nil {
+            Output.stderrLine("porttrace: note: \(t.path) was not closed cleanly (a recorder that stopped early); read as far as it goes")
+        }
+        try emit(DiffReport.render(d, format: format, color: paint, terminal: terminal), to: output)
+        try failOnDamage([d.a, d.b])
         if d.isDifferent { throw ExitCode(1) }
     }
 
     func compareReleases(_ path: String) throws {
-        let options = try timeline.options(keepOutputs: true)
+        let options = try timeline.options()
+        // The trace read once as a timeline: damage and an unclosed trace are reported once, and
+        // the release it is read under is known.
+        let first = try loadTimeline(path, options)
+        let progress = ProgressMeter(what: path, unit: "events", total: nil)
         if let against, let other = try? Release.named(against).get() {
-            let a = try loadTimeline(path, options)
-            var o = options
-            o.release = other
-            let b = try loadTimeline(path, o)
-            let diffs = ReleaseComparison.outputDiffs(
-                a.outputs ?? RegeneratedOutputs(), b.outputs ?? RegeneratedOutputs(), nameA: a.release.release.tag, nameB: other.tag)
-            try emit(DiffReport.render(diffs, trace: path, a: a.release.release, b: other, format: format, color: paint), to: output)
-            try failOnDamage([a, b])
+            let diffs: [TraceDiff.OutputDiff]
+            do {
+                diffs = try ReleaseComparison.outputDiffs(
+                    path: path, a: first.release, b: TraceRelease(release: other, source: .flag), progress: progress)
+            } catch let e as AnalysisError {
+                throw CLIFailure.cannot("\(e)")
+            }
+            try emit(
+                DiffReport.render(
+                    diffs, trace: path, a: first.release.release, b: other, format: format, color: paint, terminal: terminal),
+                to: output)
+            try failOnDamage([first])
             if !diffs.isEmpty { throw ExitCode(1) }
             return
         }
         guard let profiles, case .success(let releases) = ReleaseComparison.releases(profiles) else { return }
-        let first = try loadTimeline(path, options)  // reports damage and an unclosed trace once
-        let progress = ProgressMeter(what: path, unit: "releases", total: UInt64(releases.count))
         let c: ReleaseComparison
         do {
             c = try ReleaseComparison.groups(path: path, releases: releases, options: options, progress: progress)
         } catch let e as AnalysisError {
             throw CLIFailure.cannot("\(e)")
         }
-        try emit(DiffReport.render(c, format: format, color: paint), to: output)
+        try emit(DiffReport.render(c, format: format, color: paint, terminal: terminal), to: output)
         try failOnDamage([first])
         if c.groups.count > 1 { throw ExitCode(1) }
     }
