@@ -26,9 +26,9 @@ struct AnalysisMachine {
                 profile: profile, template: chosen.template, metadata: md, loggerOrigin: md.vmmStartNs ?? origin,
                 timeZone: TimeZone(identifier: "UTC")!
             )
-            let log = DeviceLog(formatter: formatter, maxLevel: observer == nil ? nil : profile.maxLevel(verbosity: 3), sink: sinks.log)
             let made = observer?(formatter)
-            if let made { log.observer = { made.record($0) } }
+            let log = DeviceLog(
+                formatter: formatter, maxLevel: made == nil ? nil : profile.maxLevel(verbosity: 3), sink: sinks.log, observer: made)
             self.observer = made
             machine = try DebugMachine(
                 configuration: MachineConfiguration(profile: profile, vmOrigin: origin, devices: devices), log: log, sinks: sinks)

@@ -52,6 +52,12 @@ struct LineHasher {
         h = LineHasher.mum(h ^ s0, v ^ s1)
     }
 
+    /// Two values at once.
+    @inline(__always)
+    mutating func mix2(_ v: UInt64, _ w: UInt64) {
+        h = LineHasher.mum(h ^ v ^ s0, w ^ s1) ^ v
+    }
+
     @inline(__always)
     mutating func byte(_ b: UInt8) {
         word |= UInt64(b) << shift
@@ -242,16 +248,16 @@ struct RecordKeyer {
         case exact
     }
 
-    private enum Field {
-        case thread, level, levelChar, location, message, tid
-    }
-
     let seed: LineKeySeed
     let mode: Mode
     let masks: [any LineMask]
     let formatter: LogFormatter
     private let layoutKey: UInt64
-    private let fields: [Field]
+    private let hasThread: Bool
+    private let hasLevel: Bool
+    private let hasTid: Bool
+    private let hasLocation: Bool
+    private let hasMessage: Bool
     private var lastFile = ""
     private var lastLine = Int.min
     private var lastLocationKey: UInt64 = 0
@@ -263,8 +269,9 @@ struct RecordKeyer {
         self.seed = seed
         self.mode = mode
         self.masks = masks
+        rendersText = mode == .exact || !masks.isEmpty
         var h = LineHasher(seed)
-        var fields: [Field] = []
+        var fields: [LogFormatter.Token] = []
         for piece in formatter.layout {
             switch piece {
             case .literal(let s):
@@ -274,26 +281,24 @@ struct RecordKeyer {
             case .token(let t) where t.isTimeField:
                 h.mix(2)
             case .token(let t):
+                // Which field sits here: the layout's key tells `{level}` from `{levelchar}`, and the order.
                 h.mix(3)
-                switch t {
-                case .thread: fields.append(.thread)
-                case .level: fields.append(.level)
-                case .levelchar: fields.append(.levelChar)
-                case .location: fields.append(.location)
-                case .msg: fields.append(.message)
-                case .tid: fields.append(.tid)
-                case .pid: h.mix(formatter.processID)
-                default: break
-                }
-                h.mix(UInt64(fields.count))
+                h.bytes(t.rawValue.utf8)
+                h.mask()
+                if t == .pid { h.mix(formatter.processID) }
+                fields.append(t)
             }
         }
         layoutKey = h.finish()
-        self.fields = fields
+        hasThread = fields.contains(.thread)
+        hasLevel = fields.contains(.level) || fields.contains(.levelchar)
+        hasTid = fields.contains(.tid)
+        hasLocation = fields.contains(.location)
+        hasMessage = fields.contains(.msg)
     }
 
     /// Whether records are keyed from their text (exact mode, or masks that read text).
-    var rendersText: Bool { mode == .exact || !masks.isEmpty }
+    let rendersText: Bool
 
     mutating func key(_ r: LogRecord) -> UInt64 {
         if rendersText {
@@ -303,23 +308,27 @@ struct RecordKeyer {
             LineMasking.hash(scratch[...], masks: masks, into: &h)
             return h.finish(tag: 1)
         }
+        // The fields the layout prints, each at a fixed place in three words (the layout's key
+        // says which are printed and in which order): equal keys, equal masked lines.
         var h = LineHasher(seed)
-        h.mix(layoutKey)
-        for f in fields {
-            switch f {
-            case .thread: h.mix(UInt64(r.vcpu))
-            case .level, .levelChar: h.mix(UInt64(r.level.rawValue))
-            case .location: h.mix(locationKey(r.location))
-            case .tid: h.mix(formatter.threadID(vcpu: r.vcpu))
-            case .message: RecordKeyer.mix(r.message, into: &h)
-            }
-        }
+        var who: UInt64 = 0
+        if hasThread { who |= UInt64(r.vcpu) }
+        if hasLevel { who |= UInt64(r.level.rawValue) << 32 }
+        if hasTid { who ^= formatter.threadID(vcpu: r.vcpu) &* 0x9e37_79b9_7f4a_7c15 }
+        h.mix2(layoutKey, who)
+        h.mix2(hasLocation ? locationKey(r.location) : 0, 0)
+        if hasMessage { RecordKeyer.mix(r.message, into: &h) }
         return h.finish(tag: 3)
     }
 
     /// Locations repeat (a release logs from a handful): the last one's key is kept.
+    @inline(__always)
     private mutating func locationKey(_ l: SourceLocation) -> UInt64 {
         if l.line == lastLine && l.file == lastFile { return lastLocationKey }
+        return newLocationKey(l)
+    }
+
+    private mutating func newLocationKey(_ l: SourceLocation) -> UInt64 {
         var h = LineHasher(seed)
         h.bytes(l.file.utf8)
         h.mix(UInt64(bitPattern: Int64(l.line)))
@@ -332,25 +341,14 @@ struct RecordKeyer {
     /// A message's kind and values; its time field is left out.
     static func mix(_ m: LogMessage, into h: inout LineHasher) {
         switch m {
-        case .debugPortCode(let code, _):
-            h.mix(1)
-            h.mix(UInt64(code))
-        case .unregisteredWrite(let port):
-            h.mix(2)
-            h.mix(UInt64(port))
-        case .unregisteredRead(let port, let readFrom):
-            h.mix(readFrom ? 4 : 3)
-            h.mix(UInt64(port))
-        case .invalidDebugPortRead:
-            h.mix(5)
-        case .invalidFirmwareDebugWriteSize(let n):
-            h.mix(6)
-            h.mix(UInt64(bitPattern: Int64(n)))
-        case .invalidFirmwareDebugReadSize(let n):
-            h.mix(7)
-            h.mix(UInt64(bitPattern: Int64(n)))
+        case .debugPortCode(let code, _): h.mix2(1, UInt64(code))
+        case .unregisteredWrite(let port): h.mix2(2, UInt64(port))
+        case .unregisteredRead(let port, let readFrom): h.mix2(readFrom ? 4 : 3, UInt64(port))
+        case .invalidDebugPortRead: h.mix2(5, 0)
+        case .invalidFirmwareDebugWriteSize(let n): h.mix2(6, UInt64(bitPattern: Int64(n)))
+        case .invalidFirmwareDebugReadSize(let n): h.mix2(7, UInt64(bitPattern: Int64(n)))
         case .text(let s):
-            h.mix(8)
+            h.mix2(8, 0)
             h.bytes(s.utf8)
             h.mask()
         }

@@ -2,8 +2,7 @@ import Devices
 
 /// The regenerated outputs of one replay as they are produced: log records, and console bytes
 /// as printed. Output 0 is the VMM log; 1, 2 and 3 the debug console, firmware debug and serial.
-protocol OutputObserver: AnyObject {
-    func record(_ r: LogRecord)
+protocol OutputObserver: LogRecordObserver {
     func console(_ output: Int, _ bytes: [UInt8])
     /// After each block of the trace; false stops the walk (nobody wants the rest).
     func blockEnd(events: Int) -> Bool
@@ -35,67 +34,104 @@ struct KeyBatch: Sendable {
 
 /// Pass 1: every output line into a key (`RecordKeyer`, `ConsoleLineKeyer`), handed on after
 /// each block, or sooner when a block holds many lines (a batch stays under `batchKeys`).
+/// Its state is one value in a buffer it owns, so a record costs no dynamic exclusivity check
+/// (a log line per event is the hot path of a comparison).
 final class KeyStream: OutputObserver {
     static let batchKeys = 1 << 14
-    private var records: RecordKeyer
-    private var consoles: [ConsoleLineKeyer]
-    private var batch = KeyBatch()
-    private var batchSize = 0
-    private var logLines = 0
+
+    struct Core {
+        var records: RecordKeyer
+        var consoles: [ConsoleLineKeyer]
+        var batch = KeyBatch()
+        var batchSize = 0
+        var logLines = 0
+        /// The consumer has gone: keys are no longer made.
+        var stopped = false
+
+        /// Keys a record; true when the batch is full.
+        mutating func record(_ r: LogRecord) -> Bool {
+            guard !stopped else { return false }
+            batch.keys[0].append(records.key(r))
+            logLines += 1
+            batchSize += 1
+            return batchSize >= KeyStream.batchKeys
+        }
+
+        mutating func console(_ output: Int, _ bytes: [UInt8]) -> Bool {
+            guard !stopped else { return false }
+            var keys = batch.keys[output]
+            batch.keys[output] = []
+            let before = keys.count
+            consoles[output - 1].consume(bytes) { keys.append($0) }
+            batchSize += keys.count - before
+            batch.keys[output] = keys
+            return batchSize >= KeyStream.batchKeys
+        }
+
+        mutating func take() -> KeyBatch {
+            defer {
+                batch = KeyBatch()
+                batchSize = 0
+            }
+            return batch
+        }
+
+        mutating func finish() {
+            var ends = OutputEnds()
+            ends.lines[0] = logLines
+            for k in 1...3 {
+                var keys = batch.keys[k]
+                ends.noNewlineAtEnd[k] = consoles[k - 1].inLine
+                consoles[k - 1].finish { keys.append($0) }
+                batch.keys[k] = keys
+                ends.lines[k] = consoles[k - 1].lines
+                ends.bytes[k] = consoles[k - 1].bytes
+            }
+            batch.ends = ends
+        }
+    }
+
+    private let core: UnsafeMutablePointer<Core>
     private let deliver: (KeyBatch) -> Bool
-    /// The consumer has gone: keys are no longer made.
-    private var stopped = false
 
     init(formatter: LogFormatter, seed: LineKeySeed, mode: RecordKeyer.Mode, masks: OutputMasks, deliver: @escaping (KeyBatch) -> Bool) {
-        records = RecordKeyer(formatter: formatter, seed: seed, mode: mode, masks: masks.perOutput[0])
-        consoles = (1...3).map { ConsoleLineKeyer(seed: seed, masks: masks.perOutput[$0]) }
+        // SAFETY: one Core, allocated and initialized here, deinitialized and freed in deinit; only this stream uses it,
+        // from the one thread that walks its trace.
+        core = .allocate(capacity: 1)
+        core.initialize(
+            to: Core(
+                records: RecordKeyer(formatter: formatter, seed: seed, mode: mode, masks: masks.perOutput[0]),
+                consoles: (1...3).map { ConsoleLineKeyer(seed: seed, masks: masks.perOutput[$0]) }))
         self.deliver = deliver
     }
 
+    deinit {
+        // SAFETY: `core` was initialized in init and is not used after this.
+        core.deinitialize(count: 1)
+        core.deallocate()
+    }
+
     func record(_ r: LogRecord) {
-        guard !stopped else { return }
-        batch.keys[0].append(records.key(r))
-        logLines += 1
-        batchSize += 1
-        if batchSize >= KeyStream.batchKeys { send() }
+        if core.pointee.record(r) { send() }
     }
 
     func console(_ output: Int, _ bytes: [UInt8]) {
-        guard !stopped else { return }
-        var keys = batch.keys[output]
-        batch.keys[output] = []
-        let before = keys.count
-        consoles[output - 1].consume(bytes) { keys.append($0) }
-        batchSize += keys.count - before
-        batch.keys[output] = keys
-        if batchSize >= KeyStream.batchKeys { send() }
+        if core.pointee.console(output, bytes) { send() }
     }
 
     private func send() {
-        if !deliver(batch) { stopped = true }
-        batch = KeyBatch()
-        batchSize = 0
+        if !deliver(core.pointee.take()) { core.pointee.stopped = true }
     }
 
     func blockEnd(events: Int) -> Bool {
-        batch.events += events
-        if !stopped { send() }
-        return !stopped
+        core.pointee.batch.events += events
+        if !core.pointee.stopped { send() }
+        return !core.pointee.stopped
     }
 
     func end() {
-        var ends = OutputEnds()
-        ends.lines[0] = logLines
-        for k in 1...3 {
-            var keys = batch.keys[k]
-            ends.noNewlineAtEnd[k] = consoles[k - 1].inLine
-            consoles[k - 1].finish { keys.append($0) }
-            batch.keys[k] = keys
-            ends.lines[k] = consoles[k - 1].lines
-            ends.bytes[k] = consoles[k - 1].bytes
-        }
-        batch.ends = ends
-        if !stopped { send() }
+        core.pointee.finish()
+        if !core.pointee.stopped { send() }
     }
 }
 
@@ -189,7 +225,7 @@ struct OutputsComparison {
     var aligners: [StreamAligner]
     var ends: [OutputEnds?] = [nil, nil]
 
-    init(shownLines: Int = 100_000, workLimit: Int = EditScript.defaultWorkLimit) {
+    init(shownLines: Int = TraceDiff.OutputDiff.defaultShownLines, workLimit: Int = EditScript.defaultWorkLimit) {
         self.shownLines = shownLines
         aligners = Array(repeating: StreamAligner(workLimit: workLimit), count: Outputs.count)
     }
@@ -213,7 +249,10 @@ struct OutputsComparison {
     /// What a report shows of one output.
     struct Plan {
         var hunks: [UnifiedDiff.Hunk] = []
+        /// The last hunk shown is cut after this many body lines (it alone would pass the budget).
+        var cut: (lines: Int, a: Range<Int>, b: Range<Int>)?
         var omittedHunks = 0
+        /// Removed and inserted lines not shown.
         var omittedLines = 0
         /// The first lines of each side after alignment stopped.
         var diverged: (a: Range<Int>, b: Range<Int>, note: StreamAligner.Divergence)?
@@ -243,13 +282,20 @@ struct OutputsComparison {
             }
             var budget = shownLines
             for h in UnifiedDiff.hunks(al.blocks, boundaryA: boundaryA, boundaryB: boundaryB) {
-                if h.bodyLines <= budget || plan.hunks.isEmpty {
+                let changes = h.blocks.reduce(0) { $0 + $1.a.count + $1.b.count }
+                if h.bodyLines <= budget {
                     plan.hunks.append(h)
-                    budget -= min(budget, h.bodyLines)
+                    budget -= h.bodyLines
+                } else if budget > 0 && plan.cut == nil {
+                    // Too long for what is left: its first lines, and the count of the rest.
+                    let prefix = UnifiedDiff.bodyPrefix(h, lines: budget)
+                    plan.hunks.append(h)
+                    plan.cut = (budget, prefix.a, prefix.b)
+                    plan.omittedLines += changes - prefix.changes
+                    budget = 0
                 } else {
                     plan.omittedHunks += 1
-                    plan.omittedLines += h.blocks.reduce(0) { $0 + $1.a.count + $1.b.count }
-                    budget = 0
+                    plan.omittedLines += changes
                 }
             }
             plan.omittedHunks += al.omitted.blocks
@@ -263,6 +309,7 @@ struct OutputsComparison {
         plans.map { plan in
             guard let plan else { return [] }
             var ranges = plan.hunks.map { side == 0 ? $0.a : $0.b }
+            if let cut = plan.cut, !ranges.isEmpty { ranges[ranges.count - 1] = side == 0 ? cut.a : cut.b }
             if let d = plan.diverged { ranges.append(side == 0 ? d.a : d.b) }
             return ranges.filter { !$0.isEmpty }.sorted { $0.lowerBound < $1.lowerBound }
         }
@@ -280,9 +327,14 @@ struct OutputsComparison {
             var lines = ["--- \(nameA)/\(name)", "+++ \(nameB)/\(name)"]
             let lineA = { (i: Int) in shownA[k][i] ?? "" }
             let lineB = { (i: Int) in shownB[k][i] ?? "" }
-            for h in plan.hunks { lines += UnifiedDiff.render(h, lineA: lineA, lineB: lineB, lastA: lastA, lastB: lastB) }
+            for (n, h) in plan.hunks.enumerated() {
+                let limit = n == plan.hunks.count - 1 ? plan.cut?.lines : nil
+                lines += UnifiedDiff.render(h, lineA: lineA, lineB: lineB, lastA: lastA, lastB: lastB, limit: limit)
+            }
             var diff = TraceDiff.OutputDiff(name: name, hunks: lines)
-            if plan.omittedHunks > 0 { diff.omitted = .init(hunks: plan.omittedHunks, lines: plan.omittedLines) }
+            if plan.omittedLines > 0 || plan.omittedHunks > 0 {
+                diff.omitted = .init(hunks: plan.omittedHunks, lines: plan.omittedLines, limit: shownLines)
+            }
             if let (a, b, d) = plan.diverged {
                 let restA = aligners[k].total[0] - d.a
                 let restB = aligners[k].total[1] - d.b

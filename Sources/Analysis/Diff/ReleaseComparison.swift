@@ -31,7 +31,7 @@ public struct ReleaseComparison: Sendable {
     public var groups: [Group]
 
     /// Hunk lines kept per changed output at a group boundary (reports show fewer).
-    public static let shownLinesPerChange = 2_000
+    public static let shownLinesPerChange = 500
 
     /// Replays the trace under each release (in order) and groups runs with identical outputs.
     public static func groups(
@@ -79,7 +79,8 @@ public struct ReleaseComparison: Sendable {
 
     /// The unified diffs of each output that differs between the trace under `a` and under `b`.
     public static func outputDiffs(
-        path: String, a: TraceRelease, b: TraceRelease, shownLines: Int = 100_000, progress: ProgressMeter? = nil
+        path: String, a: TraceRelease, b: TraceRelease, shownLines: Int = TraceDiff.OutputDiff.defaultShownLines,
+        progress: ProgressMeter? = nil
     ) throws -> [TraceDiff.OutputDiff] {
         defer { progress?.finish() }
         return try compareOutputs(path: path, pairs: [(a, b)], seed: LineKeySeed(), shownLines: shownLines, progress: progress)[0]

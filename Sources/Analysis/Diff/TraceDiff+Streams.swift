@@ -21,7 +21,7 @@ extension TraceDiff {
     /// masked, plus `masks`).
     public static func compare(
         pathA: String, pathB: String, options: TimelineOptions = TimelineOptions(), tolerance: Tolerance = Tolerance(),
-        ignoring: Set<DiffSection> = [], masks: OutputMasks = OutputMasks(), shownLines: Int = 100_000,
+        ignoring: Set<DiffSection> = [], masks: OutputMasks = OutputMasks(), shownLines: Int = TraceDiff.OutputDiff.defaultShownLines,
         workLimit: Int = EditScript.defaultWorkLimit, progress: ProgressMeter? = nil
     ) throws -> TraceDiff {
         // Open both first, in order, so a missing or bad file is named the same way every time.
@@ -39,11 +39,10 @@ extension TraceDiff {
                 defer { channels[side].end() }
                 return Result {
                     let reader = try openForAnalysis(paths[side])
-                    return try TimelineBuilder.build(
-                        reader: reader, options: options, progress: nil,
-                        outputs: { formatter in
-                            KeyStream(formatter: formatter, seed: seed, mode: .masked, masks: masks) { channels[side].put($0) }
-                        })
+                    let keys = { (formatter: LogFormatter) -> OutputObserver in
+                        KeyStream(formatter: formatter, seed: seed, mode: .masked, masks: masks) { channels[side].put($0) }
+                    }
+                    return try TimelineBuilder.build(reader: reader, options: options, progress: nil, outputs: keys)
                 }
             }
         }

@@ -92,6 +92,9 @@ public struct TraceDiff: Sendable {
 
     /// One regenerated output that differs: its unified diff, and what it does not show.
     public struct OutputDiff: Sendable {
+        /// Lines of hunks shown per output by default; past them, lines are counted, not shown.
+        public static let defaultShownLines = 100_000
+
         public var name: String
         /// `--- a/NAME`, `+++ b/NAME`, then the hunks, as `diff -u` prints them.
         public var hunks: [String]
@@ -107,10 +110,13 @@ public struct TraceDiff: Sendable {
             self.unaligned = unaligned
         }
 
+        /// What `hunks` leaves out, past the lines a report shows: whole hunks, and the removed
+        /// and inserted lines not shown (those of the hunks left out, and of a last hunk shown cut).
         public struct Omitted: Sendable, Equatable {
             public var hunks: Int
-            /// Lines those hunks remove and insert.
             public var lines: Int
+            /// The hunk lines shown per output.
+            public var limit: Int
         }
 
         public struct Unaligned: Sendable, Equatable {
@@ -132,7 +138,9 @@ public struct TraceDiff: Sendable {
                 )
             }
             if let o = omitted {
-                notes.append("\(name): \(o.hunks) more hunks not shown (\(o.lines) lines removed or added)")
+                notes.append(
+                    "\(name): \(o.lines) more removed or added lines not shown" + (o.hunks > 0 ? " (\(o.hunks) more hunks)" : "")
+                        + "; at most \(o.limit) lines of hunks are shown per output")
             }
             return notes
         }

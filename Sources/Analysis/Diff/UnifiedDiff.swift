@@ -58,30 +58,66 @@ public enum UnifiedDiff {
     /// The text after a side's last line when that line has no newline, as `diff` prints it.
     static let noNewline = "\\ No newline at end of file"
 
-    /// A hunk's header and body. `lastA`/`lastB`: the index of a side's last line when it has no newline.
-    static func render(_ h: Hunk, lineA: (Int) -> String, lineB: (Int) -> String, lastA: Int? = nil, lastB: Int? = nil) -> [String] {
-        var out = [header(a: h.a, b: h.b)]
+    /// One line of a hunk's body: context (from side a), removed (a) or inserted (b), and its index.
+    enum BodyLine: Equatable {
+        case context(Int)
+        case removed(Int)
+        case inserted(Int)
+    }
+
+    /// A hunk's body in order, context once, removals before insertions in each block.
+    static func body(_ h: Hunk) -> some Sequence<BodyLine> {
+        var parts: [AnySequence<BodyLine>] = []
         var i = h.a.lowerBound
-        func context(to end: Int) {
-            while i < end {
-                out.append(" " + lineA(i))
-                if i == lastA { out.append(noNewline) }
-                i += 1
-            }
-        }
         for block in h.blocks {
-            context(to: block.a.lowerBound)
-            for x in block.a {
-                out.append("-" + lineA(x))
-                if x == lastA { out.append(noNewline) }
-            }
-            for y in block.b {
-                out.append("+" + lineB(y))
-                if y == lastB { out.append(noNewline) }
-            }
+            parts.append(AnySequence((i..<block.a.lowerBound).lazy.map { BodyLine.context($0) }))
+            parts.append(AnySequence(block.a.lazy.map { BodyLine.removed($0) }))
+            parts.append(AnySequence(block.b.lazy.map { BodyLine.inserted($0) }))
             i = block.a.upperBound
         }
-        context(to: h.a.upperBound)
+        parts.append(AnySequence((i..<h.a.upperBound).lazy.map { BodyLine.context($0) }))
+        return parts.joined()
+    }
+
+    /// What the first `n` lines of a hunk's body need: the lines of each side up to where they
+    /// stop, and how many of them are removed or inserted lines.
+    static func bodyPrefix(_ h: Hunk, lines n: Int) -> (a: Range<Int>, b: Range<Int>, changes: Int) {
+        var aEnd = h.a.lowerBound
+        var bEnd = h.b.lowerBound
+        var changes = 0
+        for line in body(h).prefix(n) {
+            switch line {
+            case .context(let i): aEnd = i + 1
+            case .removed(let i):
+                aEnd = i + 1
+                changes += 1
+            case .inserted(let j):
+                bEnd = j + 1
+                changes += 1
+            }
+        }
+        return (h.a.lowerBound..<aEnd, h.b.lowerBound..<bEnd, changes)
+    }
+
+    /// A hunk's header and body (its first `limit` lines, when given). `lastA`/`lastB`: the
+    /// index of a side's last line when it has no newline.
+    static func render(
+        _ h: Hunk, lineA: (Int) -> String, lineB: (Int) -> String, lastA: Int? = nil, lastB: Int? = nil, limit: Int? = nil
+    ) -> [String] {
+        var out = [header(a: h.a, b: h.b)]
+        for line in body(h).prefix(limit ?? Int.max) {
+            switch line {
+            case .context(let i):
+                out.append(" " + lineA(i))
+                if i == lastA { out.append(noNewline) }
+            case .removed(let i):
+                out.append("-" + lineA(i))
+                if i == lastA { out.append(noNewline) }
+            case .inserted(let j):
+                out.append("+" + lineB(j))
+                if j == lastB { out.append(noNewline) }
+            }
+        }
         return out
     }
 
