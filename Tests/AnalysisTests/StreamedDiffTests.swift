@@ -103,6 +103,45 @@ struct StreamedDiffTests {
         }
     }
 
+    /// Lines that repeat (a log of one message) fed with one side far ahead: the script is
+    /// still valid, and the lines of the side ahead are never taken as removed while the
+    /// other side may still produce them.
+    @Test func repeatedLinesWithOneSideAhead() {
+        var rng = SeededGenerator()
+        for round in 0..<200 {
+            let n = Int.random(in: 50...600, using: &rng)
+            let a = (0..<n).map { _ in UInt64.random(in: 0..<3, using: &rng) == 0 ? 1 : 0 }.map(UInt64.init)
+            var b = a
+            for _ in 0..<Int.random(in: 0...4, using: &rng) where !b.isEmpty { b[Int.random(in: 0..<b.count, using: &rng)] = 7 }
+            var al = StreamAligner()
+            // Side a runs ahead by up to 200 lines.
+            let lead = Int.random(in: 0...200, using: &rng)
+            al.feed(0, Array(a.prefix(lead)))
+            var i = min(lead, a.count)
+            var j = 0
+            while i < a.count || j < b.count {
+                let n = Int.random(in: 1...20, using: &rng)
+                al.feed(1, Array(b[j..<min(b.count, j + n)]))
+                j = min(b.count, j + n)
+                al.feed(0, Array(a[i..<min(a.count, i + n)]))
+                i = min(a.count, i + n)
+            }
+            al.finish()
+            var x = 0
+            var y = 0
+            for block in al.blocks {
+                #expect(Array(a[x..<block.a.lowerBound]) == Array(b[y..<block.b.lowerBound]), "seed \(rng.seed), round \(round)")
+                x = block.a.upperBound
+                y = block.b.upperBound
+            }
+            #expect(Array(a[x...]) == Array(b[y...]), "seed \(rng.seed), round \(round)")
+            // The side ahead never makes the script longer than a shortest one.
+            let edits = al.blocks.reduce(0) { $0 + $1.a.count + $1.b.count }
+            let shortest = EditScript.align(a, b)!.reduce(0) { $0 + $1.a.count + $1.b.count }
+            #expect(edits == shortest, "seed \(rng.seed), round \(round): \(al.blocks)")
+        }
+    }
+
     /// A window that outgrows its bound is reported where it began, with the lines after it counted.
     @Test func aWindowPastItsBoundIsReportedNotDropped() {
         var al = StreamAligner(windowLimit: 1000)
@@ -183,6 +222,32 @@ struct StreamedDiffTests {
             let ours = d.outputs.first { $0.name == "debug console" }?.hunks ?? []
             #expect(ours == expected, "seed \(rng.seed), round \(round)")
         }
+    }
+
+    /// Outputs too different to align within the work limit say where alignment stopped and
+    /// how many lines follow; the first lines after that point are shown, marked as not aligned.
+    @Test func outputsTooDifferentToAlignSaySo() throws {
+        var rng = SeededGenerator()
+        func text(_ n: Int) -> [UInt8] {
+            Array((0..<n).map { _ in "line \(Int.random(in: 0..<4, using: &rng))\n" }.joined().utf8)
+        }
+        let common = Array((0..<20).map { "same \($0)\n" }.joined().utf8)
+        var ta = try OutputTrace(name: "a")
+        ta.print(common + text(3000))
+        var tb = try OutputTrace(name: "b")
+        tb.print(common + text(3000))
+        let pa = try ta.close()
+        let pb = try tb.close()
+        defer { for p in [pa, pb] { try? FileManager.default.removeItem(atPath: p) } }
+        let d = try TraceDiff.compare(pathA: pa, pathB: pb, workLimit: 2000)
+        #expect(d.isDifferent, "seed \(rng.seed)")
+        let console = try #require(d.outputs.first { $0.name == "debug console" }, "seed \(rng.seed)")
+        let u = try #require(console.unaligned, "seed \(rng.seed)")
+        #expect(u.lineA > 20 && u.restA + u.lineA - 1 == 3020 && u.restB + u.lineB - 1 == 3020, "seed \(rng.seed)")
+        #expect(console.hunks.contains { $0.hasSuffix("@@ not aligned from here") })
+        #expect(console.notes.first?.contains("not aligned (too different to align within the work limit)") == true)
+        let text = DiffReport.render(d, format: .text, color: false)
+        #expect(text.contains("outputs diverge from line \(u.lineA) (a) and line \(u.lineB) (b)"))
     }
 
     /// Masks are a hook: lines that differ only where a mask covers them are the same.

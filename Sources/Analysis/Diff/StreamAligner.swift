@@ -107,9 +107,14 @@ struct StreamAligner {
 
     /// Aligns the window; records its blocks up to the last run of `settleRun` equal lines
     /// (everything, when `final`), and goes back to line-by-line agreement after it.
+    ///
+    /// Before the end, only as many lines of each side as the shorter side holds are aligned:
+    /// the lines one side is ahead by may still come on the other side, and must not be taken
+    /// as removed (where lines repeat, a shortest script could place them anywhere).
     private mutating func settle(final: Bool) {
-        let a = Array(pending[0][head[0]...])
-        let b = Array(pending[1][head[1]...])
+        let common = min(pendingCount(0), pendingCount(1))
+        let a = Array(final ? pending[0][head[0]...] : pending[0][head[0]..<(head[0] + common)])
+        let b = Array(final ? pending[1][head[1]...] : pending[1][head[1]..<(head[1] + common)])
         guard let found = EditScript.align(a, b, workLimit: workLimit) else {
             diverge("too different to align within the work limit")
             return
@@ -132,7 +137,7 @@ struct StreamAligner {
             }
         }
         guard let upTo else {
-            nextCheck = 2 * (a.count + b.count)
+            nextCheck = 2 * (pendingCount(0) + pendingCount(1))
             return
         }
         for block in found[..<upTo.blocks] { record(block.shifted(base[0], base[1])) }
