@@ -7,9 +7,10 @@
 /// closes after the last run of `settleRun` equal lines in it, and what follows goes back to
 /// line-by-line agreement. Only 8 bytes per pending line are kept, never the text.
 ///
-/// A window that grows past `windowLimit` lines on a side (a million by default), or that
-/// `align` cannot align within its work limit, ends the comparison of that output: where it diverged is recorded
-/// (`divergence`), and the lines after it are counted, never silently dropped.
+/// A window (or a lead of one side) that grows past `windowLimit` lines (a million by default),
+/// or that `align` cannot align within its work limit, ends the comparison of that output: where
+/// it diverged is recorded (`divergence`), and the lines after it are counted, never silently
+/// dropped. Memory is thus bounded by 8 bytes x `windowLimit` per side, whatever the traces.
 struct StreamAligner {
     /// Lines a difference window may hold on one side.
     static let defaultWindowLimit = 1 << 20
