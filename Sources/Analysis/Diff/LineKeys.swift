@@ -52,12 +52,6 @@ struct LineHasher {
         h = LineHasher.mum(h ^ s0, v ^ s1)
     }
 
-    /// Two values at once.
-    @inline(__always)
-    mutating func mix2(_ v: UInt64, _ w: UInt64) {
-        h = LineHasher.mum(h ^ v ^ s0, w ^ s1) ^ v
-    }
-
     @inline(__always)
     mutating func byte(_ b: UInt8) {
         word |= UInt64(b) << shift
@@ -308,17 +302,18 @@ struct RecordKeyer {
             LineMasking.hash(scratch[...], masks: masks, into: &h)
             return h.finish(tag: 1)
         }
-        // The fields the layout prints, each at a fixed place in three words (the layout's key
-        // says which are printed and in which order): equal keys, equal masked lines.
-        var h = LineHasher(seed)
+        // The fields the layout prints, each at a fixed place in four words (the layout's key
+        // says which are printed and in which order): equal keys, equal masked lines. Three
+        // folded multiplications with the seed's secrets, no text.
         var who: UInt64 = 0
         if hasThread { who |= UInt64(r.vcpu) }
         if hasLevel { who |= UInt64(r.level.rawValue) << 32 }
         if hasTid { who ^= formatter.threadID(vcpu: r.vcpu) &* 0x9e37_79b9_7f4a_7c15 }
-        h.mix2(layoutKey, who)
-        h.mix2(hasLocation ? locationKey(r.location) : 0, 0)
-        if hasMessage { RecordKeyer.mix(r.message, into: &h) }
-        return h.finish(tag: 3)
+        let location = hasLocation ? locationKey(r.location) : 0
+        let (kind, value) = hasMessage ? messageParts(r.message) : (0, 0)
+        let h = LineHasher.mum(layoutKey ^ seed.s0, who ^ seed.s1)
+        let k = LineHasher.mum(h ^ location ^ seed.s2, kind ^ seed.s1)
+        return LineHasher.mum(k ^ value ^ seed.s0, seed.marker ^ 3)
     }
 
     /// Locations repeat (a release logs from a handful): the last one's key is kept.
@@ -338,19 +333,19 @@ struct RecordKeyer {
         return lastLocationKey
     }
 
-    /// A message's kind and values; its time field is left out.
-    static func mix(_ m: LogMessage, into h: inout LineHasher) {
+    /// A message's kind and value; its time field is left out (a text's value hashes its bytes).
+    private func messageParts(_ m: LogMessage) -> (UInt64, UInt64) {
         switch m {
-        case .debugPortCode(let code, _): h.mix2(1, UInt64(code))
-        case .unregisteredWrite(let port): h.mix2(2, UInt64(port))
-        case .unregisteredRead(let port, let readFrom): h.mix2(readFrom ? 4 : 3, UInt64(port))
-        case .invalidDebugPortRead: h.mix2(5, 0)
-        case .invalidFirmwareDebugWriteSize(let n): h.mix2(6, UInt64(bitPattern: Int64(n)))
-        case .invalidFirmwareDebugReadSize(let n): h.mix2(7, UInt64(bitPattern: Int64(n)))
+        case .debugPortCode(let code, _): return (1, UInt64(code))
+        case .unregisteredWrite(let port): return (2, UInt64(port))
+        case .unregisteredRead(let port, let readFrom): return (readFrom ? 4 : 3, UInt64(port))
+        case .invalidDebugPortRead: return (5, 0)
+        case .invalidFirmwareDebugWriteSize(let n): return (6, UInt64(bitPattern: Int64(n)))
+        case .invalidFirmwareDebugReadSize(let n): return (7, UInt64(bitPattern: Int64(n)))
         case .text(let s):
-            h.mix2(8, 0)
+            var h = LineHasher(seed)
             h.bytes(s.utf8)
-            h.mask()
+            return (8, h.finish())
         }
     }
 }

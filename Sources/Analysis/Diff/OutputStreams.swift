@@ -68,9 +68,12 @@ final class KeyStream: OutputObserver {
             return batchSize >= KeyStream.batchKeys
         }
 
+        /// The batch so far; the next one starts with room for as many keys (no growing copies).
         mutating func take() -> KeyBatch {
             defer {
+                let sizes = batch.keys.map(\.count)
                 batch = KeyBatch()
+                for k in 0..<Outputs.count where sizes[k] > 0 { batch.keys[k].reserveCapacity(sizes[k]) }
                 batchSize = 0
             }
             return batch

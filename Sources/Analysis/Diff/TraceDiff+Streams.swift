@@ -76,7 +76,8 @@ extension TraceDiff {
         }
         progress?.finish()
         outputs.finish()
-        let timelines = try walks.map { try $0.wait().get() }
+        let ended = walks.map { $0.wait() }
+        let timelines = try ended.map { try $0.get() }
 
         var diffs: [OutputDiff] = []
         if outputs.isDifferent {
@@ -101,7 +102,9 @@ extension TraceDiff {
                     }
                 }
             }
-            let shown = try captures.map { try $0.wait().get() }
+            // Both finish before an error is thrown: no walk outlives the call.
+            let results = captures.map { $0.wait() }
+            let shown = try results.map { try $0.get() }
             diffs = outputs.diffs(plans, shownA: shown[0], shownB: shown[1], nameA: "a", nameB: "b")
         }
         return compare(timelines[0], timelines[1], tolerance: tolerance, ignoring: ignoring, outputs: diffs)
