@@ -11,6 +11,7 @@ import TraceFormat
 //   PorttraceBench kvm GUEST BARE ROUNDS   exits/s: porttrace run with/without trace vs a bare C loop
 //   PorttraceBench patterns                 the pattern matcher (RE2) on 64 KiB console lines
 //   PorttraceBench gen-boot|gen-chlog|gen-perf N PATH   inputs for Benchmarks/analysis
+//   PorttraceBench gen-unregistered|gen-guest|gen-console N PATH ...   inputs for its diff benchmarks
 //   PorttraceBench gen-blocks DIR TRACE...   each block, both timestamp codings: fuzz seeds
 #if os(Linux) && KVMCapture
 import Capture
@@ -466,6 +467,18 @@ case "gen-boot":
         events: Int(args[2])!, path: args[3], seed: args.count > 4 ? UInt64(args[4])! : 1,
         kernelMs: args.count > 5 ? Double(args[5])! : 300,
         labels: labels)
+
+case "gen-unregistered":
+    // gen-unregistered EVENTS PATH [SEED]
+    try DiffGenerators.unregistered(events: Int(args[2])!, path: args[3], seed: args.count > 4 ? UInt64(args[4])! : 1)
+
+case "gen-guest":
+    // gen-guest EVENTS PATH SEED
+    try DiffGenerators.guest(events: Int(args[2])!, path: args[3], seed: UInt64(args[4])!)
+
+case "gen-console":
+    // gen-console LINES PATH [changed]
+    try DiffGenerators.console(lines: Int(args[2])!, path: args[3], changed: args.count > 4 && args[4] == "changed")
 
 case "gen-chlog":
     _ = FileManager.default.createFile(atPath: args[3], contents: nil)

@@ -2,24 +2,26 @@ import Devices
 
 /// Reads what a console device printed, as it is printed, and cuts it into lines that remember
 /// when their first byte was written. Consumes the memory sink, so memory stays bounded by one
-/// line (plus the lines kept).
+/// line (plus the lines kept); a comparison's observer gets the bytes as they come.
 final class ConsoleTap {
     let device: String
     let sink: ByteSink
+    /// The output number the observer knows this console by (1, 2, 3).
+    let output: Int
+    let observer: OutputObserver?
     /// Bytes of the line being printed, and when its first byte came.
     private var partial: [UInt8] = []
     private var partialTime: Int64 = 0
     private(set) var firstByteTime: Int64?
     private(set) var firstByteVCPU: UInt32 = 0
-    /// Everything printed, when the caller wants the whole output (diff).
-    var keepAll = false
-    private(set) var all: [UInt8] = []
     private let onLine: (ConsoleLine) -> Void
     static let longestLine = 64 * 1024
 
-    init(device: String, sink: ByteSink, onLine: @escaping (ConsoleLine) -> Void) {
+    init(device: String, sink: ByteSink, output: Int, observer: OutputObserver?, onLine: @escaping (ConsoleLine) -> Void) {
         self.device = device
         self.sink = sink
+        self.output = output
+        self.observer = observer
         self.onLine = onLine
     }
 
@@ -40,7 +42,7 @@ final class ConsoleTap {
     }
 
     private func consume(_ bytes: [UInt8], times: (Int) -> Int64, vcpu: UInt32) {
-        if keepAll { all.append(contentsOf: bytes) }
+        observer?.console(output, bytes)
         if firstByteTime == nil, !bytes.isEmpty {
             firstByteTime = times(0)
             firstByteVCPU = vcpu

@@ -87,8 +87,6 @@ public struct BootTimeline: Sendable {
     public var activity: ActivityHistogram
     /// Complete console lines (at most `TimelineOptions.keptLines` of them).
     public var consoleLines: [ConsoleLine]
-    /// Regenerated outputs, when asked for (diff).
-    public var outputs: RegeneratedOutputs?
     /// IN values per port, for diff (the first `TimelineOptions.keptInValues` per port, and a digest of all).
     public var inValues: [UInt16: InValueSequence]
     /// Whether the trace was closed cleanly; an unclosed trace is read as far as it goes.
@@ -143,22 +141,4 @@ public struct InValueSequence: Sendable, Equatable {
         digest = (digest ^ UInt64(bytes.count)) &* 0x100_0000_01b3
         for b in bytes { digest = (digest ^ UInt64(b)) &* 0x100_0000_01b3 }
     }
-}
-
-/// The outputs a replay regenerates, as bytes.
-public struct RegeneratedOutputs: Sendable, Equatable {
-    public var log: [UInt8] = []
-    public var debugConsole: [UInt8] = []
-    public var firmwareDebug: [UInt8] = []
-    public var serial: [UInt8] = []
-
-    public init(log: [UInt8] = [], debugConsole: [UInt8] = [], firmwareDebug: [UInt8] = [], serial: [UInt8] = []) {
-        self.log = log
-        self.debugConsole = debugConsole
-        self.firmwareDebug = firmwareDebug
-        self.serial = serial
-    }
-
-    public static let names = ["vmm log", "debug console", "firmware debug", "serial"]
-    public var all: [[UInt8]] { [log, debugConsole, firmwareDebug, serial] }
 }

@@ -20,8 +20,6 @@ public struct TimelineOptions: Sendable {
     /// `--codes`: which POST codes count (nil: all).
     public var codes: [ClosedRange<UInt8>]?
     public var marks: [Mark] = []
-    /// Keep the regenerated outputs (the VMM log at every level, and each console's bytes).
-    public var keepOutputs = false
     /// Console lines kept for reports (the marks see every line).
     public var keptLines = 10_000
     /// IN values kept per port for comparisons (all of them are digested).
@@ -80,39 +78,34 @@ public enum TimelineBuilder {
     }
 
     public static func build(reader: TraceReader, options: TimelineOptions, progress: ProgressMeter? = nil) throws -> BootTimeline {
+        try build(reader: reader, options: options, progress: progress, outputs: nil)
+    }
+
+    /// The walk; `outputs`, when given, gets the regenerated outputs as they are produced (the
+    /// log at every level), for a comparison.
+    static func build(
+        reader: TraceReader, options: TimelineOptions, progress: ProgressMeter?, outputs: ((LogFormatter) -> OutputObserver)?
+    ) throws
+        -> BootTimeline
+    {
         let md = reader.metadata
         let chosen = TraceRelease.resolve(metadata: md, explicit: options.release)
-        let profile = chosen.profile
         // The reader's origin: every time it delivers lies within TraceLimits.maxTimeOffset of it,
         // so offsets from it, and differences of two, fit an Int64 (no wrap, no trap).
         let origin = reader.timeOrigin
         let state = BuilderState(origin: origin, options: options)
 
-        let sinks = MachineSinks(log: .memory(), debugConsole: .memory(), firmwareDebug: .memory(), serial: .memory())
-        let machine: DebugMachine
-        do {
-            let devices = try DeviceMap.forReplay(
-                recorded: DeviceMap(metadata: md), profile: profile, debugConsole: nil, firmwareDebug: nil, serial: nil)
-            let formatter = try LogFormatter(
-                profile: profile, template: chosen.template, metadata: md, loggerOrigin: md.vmmStartNs ?? origin,
-                timeZone: TimeZone(identifier: "UTC")!
-            )
-            // The log is formatted only when it is kept: a timeline needs the codes, not the lines.
-            let log = DeviceLog(
-                formatter: formatter, maxLevel: options.keepOutputs ? profile.maxLevel(verbosity: 3) : nil, sink: sinks.log)
-            machine = try DebugMachine(
-                configuration: MachineConfiguration(profile: profile, vmOrigin: origin, devices: devices), log: log, sinks: sinks)
-        } catch {
-            throw AnalysisError.devices(path: reader.path, "\(error)")
-        }
+        let built = try AnalysisMachine(metadata: md, release: chosen, path: reader.path, observer: outputs)
+        let machine = built.machine
+        let sinks = built.sinks
+        let outputs = built.observer
         machine.debugPort?.onCode = { [state] t, vcpu, code in state.post(timestamp: t, vcpu: vcpu, code: code) }
         let taps = [
             ("debug console", sinks.debugConsole), ("firmware debug", sinks.firmwareDebug), ("serial", sinks.serial),
-        ].map { name, sink in
+        ].enumerated().map { k, device in
             // Unowned: the state holds the taps, so a strong capture would keep both alive forever.
-            ConsoleTap(device: name, sink: sink) { [unowned state] line in state.line(line) }
+            ConsoleTap(device: device.0, sink: device.1, output: k + 1, observer: outputs) { [unowned state] line in state.line(line) }
         }
-        for t in taps { t.keepAll = options.keepOutputs }
         state.taps = taps
         let devices = machine.configuration.devices
         state.consolePort = devices.port(of: .debugConsole)
@@ -126,13 +119,14 @@ public enum TimelineBuilder {
             report = try reader.scan { block in
                 block.walk(&visitor)
                 progress?.advance(events: UInt64(block.count))
-                return true
+                return outputs?.blockEnd(events: block.count) ?? true
             }
         } catch let e as TraceError {
             throw AnalysisError.trace(path: reader.path, e)
         }
         progress?.finish()
         for t in taps { t.finish() }
+        outputs?.end()
 
         var steps = state.steps
         for tap in taps {
@@ -147,11 +141,6 @@ public enum TimelineBuilder {
         steps = steps.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
         let (phases, backSteps, lastStep) = PhaseRules.apply(to: &steps)
 
-        var outputs: RegeneratedOutputs?
-        if options.keepOutputs {
-            outputs = RegeneratedOutputs(
-                log: sinks.log.takeCaptured(), debugConsole: taps[0].all, firmwareDebug: taps[1].all, serial: taps[2].all)
-        }
         var portCounts: [PortKey: UInt64] = [:]
         for (i, c) in visitor.portCounts.enumerated() where c > 0 {
             portCounts[PortKey(port: UInt16(i >> 1), direction: i & 1 == 1 ? .in : .out)] = c
@@ -161,7 +150,7 @@ public enum TimelineBuilder {
             phases: phases, backSteps: backSteps, filteredOut: state.filteredOut, lastStepTime: lastStep,
             firstEventTime: visitor.firstTime, lastEventTime: visitor.lastTime, events: visitor.replay.report.events,
             accesses: visitor.replay.report.accesses, portCounts: portCounts, activity: visitor.activity, consoleLines: state.lines,
-            outputs: outputs, inValues: visitor.inValues,
+            inValues: visitor.inValues,
             closedCleanly: reader.header.closedCleanly, problems: report.problems)
     }
 }

@@ -15,8 +15,7 @@ public final class ByteSink {
     }
 
     public let target: Target
-    /// Escape control sequences (for a terminal): everything below 0x20 but tab, newline and
-    /// carriage return, DEL, and C1 controls (UTF-8 C2 80 .. C2 9F) become `\xNN`.
+    /// Escape control sequences (for a terminal), as `ControlEscaper` does.
     public let sanitize: Bool
     /// When false, writes are dropped (outside a replay window).
     public var enabled = true
@@ -24,7 +23,7 @@ public final class ByteSink {
     public private(set) var bytesWritten: UInt64 = 0
     /// The open output of a `.file` target until `finish()` or `abandon()`.
     private var output: OutputFile?
-    private var pendingC2 = false
+    private var escaper = ControlEscaper()
     private var failure: String?
     private var failureErrno: Int32?
     private let flushThreshold = 1 << 16
@@ -63,10 +62,7 @@ public final class ByteSink {
 
     /// What a `.memory` sink holds, leaving it empty (a reader that consumes output as it comes).
     public func takeCaptured() -> [UInt8] {
-        if pendingC2 {
-            buffer.append(0xc2)
-            pendingC2 = false
-        }
+        escaper.finish(&buffer)
         defer { buffer.removeAll(keepingCapacity: true) }
         return buffer
     }
@@ -75,7 +71,7 @@ public final class ByteSink {
     public func write(byte: UInt8) {
         guard enabled else { return }
         bytesWritten &+= 1
-        if sanitize { sanitized(byte) } else { buffer.append(byte) }
+        if sanitize { escaper.append(byte, to: &buffer) } else { buffer.append(byte) }
         if buffer.count >= flushThreshold { drain() }
     }
 
@@ -88,7 +84,7 @@ public final class ByteSink {
         guard enabled else { return }
         bytesWritten &+= UInt64(data.count)
         if sanitize {
-            for b in data { sanitized(b) }
+            for b in data { escaper.append(b, to: &buffer) }
         } else {
             buffer.append(contentsOf: data)
         }
@@ -99,30 +95,6 @@ public final class ByteSink {
         var s = string
         // SAFETY: withUTF8 gives contiguous UTF-8 storage for the closure; write copies it into the buffer.
         s.withUTF8 { write(UnsafeRawBufferPointer($0)) }
-    }
-
-    static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
-    private func escape(_ b: UInt8) {
-        buffer.append(contentsOf: [0x5c, 0x78, ByteSink.hex[Int(b >> 4)], ByteSink.hex[Int(b & 0xf)]])
-    }
-
-    private func sanitized(_ b: UInt8) {
-        if pendingC2 {
-            pendingC2 = false
-            if (0x80...0x9f).contains(b) {
-                escape(0xc2)
-                escape(b)
-                return
-            }
-            buffer.append(0xc2)
-        }
-        switch b {
-        case 0x09, 0x0a, 0x0d: buffer.append(b)
-        case 0x00..<0x20, 0x7f: escape(b)
-        case 0xc2: pendingC2 = true
-        default: buffer.append(b)
-        }
     }
 
     private func drain() {
@@ -155,10 +127,7 @@ public final class ByteSink {
 
     /// Flushes what is buffered.
     public func flush() throws {
-        if pendingC2 {
-            buffer.append(0xc2)
-            pendingC2 = false
-        }
+        escaper.finish(&buffer)
         drain()
         if let failure { throw SinkError(path: name, reason: failure, errno: failureErrno, standardOutput: isStandardOutput) }
     }

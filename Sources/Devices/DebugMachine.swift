@@ -113,7 +113,7 @@ public final class DebugMachine {
             unclaimedWrites += 1
             log.emit(
                 profile.unregisteredLevel ?? .trace, profile.unregisteredWriteLocation,
-                "Guest PIO write to unregistered address 0x\(String(port, radix: 16))", context: context)
+                .unregisteredWrite(port: port), context: context)
         }
     }
 
@@ -137,10 +137,9 @@ public final class DebugMachine {
         let context = DeviceContext(timestamp: timestamp, vcpu: vcpu, log: log)
         if let filled = bus.read(port: port, into: buffer, context: context) { return filled }
         unclaimedReads += 1
-        let verb = profile.unregisteredReadFillsOnes ? "read from" : "read to"
         log.emit(
             profile.unregisteredLevel ?? .trace, profile.unregisteredReadLocation,
-            "Guest PIO \(verb) unregistered address 0x\(String(port, radix: 16))", context: context)
+            .unregisteredRead(port: port, readFrom: profile.unregisteredReadFillsOnes), context: context)
         if profile.unregisteredReadFillsOnes {
             for i in 0..<buffer.count { buffer[i] = 0xff }
             return true

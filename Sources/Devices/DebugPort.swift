@@ -21,10 +21,7 @@ public enum DebugPortMessage {
     /// `[Debug I/O port: Kernel code 0x41] 1.1500000 seconds`: the fraction is the *total*
     /// elapsed microseconds, zero-padded to 6 digits, as every release printed it.
     public static func text(code: UInt8, elapsedNs: UInt64) -> String {
-        let secs = elapsedNs / 1_000_000_000
-        let micros = elapsedNs / 1_000
-        return
-            "[Debug I/O port: \(DebugPortComponent(code: code).rawValue) code 0x\(String(code, radix: 16))] \(secs).\(RustFormat.padded(micros, 6)) seconds"
+        LogMessage.debugPortCode(code: code, elapsedNs: elapsedNs).text
     }
 }
 
@@ -54,12 +51,12 @@ public final class DebugPort: PortDevice {
         onCode?(context.timestamp, context.vcpu, code)
         let elapsed = context.timestamp >= origin ? context.timestamp - origin : 0
         context.log.emit(
-            profile.debugPortLevel, profile.debugPortLocation, DebugPortMessage.text(code: code, elapsedNs: elapsed), context: context)
+            profile.debugPortLevel, profile.debugPortLocation, .debugPortCode(code: code, elapsedNs: elapsed), context: context)
     }
 
     public func read(offset: UInt16, into buffer: UnsafeMutableRawBufferPointer, context: DeviceContext) -> Bool {
         counters.reads += 1
-        context.log.emit(.error, profile.debugPortReadLocation, "Invalid read to debug port", context: context)
+        context.log.emit(.error, profile.debugPortReadLocation, .invalidDebugPortRead, context: context)
         return false
     }
 }
@@ -110,7 +107,7 @@ public final class FirmwareDebugPort: PortDevice {
         counters.writes += 1
         guard length == 1, let byte = data.first else {
             counters.ignored += 1
-            context.log.emit(.error, profile.firmwareDebugWriteLocation, "Invalid write size on debug port: \(length)", context: context)
+            context.log.emit(.error, profile.firmwareDebugWriteLocation, .invalidFirmwareDebugWriteSize(length), context: context)
             return
         }
         if byte < 0x80 {
@@ -126,7 +123,7 @@ public final class FirmwareDebugPort: PortDevice {
         guard buffer.count == 1 else {
             counters.ignored += 1
             context.log.emit(
-                .error, profile.firmwareDebugReadLocation, "Invalid read size on debug port: \(buffer.count)", context: context)
+                .error, profile.firmwareDebugReadLocation, .invalidFirmwareDebugReadSize(buffer.count), context: context)
             return false
         }
         buffer[0] = 0xe9

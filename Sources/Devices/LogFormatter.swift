@@ -13,14 +13,22 @@ public struct LogFormatter: Sendable {
         case boottime, wallclock, glog, localglog, pid, tid, thread, level, levelchar, location, msg
         case year, month, day, hour, minute, second, micros, offset
         case localyear, localmonth, localday, localhour, localminute, localsecond, localmicros, localoffset
+        /// The elapsed time in the fixed layouts before templates: `{:?}` of a Duration (F0, F1) and
+        /// `{:.6?}` (F2, F3); F4 prints it as `{boottime}` does. No template names them.
+        case elapsedDebug = "(elapsed {:?})"
+        case elapsedDebug6 = "(elapsed {:.6?})"
 
         var needsUTC: Bool { [.wallclock, .glog, .year, .month, .day, .hour, .minute, .second, .micros, .offset].contains(self) }
         var needsLocal: Bool { rawValue.hasPrefix("local") }
+        /// A time (elapsed or wall-clock, or a part of one): what a comparison of two runs masks.
+        public var isTimeField: Bool { self == .boottime || self == .elapsedDebug || self == .elapsedDebug6 || needsUTC || needsLocal }
     }
 
     public let profile: Profile
     /// The parsed `--log-format` template (F5 only), or nil for the era's fixed layout.
     let template: [Piece]?
+    /// The whole line as pieces, the line ending included (empty: the release had no logger).
+    public let layout: [Piece]
     /// Logger origin: monotonic ns of the VMM's start.
     public let loggerOrigin: UInt64
     /// realtime = anchor.realtime + (t - anchor.monotonic)
@@ -68,6 +76,9 @@ public struct LogFormatter: Sendable {
             usesUTC = false
             usesLocal = false
         }
+        layout =
+            profile.loggerFormat == .none
+            ? [] : LogFormatter.joined(self.template ?? LogFormatter.eraLayout(profile.loggerFormat), lineEnding: profile.lineEnding)
     }
 
     /// Parses a template as v52.0+ did: `{name}` tokens, `{{`/`}}` literal braces.
@@ -116,38 +127,29 @@ public struct LogFormatter: Sendable {
     @inline(__always)
     func loggerElapsed(_ t: UInt64) -> UInt64 { t >= loggerOrigin ? t - loggerOrigin : 0 }
 
+    /// The VMM's process id (the `{pid}` token).
+    public var processID: UInt64 { pid }
+
+    /// The thread id of a vCPU's thread (the `{tid}` token): from the trace, else the process id.
+    public func threadID(vcpu: UInt32) -> UInt64 { Int(vcpu) < tids.count ? tids[Int(vcpu)] : pid }
+
     /// The whole line, with the release's line ending.
     public func render(_ record: LogRecord) -> String {
-        let elapsed = record.loggerElapsed ?? loggerElapsed(record.timestamp)
-        let thread = "vcpu\(record.vcpu)"
-        var line: String
-        switch profile.loggerFormat {
-        case .none:
-            return ""
-        case .f0:
-            line = "cloud-hypervisor: \(RustFormat.durationDebug(elapsed)): \(record.level.name):\(record.location) -- \(record.message)"
-        case .f1:
-            line =
-                "cloud-hypervisor: \(RustFormat.durationDebug(elapsed)): <\(thread)> \(record.level.name):\(record.location) -- \(record.message)"
-        case .f2, .f3:
-            line =
-                "cloud-hypervisor: \(RustFormat.durationDebug6(elapsed)): <\(thread)> \(record.level.name):\(record.location) -- \(record.message)"
-        case .f4:
-            line =
-                "cloud-hypervisor: \(RustFormat.secondsF32(elapsed))s: <\(thread)> \(record.level.name):\(record.location) -- \(record.message)"
-        case .f5:
-            line = renderTemplate(record, elapsed: elapsed, thread: thread)
-        }
-        line += profile.lineEnding
-        return line
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160)
+        write(record, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    private func renderTemplate(_ record: LogRecord, elapsed: UInt64, thread: String) -> String {
-        var out = ""
-        out.reserveCapacity(160)
+    /// Appends the whole line, with the release's line ending, as UTF-8. With `timeMask`, every
+    /// time field (the logger's elapsed time, wall-clock tokens, the seconds of a debug-port
+    /// message) is replaced by those bytes: the line as a comparison sees it.
+    public func write(_ record: LogRecord, into out: inout [UInt8], timeMask: [UInt8]? = nil) {
+        guard !layout.isEmpty else { return }
+        let elapsed = record.loggerElapsed ?? loggerElapsed(record.timestamp)
         var utc = CivilTime.epoch
         var local = CivilTime.epoch
-        if usesUTC || usesLocal {
+        if timeMask == nil && (usesUTC || usesLocal) {
             let realtime: UInt64 =
                 record.realtimeNs ?? anchor.map { a in
                     record.timestamp >= a.monotonicNs
@@ -159,31 +161,67 @@ public struct LogFormatter: Sendable {
                 local = CivilTime(realtimeNs: realtime, offsetSeconds: offset)
             }
         }
-        for piece in template ?? [] {
+        for piece in layout {
             switch piece {
-            case .literal(let s): out += s
+            case .literal(let s): out.append(utf8: s)
             case .token(let token):
-                switch token {
-                case .boottime: out += RustFormat.secondsF32(elapsed)
-                case .wallclock: out += utc.rfc3339
-                case .glog: out += utc.glog
-                case .localglog: out += local.glog
-                case .pid: out += String(pid)
-                case .tid: out += String(Int(record.vcpu) < tids.count ? tids[Int(record.vcpu)] : pid)
-                case .thread: out += thread
-                case .level: out += record.level.name
-                case .levelchar: out += String(record.level.name.first!)
-                case .location: out += record.location.description
-                case .msg: out += record.message
-                case .year, .localyear: out += (token.needsLocal ? local : utc).year
-                case .month, .localmonth: out += (token.needsLocal ? local : utc).twoDigit(\.month)
-                case .day, .localday: out += (token.needsLocal ? local : utc).twoDigit(\.day)
-                case .hour, .localhour: out += (token.needsLocal ? local : utc).twoDigit(\.hour)
-                case .minute, .localminute: out += (token.needsLocal ? local : utc).twoDigit(\.minute)
-                case .second, .localsecond: out += (token.needsLocal ? local : utc).twoDigit(\.second)
-                case .micros, .localmicros: out += (token.needsLocal ? local : utc).micros
-                case .offset, .localoffset: out += (token.needsLocal ? local : utc).offset
+                if let timeMask, token.isTimeField {
+                    out.append(contentsOf: timeMask)
+                    continue
                 }
+                switch token {
+                case .boottime: out.append(utf8: RustFormat.secondsF32(elapsed))
+                case .elapsedDebug: out.append(utf8: RustFormat.durationDebug(elapsed))
+                case .elapsedDebug6: out.append(utf8: RustFormat.durationDebug6(elapsed))
+                case .wallclock: out.append(utf8: utc.rfc3339)
+                case .glog: out.append(utf8: utc.glog)
+                case .localglog: out.append(utf8: local.glog)
+                case .pid: out.appendDecimal(pid)
+                case .tid: out.appendDecimal(threadID(vcpu: record.vcpu))
+                case .thread:
+                    out.appendASCII("vcpu")
+                    out.appendDecimal(UInt64(record.vcpu))
+                case .level: out.append(utf8: record.level.name)
+                case .levelchar: out.append(record.level.name.utf8.first!)
+                case .location:
+                    out.append(utf8: record.location.file)
+                    out.append(0x3a)
+                    out.appendSignedDecimal(record.location.line)
+                case .msg: record.message.write(into: &out, timeMask: timeMask)
+                case .year, .localyear: out.append(utf8: (token.needsLocal ? local : utc).year)
+                case .month, .localmonth: out.append(utf8: (token.needsLocal ? local : utc).twoDigit(\.month))
+                case .day, .localday: out.append(utf8: (token.needsLocal ? local : utc).twoDigit(\.day))
+                case .hour, .localhour: out.append(utf8: (token.needsLocal ? local : utc).twoDigit(\.hour))
+                case .minute, .localminute: out.append(utf8: (token.needsLocal ? local : utc).twoDigit(\.minute))
+                case .second, .localsecond: out.append(utf8: (token.needsLocal ? local : utc).twoDigit(\.second))
+                case .micros, .localmicros: out.append(utf8: (token.needsLocal ? local : utc).micros)
+                case .offset, .localoffset: out.append(utf8: (token.needsLocal ? local : utc).offset)
+                }
+            }
+        }
+    }
+
+    /// The fixed layout of eras F0 .. F4 (F4's is the default template of F5).
+    static func eraLayout(_ format: Profile.LoggerFormat) -> [Piece] {
+        let head = Piece.literal("cloud-hypervisor: ")
+        let tail: [Piece] = [.token(.level), .literal(":"), .token(.location), .literal(" -- "), .token(.msg)]
+        switch format {
+        case .none, .f5: return []
+        case .f0: return [head, .token(.elapsedDebug), .literal(": ")] + tail
+        case .f1: return [head, .token(.elapsedDebug), .literal(": <"), .token(.thread), .literal("> ")] + tail
+        case .f2, .f3: return [head, .token(.elapsedDebug6), .literal(": <"), .token(.thread), .literal("> ")] + tail
+        case .f4: return [head, .token(.boottime), .literal("s: <"), .token(.thread), .literal("> ")] + tail
+        }
+    }
+
+    /// Pieces with the line ending appended and neighbouring literals joined.
+    static func joined(_ pieces: [Piece], lineEnding: String) -> [Piece] {
+        var out: [Piece] = []
+        for p in pieces + [.literal(lineEnding)] {
+            if case .literal(let s) = p, case .literal(let prev)? = out.last {
+                out[out.count - 1] = .literal(prev + s)
+            } else {
+                out.append(p)
             }
         }
         return out

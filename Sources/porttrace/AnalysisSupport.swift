@@ -24,12 +24,11 @@ struct TimelineArguments: ParsableArguments {
         }
     }
 
-    func options(keepOutputs: Bool = false) throws -> TimelineOptions {
+    func options() throws -> TimelineOptions {
         var o = TimelineOptions()
         o.release = profile.flatMap { try? Release.named($0).get() }
         o.codes = codes?.ranges
         o.marks = try marks.map(TimelineOptions.mark)
-        o.keepOutputs = keepOutputs
         return o
     }
 }

@@ -59,39 +59,53 @@ struct DiffCommand: ParsableCommand {
         }
     }
 
+    /// Guest text in a text report on a terminal is escaped, as `replay` escapes it there.
+    var terminal: Bool { format == .text && (output == nil || output == "-") && Descriptor.isTerminal(Descriptor.standardOutput) }
+
     func compareTraces(_ pathA: String, _ pathB: String) throws {
-        let options = try timeline.options(keepOutputs: true)
-        let a = try loadTimeline(pathA, options)
-        let b = try loadTimeline(pathB, options)
-        let d = TraceDiff.compare(a, b, tolerance: tolerance.flatMap(Tolerance.init) ?? Tolerance(), ignoring: Set(ignore))
-        try report(DiffReport.render(d, format: format, color: paint), different: d.isDifferent, verdicts: [a.verdict, b.verdict])
+        let d: TraceDiff
+        do {
+            d = try TraceDiff.compare(
+                pathA: pathA, pathB: pathB, options: try timeline.options(), tolerance: tolerance.flatMap(Tolerance.init) ?? Tolerance(),
+                ignoring: Set(ignore), progress: ProgressMeter(what: "diff", unit: "events", total: nil))
+        } catch let e as AnalysisError {
+            throw CLIFailure.cannot("\(e)")
+        }
+        try report(
+            DiffReport.render(d, format: format, color: paint, terminal: terminal), different: d.isDifferent,
+            verdicts: [d.a.verdict, d.b.verdict])
     }
 
     func compareReleases(_ path: String) throws {
-        let options = try timeline.options(keepOutputs: true)
+        let options = try timeline.options()
+        // The trace read once as a timeline: damage and an unclosed trace are reported once, and
+        // the release it is read under is known.
+        let first = try loadTimeline(path, options)
+        let progress = ProgressMeter(what: path, unit: "events", total: nil)
         if let against, let other = try? Release.named(against).get() {
-            let a = try loadTimeline(path, options)
-            var o = options
-            o.release = other
-            let b = try loadTimeline(path, o)
-            let diffs = ReleaseComparison.outputDiffs(
-                a.outputs ?? RegeneratedOutputs(), b.outputs ?? RegeneratedOutputs(), nameA: a.release.release.tag, nameB: other.tag)
+            let diffs: [TraceDiff.OutputDiff]
+            do {
+                diffs = try ReleaseComparison.outputDiffs(
+                    path: path, a: first.release, b: TraceRelease(release: other, source: .flag), progress: progress)
+            } catch let e as AnalysisError {
+                throw CLIFailure.cannot("\(e)")
+            }
             try report(
-                DiffReport.render(diffs, trace: path, a: a.release.release, b: other, format: format, color: paint),
-                different: !diffs.isEmpty,
-                verdicts: [a.verdict])
+                DiffReport.render(
+                    diffs, trace: path, a: first.release.release, b: other, format: format, color: paint, terminal: terminal),
+                different: !diffs.isEmpty, verdicts: [first.verdict])
             return
         }
         guard let profiles, case .success(let releases) = ReleaseComparison.releases(profiles) else { return }
-        let first = try loadTimeline(path, options)  // the trace's verdict, once
-        let progress = ProgressMeter(what: path, unit: "releases", total: UInt64(releases.count))
         let c: ReleaseComparison
         do {
             c = try ReleaseComparison.groups(path: path, releases: releases, options: options, progress: progress)
         } catch let e as AnalysisError {
             throw CLIFailure.cannot("\(e)")
         }
-        try report(DiffReport.render(c, format: format, color: paint), different: c.groups.count > 1, verdicts: [first.verdict])
+        try report(
+            DiffReport.render(c, format: format, color: paint, terminal: terminal), different: c.groups.count > 1,
+            verdicts: [first.verdict])
     }
 
     /// Writes the report and ends with the verdict: 2 for a damaged trace (no verdict), else 1

@@ -90,9 +90,60 @@ public struct TraceDiff: Sendable {
         public var b: [UInt8]
     }
 
+    /// One regenerated output that differs: its unified diff, and what it does not show.
     public struct OutputDiff: Sendable {
+        /// Lines of hunks shown per output by default; past them, lines are counted, not shown.
+        public static let defaultShownLines = 100_000
+
         public var name: String
+        /// `--- a/NAME`, `+++ b/NAME`, then the hunks, as `diff -u` prints them.
         public var hunks: [String]
+        /// Hunks past the lines a report shows: counted, not shown.
+        public var omitted: Omitted?
+        /// Where the outputs stopped being aligned, when they were too different to align.
+        public var unaligned: Unaligned?
+
+        public init(name: String, hunks: [String], omitted: Omitted? = nil, unaligned: Unaligned? = nil) {
+            self.name = name
+            self.hunks = hunks
+            self.omitted = omitted
+            self.unaligned = unaligned
+        }
+
+        /// What `hunks` leaves out, past the lines a report shows: whole hunks, and the removed
+        /// and inserted lines not shown (those of the hunks left out, and of a last hunk shown cut).
+        public struct Omitted: Sendable, Equatable {
+            public var hunks: Int
+            public var lines: Int
+            /// The hunk lines shown per output.
+            public var limit: Int
+        }
+
+        public struct Unaligned: Sendable, Equatable {
+            /// 1-based line of each side where alignment stopped.
+            public var lineA: Int
+            public var lineB: Int
+            /// Lines from there to the end, per side.
+            public var restA: Int
+            public var restB: Int
+            public var reason: String
+        }
+
+        /// Notes for a report: what is not shown and why.
+        public var notes: [String] {
+            var notes: [String] = []
+            if let u = unaligned {
+                notes.append(
+                    "\(name): outputs diverge from line \(u.lineA) (a) and line \(u.lineB) (b); \(u.restA) and \(u.restB) more lines not aligned (\(u.reason))"
+                )
+            }
+            if let o = omitted {
+                notes.append(
+                    "\(name): \(o.lines) more removed or added lines not shown" + (o.hunks > 0 ? " (\(o.hunks) more hunks)" : "")
+                        + "; at most \(o.limit) lines of hunks are shown per output")
+            }
+            return notes
+        }
     }
 
     public var a: BootTimeline
@@ -113,10 +164,12 @@ public struct TraceDiff: Sendable {
 }
 
 extension TraceDiff {
-    /// Compares two timelines built with `keepOutputs`.
-    public static func compare(_ a: BootTimeline, _ b: BootTimeline, tolerance: Tolerance = Tolerance(), ignoring: Set<DiffSection> = [])
-        -> TraceDiff
-    {
+    /// Compares two timelines; `outputs` are their regenerated outputs' differences (from the
+    /// streamed comparison, `compare(pathA:pathB:...)`).
+    public static func compare(
+        _ a: BootTimeline, _ b: BootTimeline, tolerance: Tolerance = Tolerance(), ignoring: Set<DiffSection> = [],
+        outputs: [OutputDiff] = []
+    ) -> TraceDiff {
         var reasons: [String] = []
 
         // Steps: POST codes aligned as sequences (back-steps included: they are behaviour too).
@@ -128,7 +181,11 @@ extension TraceDiff {
             steps += pendingRemoved.map { StepPair(change: .removed, a: $0, b: nil, timeChanged: false) }
             pendingRemoved.removeAll()
         }
-        for e in EditScript.diff(postA.map(\.code), postB.map(\.code)) {
+        let codesA = postA.map(\.code)
+        let codesB = postB.map(\.code)
+        let aligned = EditScript.align(codesA, codesB)
+        let blocks = aligned ?? EditScript.wholeReplacement(codesA, codesB)
+        for e in EditScript.edits(blocks, countA: codesA.count, countB: codesB.count) {
             switch e {
             case .keep(let i, let j):
                 flushRemoved()
@@ -161,7 +218,12 @@ extension TraceDiff {
             steps.append(StepPair(change: .added, a: nil, b: t, timeChanged: false))
         }
         let codeChanges = steps.filter { $0.change != .same && ($0.a?.code != nil || $0.b?.code != nil) }.count
-        if codeChanges > 0 { reasons.append("the POST code sequences differ (\(codeChanges) added, removed or changed)") }
+        if codeChanges > 0 {
+            reasons.append(
+                "the POST code sequences differ (\(codeChanges) added, removed or changed"
+                    + (aligned == nil
+                        ? "; too different to align within the work limit, so the differing middle is listed as removed and added)" : ")"))
+        }
         let markChanges = steps.filter { $0.change != .same && $0.a?.code == nil && $0.b?.code == nil }
         if !markChanges.isEmpty { reasons.append("\(markChanges.count) marks or console starts appear on one side only") }
 
@@ -183,20 +245,7 @@ extension TraceDiff {
             if slowSteps > 0 { reasons.append("\(slowSteps) step times changed beyond the tolerance") }
         }
 
-        // Outputs: the VMM log with its times masked, the consoles exactly.
-        var outputs: [OutputDiff] = []
-        if let oa = a.outputs, let ob = b.outputs {
-            for (k, name) in RegeneratedOutputs.names.enumerated() {
-                let la = UnifiedDiff.split(oa.all[k])
-                let lb = UnifiedDiff.split(ob.all[k])
-                let hunks =
-                    k == 0
-                    ? UnifiedDiff.lines(
-                        la, lb, nameA: "a/\(name)", nameB: "b/\(name)", compareA: la.map(LogMask.mask), compareB: lb.map(LogMask.mask))
-                    : UnifiedDiff.lines(la, lb, nameA: "a/\(name)", nameB: "b/\(name)")
-                if !hunks.isEmpty { outputs.append(OutputDiff(name: name, hunks: hunks)) }
-            }
-        }
+        // Outputs: compared as they were streamed (the VMM log with its times masked).
         if !ignoring.contains(.outputs) && !outputs.isEmpty {
             reasons.append("regenerated output differs: \(outputs.map(\.name).joined(separator: ", "))")
         }
@@ -247,14 +296,4 @@ extension TraceDiff {
             a: a, b: b, tolerance: tolerance, ignored: ignoring, steps: steps, phases: phases, total: (a.total, b.total, totalChanged),
             outputs: outputs, ports: ports, inDifferences: inDifferences, metadata: metadata, reasons: reasons)
     }
-}
-
-/// The VMM log compared without its times: the logger's prefix time and the message's seconds
-/// differ between any two runs, so every decimal number and every number with a time unit is
-/// masked before lines are compared (the lines shown are the real ones).
-public enum LogMask {
-    nonisolated(unsafe) static let pattern = try! Regex(
-        #"\d+\.\d+(?:ns|µs|us|ms|s)?|\b\d+(?:ns|µs|us|ms|s)\b|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z?|\d\d:\d\d:\d\d(?:\.\d+)?"#)
-
-    public static func mask(_ line: String) -> String { line.replacing(pattern, with: "#") }
 }

@@ -8,9 +8,11 @@ public enum DiffReport {
 
     // MARK: Two traces
 
-    public static func render(_ d: TraceDiff, format: Format, color: Bool) -> String {
+    /// `terminal`: the text goes to a terminal, so guest text in it (output lines, labels,
+    /// metadata) has its control bytes escaped as `replay` escapes them (`ControlEscaper`).
+    public static func render(_ d: TraceDiff, format: Format, color: Bool, terminal: Bool = false) -> String {
         switch format {
-        case .text: return text(d, paint: Paint(on: color))
+        case .text: return text(d, paint: Paint(on: color, escape: terminal))
         case .markdown: return markdown(d)
         case .json: return json(d).serialized() + "\n"
         }
@@ -18,13 +20,18 @@ public enum DiffReport {
 
     struct Paint {
         let on: Bool
+        /// Escape control bytes in outside text (a terminal).
+        var escape = false
+        /// Outside text (guest output, labels, paths, metadata) as it may be shown.
+        func text(_ s: String) -> String { escape ? ControlEscaper.escaped(s) : s }
         func red(_ s: String) -> String { on ? "\u{1b}[31m\(s)\u{1b}[m" : s }
         func green(_ s: String) -> String { on ? "\u{1b}[32m\(s)\u{1b}[m" : s }
         func yellow(_ s: String) -> String { on ? "\u{1b}[33m\(s)\u{1b}[m" : s }
         func cyan(_ s: String) -> String { on ? "\u{1b}[36m\(s)\u{1b}[m" : s }
         func bold(_ s: String) -> String { on ? "\u{1b}[1m\(s)\u{1b}[m" : s }
         /// A unified-diff line coloured as git does.
-        func diffLine(_ l: String) -> String {
+        func diffLine(_ line: String) -> String {
+            let l = text(line)
             if l.hasPrefix("+++") || l.hasPrefix("---") { return bold(l) }
             if l.hasPrefix("@@") { return cyan(l) }
             if l.hasPrefix("+") { return green(l) }
@@ -50,7 +57,9 @@ public enum DiffReport {
 
     static func text(_ d: TraceDiff, paint: Paint) -> String {
         var out =
-            paint.bold("porttrace diff: \(d.a.path) (cloud-hypervisor \(d.a.release.release)) vs \(d.b.path) (\(d.b.release.release))")
+            paint.bold(
+                "porttrace diff: \(paint.text(d.a.path)) (cloud-hypervisor \(d.a.release.release)) vs \(paint.text(d.b.path)) (\(d.b.release.release))"
+            )
             + "\n"
         out += (d.isDifferent ? paint.red("DIFFERENT") : paint.green("SAME")) + "\n"
         for r in d.reasons { out += "  - \(r)\n" }
@@ -82,7 +91,9 @@ public enum DiffReport {
             case .added: mark = "+"
             case .removed: mark = "-"
             }
-            rows.append([mark, stepName(p), span(p.a?.time), span(p.b?.time), p.change == .same ? change(p.a?.time, p.b?.time) : ""])
+            rows.append([
+                mark, paint.text(stepName(p)), span(p.a?.time), span(p.b?.time), p.change == .same ? change(p.a?.time, p.b?.time) : "",
+            ])
         }
         out +=
             TimelineText.table(rows).split(separator: "\n").map { line -> String in
@@ -122,12 +133,15 @@ public enum DiffReport {
 
         if !d.ignored.contains(.outputs) && !d.outputs.isEmpty {
             out += "\n" + paint.bold("Outputs") + " (the VMM log compared with its times masked)\n"
-            for o in d.outputs { out += o.hunks.map(paint.diffLine).joined(separator: "\n") + "\n" }
+            for o in d.outputs {
+                out += o.hunks.map(paint.diffLine).joined(separator: "\n") + "\n"
+                for n in o.notes { out += paint.yellow("  " + paint.text(n)) + "\n" }
+            }
         }
 
         if !d.ignored.contains(.metadata) && !d.metadata.isEmpty {
             out += "\n" + paint.bold("Metadata") + " (shown, never judged)\n"
-            for m in d.metadata { out += "  \(m.key): \(clip(m.a)) | \(clip(m.b))\n" }
+            for m in d.metadata { out += "  \(paint.text(m.key)): \(paint.text(clip(m.a))) | \(paint.text(clip(m.b)))\n" }
         }
         return out
     }
@@ -136,10 +150,10 @@ public enum DiffReport {
     static func hex(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined() }
 
     static func markdown(_ d: TraceDiff) -> String {
-        var out = "## porttrace diff: `\(d.a.path)` vs `\(d.b.path)`\n\n"
+        var out = "## porttrace diff: \(Markdown.code(d.a.path)) vs \(Markdown.code(d.b.path))\n\n"
         out +=
             "**\(d.isDifferent ? "Different" : "Same")** (cloud-hypervisor \(d.a.release.release) / \(d.b.release.release); tolerance \(d.tolerance.description))\n\n"
-        for r in d.reasons { out += "- \(r)\n" }
+        for r in d.reasons { out += "- \(Markdown.text(r))\n" }
         if !d.reasons.isEmpty { out += "\n" }
         if !d.ignored.contains(.times) {
             out += "| phase | a | b | change | |\n|---|---:|---:|---:|---|\n"
@@ -157,18 +171,23 @@ public enum DiffReport {
             let mark = ["same": p.timeChanged ? moved : "", "changed": "changed", "added": "added", "removed": "removed"][
                 p.change.rawValue]!
             out +=
-                "| \(mark) | \(stepName(p)) | \(span(p.a?.time)) | \(span(p.b?.time)) | \(p.change == .same ? change(p.a?.time, p.b?.time) : "") |\n"
+                "| \(mark) | \(Markdown.cell(stepName(p))) | \(span(p.a?.time)) | \(span(p.b?.time)) | \(p.change == .same ? change(p.a?.time, p.b?.time) : "") |\n"
         }
         if !d.ignored.contains(.counts), d.ports.contains(where: { $0.a != $0.b }) {
             out += "\n| port | a | b | |\n|---|---:|---:|---|\n"
             for p in d.ports where p.a != p.b { out += "| \(p.key.description) | \(p.a) | \(p.b) | \(p.changed ? "changed" : "") |\n" }
         }
         if !d.ignored.contains(.outputs) {
-            for o in d.outputs { out += "\n```diff\n" + o.hunks.joined(separator: "\n") + "\n```\n" }
+            for o in d.outputs {
+                out += "\n" + Markdown.codeBlock(o.hunks, info: "diff")
+                for n in o.notes { out += "\n_\(Markdown.text(n))_\n" }
+            }
         }
         if !d.ignored.contains(.metadata) && !d.metadata.isEmpty {
             out += "\n| metadata | a | b |\n|---|---|---|\n"
-            for m in d.metadata { out += "| \(m.key) | `\(clip(m.a))` | `\(clip(m.b))` |\n" }
+            for m in d.metadata {
+                out += "| \(Markdown.cell(m.key)) | \(Markdown.codeCell(clip(m.a))) | \(Markdown.codeCell(clip(m.b))) |\n"
+            }
         }
         return out
     }
@@ -237,16 +256,33 @@ public enum DiffReport {
         f.append(
             (
                 "outputs",
-                .array(d.outputs.map { .object([("output", .string($0.name)), ("diff", .array($0.hunks.map(JSONValue.string)))]) })
+                .array(d.outputs.map(json))
             ))
         f.append(("metadata", .array(d.metadata.map { .object([("key", .string($0.key)), ("a", .string($0.a)), ("b", .string($0.b))]) })))
         return .object(f)
     }
 
+    /// An output's diff in JSON: its lines, and what is not shown (only when something is not).
+    static func json(_ o: TraceDiff.OutputDiff) -> JSONValue {
+        var f: [(String, JSONValue)] = [("output", .string(o.name)), ("diff", .array(o.hunks.map(JSONValue.string)))]
+        if let m = o.omitted { f.append(("omitted", .object([("hunks", .uint(UInt64(m.hunks))), ("lines", .uint(UInt64(m.lines)))]))) }
+        if let u = o.unaligned {
+            f.append(
+                (
+                    "unaligned",
+                    .object([
+                        ("line_a", .uint(UInt64(u.lineA))), ("line_b", .uint(UInt64(u.lineB))), ("rest_a", .uint(UInt64(u.restA))),
+                        ("rest_b", .uint(UInt64(u.restB))), ("reason", .string(u.reason)),
+                    ])
+                ))
+        }
+        return .object(f)
+    }
+
     // MARK: One trace, several releases
 
-    public static func render(_ c: ReleaseComparison, format: Format, color: Bool) -> String {
-        let paint = Paint(on: color)
+    public static func render(_ c: ReleaseComparison, format: Format, color: Bool, terminal: Bool = false) -> String {
+        let paint = Paint(on: color, escape: terminal)
         func range(_ g: ReleaseComparison.Group) -> String {
             g.releases.count == 1 ? g.releases[0].tag : "\(g.releases.first!.tag)..\(g.releases.last!.tag)"
         }
@@ -260,29 +296,28 @@ public enum DiffReport {
                         c.groups.map { g in
                             .object([
                                 ("releases", .array(g.releases.map { .string($0.tag) })), ("log_lines", .uint(UInt64(g.summary.logLines))),
-                                (
-                                    "changes",
-                                    .array(
-                                        g.changes.map {
-                                            .object([("output", .string($0.name)), ("diff", .array($0.hunks.map(JSONValue.string)))])
-                                        })
-                                ),
+                                ("changes", .array(g.changes.map(json))),
                             ])
                         })
                 ),
             ]).serialized() + "\n"
         case .markdown:
             var out =
-                "## `\(c.path)` under \(c.groups.reduce(0) { $0 + $1.releases.count }) cloud-hypervisor releases: \(c.groups.count) different outputs\n"
+                "## \(Markdown.code(c.path)) under \(c.groups.reduce(0) { $0 + $1.releases.count }) cloud-hypervisor releases: \(c.groups.count) different outputs\n"
             for g in c.groups {
                 out +=
                     "\n### \(range(g)) (\(g.releases.count) release\(g.releases.count == 1 ? "" : "s"), \(g.summary.logLines) log lines)\n"
-                for ch in g.changes { out += "\n```diff\n" + ch.hunks.prefix(40).joined(separator: "\n") + "\n```\n" }
+                for ch in g.changes {
+                    out += "\n" + Markdown.codeBlock(Array(ch.hunks.prefix(40)), info: "diff")
+                    for n in ch.notes { out += "\n_\(Markdown.text(n))_\n" }
+                }
             }
             return out
         case .text:
             var out =
-                paint.bold("\(c.path) under \(c.groups.reduce(0) { $0 + $1.releases.count }) releases: \(c.groups.count) different outputs")
+                paint.bold(
+                    "\(paint.text(c.path)) under \(c.groups.reduce(0) { $0 + $1.releases.count }) releases: \(c.groups.count) different outputs"
+                )
                 + "\n"
             for g in c.groups {
                 out +=
@@ -291,8 +326,12 @@ public enum DiffReport {
                 for ch in g.changes {
                     let shown = ch.hunks.prefix(24)
                     out += shown.map(paint.diffLine).joined(separator: "\n") + "\n"
-                    if ch.hunks.count > shown.count {
-                        out += "  ... \(ch.hunks.count - shown.count) more lines of this diff (see --profile A --against B)\n"
+                    if ch.hunks.count > shown.count || ch.omitted != nil {
+                        let more = ch.hunks.count - shown.count + (ch.omitted?.lines ?? 0)
+                        out += "  ... \(more) more lines of this diff (see --profile A --against B)\n"
+                    }
+                    if let u = ch.unaligned {
+                        out += paint.yellow("  " + paint.text(TraceDiff.OutputDiff(name: ch.name, hunks: [], unaligned: u).notes[0])) + "\n"
                     }
                 }
             }
@@ -301,29 +340,96 @@ public enum DiffReport {
     }
 
     /// Two releases' outputs for one trace, as unified diffs.
-    public static func render(_ diffs: [TraceDiff.OutputDiff], trace: String, a: Release, b: Release, format: Format, color: Bool) -> String
-    {
-        let paint = Paint(on: color)
+    public static func render(
+        _ diffs: [TraceDiff.OutputDiff], trace: String, a: Release, b: Release, format: Format, color: Bool, terminal: Bool = false
+    ) -> String {
+        let paint = Paint(on: color, escape: terminal)
         switch format {
         case .json:
             return JSONValue.object([
                 ("trace", .string(trace)), ("a_release", .string(a.tag)), ("b_release", .string(b.tag)),
-                ("different", .bool(!diffs.isEmpty)),
-                (
-                    "outputs",
-                    .array(diffs.map { .object([("output", .string($0.name)), ("diff", .array($0.hunks.map(JSONValue.string)))]) })
-                ),
+                ("different", .bool(!diffs.isEmpty)), ("outputs", .array(diffs.map(json))),
             ]).serialized() + "\n"
         case .markdown:
-            var out = "## `\(trace)`: cloud-hypervisor \(a) vs \(b)\n\n**\(diffs.isEmpty ? "Same output" : "Different output")**\n"
-            for d in diffs { out += "\n```diff\n" + d.hunks.joined(separator: "\n") + "\n```\n" }
+            var out =
+                "## \(Markdown.code(trace)): cloud-hypervisor \(a) vs \(b)\n\n**\(diffs.isEmpty ? "Same output" : "Different output")**\n"
+            for d in diffs {
+                out += "\n" + Markdown.codeBlock(d.hunks, info: "diff")
+                for n in d.notes { out += "\n_\(Markdown.text(n))_\n" }
+            }
             return out
         case .text:
             var out =
-                paint.bold("\(trace): cloud-hypervisor \(a) vs \(b): ") + (diffs.isEmpty ? paint.green("SAME") : paint.red("DIFFERENT"))
+                paint.bold("\(paint.text(trace)): cloud-hypervisor \(a) vs \(b): ")
+                + (diffs.isEmpty ? paint.green("SAME") : paint.red("DIFFERENT"))
                 + "\n"
-            for d in diffs { out += d.hunks.map(paint.diffLine).joined(separator: "\n") + "\n" }
+            for d in diffs {
+                out += d.hunks.map(paint.diffLine).joined(separator: "\n") + "\n"
+                for n in d.notes { out += paint.yellow("  " + paint.text(n)) + "\n" }
+            }
             return out
         }
+    }
+}
+
+/// Outside text in Markdown: code blocks whose fence no line can close, inline code whose
+/// delimiters no content can end, and table cells that no `|`, backtick or newline can break.
+enum Markdown {
+    /// The longest run of backticks in `s`.
+    static func longestBacktickRun<S: Sequence<Character>>(_ s: S) -> Int {
+        var longest = 0
+        var run = 0
+        for c in s {
+            run = c == "`" ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        return longest
+    }
+
+    /// A fenced code block: the fence is longer than any run of backticks in the lines.
+    static func codeBlock(_ lines: [String], info: String) -> String {
+        let fence = String(repeating: "`", count: max(3, lines.map { longestBacktickRun($0) }.max().map { $0 + 1 } ?? 3))
+        return fence + info + "\n" + lines.map(oneLine).joined(separator: "\n") + "\n" + fence + "\n"
+    }
+
+    /// Inline code: delimited by more backticks than any run inside (padded when it starts or ends with one).
+    static func code(_ s: String) -> String {
+        let text = oneLine(s)
+        let ticks = String(repeating: "`", count: longestBacktickRun(text) + 1)
+        let pad = text.hasPrefix("`") || text.hasSuffix("`") || text.isEmpty ? " " : ""
+        return ticks + pad + text + pad + ticks
+    }
+
+    /// Inline code in a table cell: as `code`, with `|` escaped (GitHub's tables unescape it first).
+    static func codeCell(_ s: String) -> String {
+        code(s).replacingOccurrences(of: "|", with: "\\|")
+    }
+
+    /// Plain text in a table cell: `\`, `|`, backticks, `*`, `<` and brackets escaped, one line.
+    static func cell(_ s: String) -> String { text(s) }
+
+    /// Plain text on one line with Markdown's active characters escaped.
+    static func text(_ s: String) -> String {
+        var out = ""
+        for c in oneLine(s) {
+            if "\\`|*<[]".contains(c) { out.append("\\") }
+            out.append(c)
+        }
+        return out
+    }
+
+    /// Control characters but tab (line breaks above all) written as `\xNN`, so the text stays on one line.
+    static func oneLine(_ s: String) -> String {
+        func control(_ u: Unicode.Scalar) -> Bool { (u.value < 0x20 && u.value != 0x09) || u.value == 0x7f }
+        guard s.unicodeScalars.contains(where: control) else { return s }
+        var out = ""
+        for u in s.unicodeScalars {
+            if control(u) {
+                out += "\\x" + (u.value < 0x10 ? "0" : "") + String(u.value, radix: 16)
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 }
