@@ -1,7 +1,8 @@
 import Devices
 
-/// Reads what a console device printed, as it is printed, and cuts it into lines that remember
-/// when their first byte was written. Consumes the memory sink, so memory stays bounded by one
+/// Reads what a console device printed, as it is printed, and cuts it into lines of text
+/// (terminal control sequences taken out, `ControlSequenceFilter`) that remember when their
+/// first printable byte was written, and by which vCPU. Consumes the memory sink, so memory stays bounded by one
 /// line (plus the lines kept); a comparison's observer gets the bytes as they come.
 final class ConsoleTap {
     let device: String
@@ -9,10 +10,16 @@ final class ConsoleTap {
     /// The output number the observer knows this console by (1, 2, 3).
     let output: Int
     let observer: OutputObserver?
-    /// Bytes of the line being printed, and when its first byte came.
+    /// Text of the line being printed; when its first byte and its first printable byte came.
     private var partial: [UInt8] = []
+    private var lineOpen = false
     private var partialTime: Int64 = 0
+    private var printableTime: Int64?
+    private var partialVCPU: UInt32 = 0
+    private var filter = ControlSequenceFilter()
     private(set) var firstByteTime: Int64?
+    /// When the last line was printed (its first printable byte).
+    private(set) var lastLineTime: Int64?
     private(set) var firstByteVCPU: UInt32 = 0
     private let onLine: (ConsoleLine) -> Void
     static let longestLine = 64 * 1024
@@ -48,24 +55,33 @@ final class ConsoleTap {
             firstByteVCPU = vcpu
         }
         for (k, b) in bytes.enumerated() {
-            if partial.isEmpty { partialTime = times(k) }
             if b == 0x0a {
                 emit()
-            } else if partial.count < ConsoleTap.longestLine {
-                partial.append(b)
+                continue
             }
+            if !lineOpen {
+                lineOpen = true
+                partialTime = times(k)
+                partialVCPU = vcpu
+            }
+            guard partial.count < ConsoleTap.longestLine else { continue }
+            let before = partial.count
+            filter.feed(b, into: &partial)
+            if printableTime == nil && partial.count > before { printableTime = times(k) }
         }
     }
 
     private func emit() {
-        var line = partial
-        if line.last == 0x0d { line.removeLast() }
-        onLine(ConsoleLine(device: device, time: partialTime, text: String(decoding: line, as: UTF8.self)))
+        let time = printableTime ?? partialTime
+        lastLineTime = time
+        onLine(ConsoleLine(device: device, time: time, text: String(decoding: partial, as: UTF8.self), vcpu: partialVCPU))
         partial.removeAll(keepingCapacity: true)
+        lineOpen = false
+        printableTime = nil
     }
 
     /// The last line, if the output did not end with a newline.
     func finish() {
-        if !partial.isEmpty { emit() }
+        if lineOpen { emit() }
     }
 }

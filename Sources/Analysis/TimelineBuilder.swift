@@ -19,13 +19,43 @@ public struct TimelineOptions: Sendable {
     public var release: Release?
     /// `--codes`: which POST codes count (nil: all).
     public var codes: [ClosedRange<UInt8>]?
+    /// `--mark`: console lines that are steps.
     public var marks: [Mark] = []
-    /// Console lines kept for reports (the marks see every line).
-    public var keptLines = 10_000
-    /// IN values kept per port for comparisons (all of them are digested).
+    /// `--marks SET`: a built-in set of marks; its phases replace the POST codes' (unless `phases` are given).
+    public var markSet: MarkSet?
+    /// `--phase NAME=FROM..TO`: phases of the user's; they replace the POST codes' and the set's.
+    public var phases: [PhaseSpec] = []
+    /// `--interval NAME=FROM..TO`.
+    public var intervals: [IntervalSpec] = []
+    /// Console lines kept for reports (the marks see every line), and their text at most.
+    public var keptLines = 200_000
+    public var keptLineBytes = 64 << 20
+    /// POST steps listed (repeats collapsed); past them, writes still count in phases and the boot's end.
+    public var keptSteps = 100_000
+    /// IN values kept per port for comparisons, and their bytes over all ports (all are digested).
     public var keptInValues = 4096
+    public var keptInBytes = 16 << 20
 
     public init() {}
+
+    /// Every mark to look for: `--mark`s and the set's.
+    public var allMarks: [Mark] { marks + (markSet?.marks() ?? []) }
+
+    /// Refuses references to marks that nothing defines, naming the ones that exist.
+    public func checkReferences() throws {
+        let names = Set(allMarks.map(\.name))
+        let refs =
+            intervals.flatMap { [("--interval", $0.name, $0.from), ("--interval", $0.name, $0.to)] }
+            + phases.flatMap { [("--phase", $0.name, $0.from), ("--phase", $0.name, $0.to)] }
+        for (flag, name, ref) in refs {
+            if case .mark(let m) = ref, !names.contains(m) {
+                let known =
+                    names.isEmpty
+                    ? "no marks are defined (--mark NAME=PATTERN, --marks linux)" : "marks: \(names.sorted().joined(separator: ", "))"
+                throw AnalysisError.badOption("\(flag) \(name): no mark named '\(m)' (\(known))")
+            }
+        }
+    }
 
     /// Parses `NAME=PATTERN` or a bare `PATTERN` (named after itself); a pattern RE2 refuses is a
     /// bad option naming the flag, the pattern and RE2's reason.
@@ -134,23 +164,40 @@ public enum TimelineBuilder {
                 steps.append(
                     BootStep(
                         kind: .consoleStart(device: tap.device), timestamp: UInt64(bitPattern: t &+ Int64(bitPattern: origin)), time: t,
-                        vcpu: tap.firstByteVCPU, sincePrevious: 0, isBackStep: false))
+                        vcpu: tap.firstByteVCPU))
             }
         }
         // Stable by time: POST codes keep their order among themselves.
         steps = steps.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
-        let (phases, backSteps, lastStep) = PhaseRules.apply(to: &steps)
+        let originKnown = md.vmStartNs != nil
+        PhaseRules.chain(&steps, originKnown: originKnown)
+        let traceEnd = visitor.lastTime
+        var phases = state.postPhases.phases
+        var bootEnd = state.postPhases.lastChainTime
+        var source = PhaseSource.postCodes
+        if !options.phases.isEmpty {
+            phases = PhaseRules.phases(from: options.phases, steps: steps, traceEnd: traceEnd, originKnown: originKnown)
+            bootEnd = phases.map(\.end).max()
+            source = .marks("--phase")
+        } else if let set = options.markSet {
+            phases = PhaseRules.phases(from: set, steps: steps, traceEnd: traceEnd)
+            bootEnd = phases.last?.end
+            source = .marks(set.name)
+        }
+        if bootEnd == nil, source != .postCodes { bootEnd = steps.last(where: \.inChain)?.time }
+        let named = PhaseRules.intervals(options.intervals, steps: steps, bootEnd: bootEnd, originKnown: originKnown)
 
         var portCounts: [PortKey: UInt64] = [:]
         for (i, c) in visitor.portCounts.enumerated() where c > 0 {
             portCounts[PortKey(port: UInt16(i >> 1), direction: i & 1 == 1 ? .in : .out)] = c
         }
         return BootTimeline(
-            path: reader.path, metadata: md, release: chosen, origin: origin, originKnown: md.vmStartNs != nil, steps: steps,
-            phases: phases, backSteps: backSteps, filteredOut: state.filteredOut, lastStepTime: lastStep,
-            firstEventTime: visitor.firstTime, lastEventTime: visitor.lastTime, events: visitor.replay.report.events,
+            path: reader.path, metadata: md, release: chosen, origin: origin, originKnown: originKnown, steps: steps,
+            phases: phases, phaseSource: source, namedIntervals: named, backSteps: state.backSteps, filteredOut: state.filteredOut,
+            stepsLeftOut: state.stepsLeftOut, bootEnd: bootEnd, firstEventTime: visitor.firstTime, lastEventTime: visitor.lastTime,
+            lastConsoleTime: taps.compactMap(\.lastLineTime).max(), events: visitor.replay.report.events,
             accesses: visitor.replay.report.accesses, portCounts: portCounts, activity: visitor.activity, consoleLines: state.lines,
-            inValues: visitor.inValues,
+            consoleLinesLeftOut: state.linesLeftOut, inValues: visitor.inValues,
             closedCleanly: reader.header.closedCleanly, problems: report.problems)
     }
 }
@@ -160,48 +207,77 @@ final class BuilderState {
     let origin: UInt64
     let options: TimelineOptions
     var steps: [BootStep] = []
-    var lastPostTime: Int64?
+    var postPhases = PhaseRules.PostPhases()
+    /// The index in `steps` of the last POST step listed, for repeats.
+    private var lastPost: Int?
+    private var lastPostCode: UInt8?
+    var postStepsKept = 0
+    var stepsLeftOut = 0
+    var backSteps = 0
     var filteredOut = 0
     var lines: [ConsoleLine] = []
+    var lineBytes = 0
+    var linesLeftOut = 0
     var marksLeft: [TimelineOptions.Mark]
     var taps: [ConsoleTap] = []
     var consolePort: UInt16?
     var firmwarePort: UInt16?
     var serialBase: UInt16?
-    var currentVCPU: UInt32 = 0
 
     init(origin: UInt64, options: TimelineOptions) {
         self.origin = origin
         self.options = options
-        marksLeft = options.marks
+        marksLeft = options.allMarks
     }
 
     @inline(__always)
     func relative(_ t: UInt64) -> Int64 { Int64(bitPattern: t &- origin) }
 
+    /// A write the release logs: a new step, or one more repeat of the last one (the same code,
+    /// no other code between). Every write counts in the phases; steps past `keptSteps` are
+    /// counted, not listed.
     func post(timestamp: UInt64, vcpu: UInt32, code: UInt8) {
         if let ranges = options.codes, !ranges.contains(where: { $0.contains(code) }) {
             filteredOut += 1
             return
         }
         let t = relative(timestamp)
-        steps.append(
-            BootStep(
-                kind: .post(code: code), timestamp: timestamp, time: t, vcpu: vcpu, sincePrevious: lastPostTime.map { t - $0 } ?? 0,
-                isBackStep: false))
-        lastPostTime = t
+        let back = postPhases.add(code: code, time: t)
+        defer { lastPostCode = code }
+        if lastPostCode == code {
+            if let i = lastPost {
+                steps[i].count += 1
+                steps[i].lastTime = t
+            }
+            return
+        }
+        if back { backSteps += 1 }
+        guard postStepsKept < options.keptSteps else {
+            stepsLeftOut += 1
+            lastPost = nil
+            return
+        }
+        var step = BootStep(kind: .post(code: code), timestamp: timestamp, time: t, vcpu: vcpu)
+        step.isBackStep = back
+        steps.append(step)
+        postStepsKept += 1
+        lastPost = steps.count - 1
     }
 
     func line(_ line: ConsoleLine) {
-        if lines.count < options.keptLines { lines.append(line) }
+        if lines.count < options.keptLines && lineBytes + line.text.utf8.count <= options.keptLineBytes {
+            lines.append(line)
+            lineBytes += line.text.utf8.count
+        } else {
+            linesLeftOut += 1
+        }
         guard !marksLeft.isEmpty else { return }
         var matched: [Int] = []
         for (i, mark) in marksLeft.enumerated() where mark.pattern.matches(line.text) {
             steps.append(
                 BootStep(
                     kind: .mark(name: mark.name, device: line.device, line: line.text),
-                    timestamp: UInt64(bitPattern: line.time &+ Int64(bitPattern: origin)), time: line.time, vcpu: currentVCPU,
-                    sincePrevious: 0, isBackStep: false))
+                    timestamp: UInt64(bitPattern: line.time &+ Int64(bitPattern: origin)), time: line.time, vcpu: line.vcpu))
             matched.append(i)
         }
         for i in matched.reversed() { marksLeft.remove(at: i) }
@@ -225,11 +301,13 @@ struct AnalysisVisitor: EventVisitor {
     var activity = ActivityHistogram()
     /// [port << 1 | direction] -> accesses
     var portCounts = [UInt64](repeating: 0, count: 65536 * 2)
-    /// IN values per port: the ports in order of first IN, and their sequences (few ports; no hashing per event).
+    /// IN values per port: the ports in order of first IN, their sequences, and where each
+    /// port's sequence is (a table of all 65,536 ports: no search, whatever the trace does).
     var inPorts: [UInt16] = []
     var inSequences: [InValueSequence] = []
-    private var lastInPort: UInt16 = 0
-    private var lastInIndex = -1
+    private var inIndex = [Int32](repeating: -1, count: 65536)
+    /// Bytes of IN values kept over all ports, against `TimelineOptions.keptInBytes`.
+    private var inBytesLeft: Int
 
     var inValues: [UInt16: InValueSequence] { Dictionary(uniqueKeysWithValues: zip(inPorts, inSequences)) }
 
@@ -238,6 +316,7 @@ struct AnalysisVisitor: EventVisitor {
         self.state = state
         origin = state.origin
         keptInValues = state.options.keptInValues
+        inBytesLeft = state.options.keptInBytes
         consolePort = state.consolePort
         firmwarePort = state.firmwarePort
         serialBase = state.serialBase
@@ -269,19 +348,16 @@ struct AnalysisVisitor: EventVisitor {
         note(timestamp, shape)
         replay.access(timestamp: timestamp, shape: shape, data: data)
         if shape.direction == .in {
-            if shape.port != lastInPort || lastInIndex < 0 {
-                lastInPort = shape.port
-                if let i = inPorts.firstIndex(of: shape.port) {
-                    lastInIndex = i
-                } else {
-                    inPorts.append(shape.port)
-                    inSequences.append(InValueSequence())
-                    lastInIndex = inPorts.count - 1
-                }
+            var i = Int(inIndex[Int(shape.port)])
+            if i < 0 {
+                i = inPorts.count
+                inIndex[Int(shape.port)] = Int32(i)
+                inPorts.append(shape.port)
+                inSequences.append(InValueSequence())
             }
-            inSequences[lastInIndex].add(data, keep: keptInValues)
+            let keep = inBytesLeft >= data.count ? keptInValues : 0
+            if inSequences[i].add(data, keep: keep) { inBytesLeft -= data.count }
         } else if let tap = tap(for: shape.port) {
-            state.currentVCPU = shape.vcpu
             tap.collect(time: relative(timestamp), vcpu: shape.vcpu)
         }
     }
@@ -294,7 +370,6 @@ struct AnalysisVisitor: EventVisitor {
         guard replay.run(timestamps: timestamps, shape: shape, data: data) else { return false }
         for t in timestamps { note(t, shape) }
         if let tap {
-            state.currentVCPU = shape.vcpu
             tap.collect(run: timestamps, origin: origin, bytesPerEvent: shape.dataLength, vcpu: shape.vcpu)
         }
         return true

@@ -16,12 +16,28 @@ struct TimelineArguments: ParsableArguments {
             "Make the first console line matching PATTERN (RE2 syntax; see the README) a step (NAME=PATTERN names it); repeatable. E.g. --mark 'Linux version'.",
             valueName: "pattern"))
     var marks: [String] = []
+    @Option(
+        name: .customLong("marks"),
+        help: ArgumentHelp(
+            "A built-in set of console marks whose phases replace the POST codes' (\(MarkSet.all.map(\.name).joined(separator: ", "))); see the README.",
+            valueName: "set"))
+    var markSet: String?
+    @Option(
+        name: .customLong("phase"),
+        help: ArgumentHelp(
+            "A phase from FROM's first occurrence to TO's first after it (0xNN codes, mark names, start); repeatable. Phases then come from these only.",
+            valueName: "name=from..to"))
+    var phases: [String] = []
+    @Option(
+        name: .customLong("interval"),
+        help: ArgumentHelp(
+            "A named interval from FROM's first occurrence to TO's first after it (0xNN codes, mark names, start, end); repeatable.",
+            valueName: "name=from..to"))
+    var intervals: [String] = []
 
     func validate() throws {
         if let profile, case .failure(let e) = Release.named(profile) { throw ValidationError("--profile: \(e)") }
-        for m in marks {
-            do { _ = try TimelineOptions.mark(m) } catch { throw ValidationError("\(error)") }
-        }
+        do { _ = try options() } catch { throw ValidationError("\(error)") }
     }
 
     func options() throws -> TimelineOptions {
@@ -29,6 +45,16 @@ struct TimelineArguments: ParsableArguments {
         o.release = profile.flatMap { try? Release.named($0).get() }
         o.codes = codes?.ranges
         o.marks = try marks.map(TimelineOptions.mark)
+        if let markSet {
+            guard let set = MarkSet.named(markSet) else {
+                throw AnalysisError.badOption(
+                    "--marks '\(markSet)': no such set (there is: \(MarkSet.all.map(\.name).joined(separator: ", ")))")
+            }
+            o.markSet = set
+        }
+        o.phases = try phases.map(PhaseSpec.parse)
+        o.intervals = try intervals.map(IntervalSpec.parse)
+        try o.checkReferences()
         return o
     }
 }

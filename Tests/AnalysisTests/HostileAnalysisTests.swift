@@ -67,7 +67,7 @@ struct HostileAnalysisTests {
         let t = try TimelineBuilder.build(path: path)
         #expect(t.problems.isEmpty)
         #expect(t.steps.map(\.time) == [-Self.bound, 0, Self.bound])
-        #expect(t.steps.map(\.sincePrevious) == [0, Self.bound, Self.bound])
+        #expect(t.steps.map(\.interval) == [-Self.bound, Self.bound, Self.bound])
         #expect(t.phases.map(\.duration) == [Self.bound, Self.bound, 0])
         #expect(t.total == 2 * Self.bound)
         #expect(t.firstEventTime == -Self.bound && t.lastEventTime == Self.bound)

@@ -28,7 +28,8 @@ struct TimelineTests {
         #expect(t.release.release.tag == "v53.0")
         #expect(t.release.source == .profileField)
         #expect(t.postSteps.map(\.code) == [0x00, 0x01, 0x20, 0x40, 0x60, 0x61])
-        #expect(t.steps[1].sincePrevious == 1_000_000)
+        #expect(t.steps[1].interval == 1_000_000)
+        #expect(t.steps[0].interval == 19_000_000 && t.steps[0].intervalFrom == nil)
         #expect(t.phases.map(\.component) == [.firmware, .bootloader, .kernel, .userspace])
         #expect(t.phases.map(\.duration) == [381_000_000, 500_000_000, 300_000_000, 4_000_000])
         #expect(t.beforeFirstStep == 19_000_000)
@@ -48,11 +49,15 @@ struct TimelineTests {
         b.post(2500.01, 0x00)
         b.post(3000, 0x60)
         let t = try build(b)
-        #expect(t.backSteps == 2)
-        #expect(t.steps.filter(\.isBackStep).map(\.code) == [0x00, 0x00])
+        // The two 0x00 writes are one step (a repeat), and a back-step.
+        #expect(t.backSteps == 1)
+        #expect(t.steps.filter(\.isBackStep).map(\.code) == [0x00])
+        #expect(t.steps.filter(\.isBackStep).map(\.count) == [2])
         #expect(t.phases.map(\.component) == [.firmware, .kernel, .userspace])
         #expect(t.phase(.kernel)?.duration == 2_995_000_000)
-        #expect(TimelineText.render(t).contains("2 back-steps"))
+        #expect(TimelineText.render(t).contains("1 back-step:"))
+        // Outside the chain: 0x60's interval runs from 0x40, not from the back-step.
+        #expect(t.steps.last?.interval == 2_995_000_000 && t.steps.last?.intervalFrom == "0x40 Kernel")
     }
 
     @Test func codesRestrictWhichCount() throws {

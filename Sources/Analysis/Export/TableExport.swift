@@ -121,13 +121,13 @@ public struct TableExport: Sendable {
                 case .consoleStart(let device):
                     cells += [.text("console_start"), .none, .none, .text(device)]
                 }
-                cells += [.int(s.time), s.code != nil ? .int(s.sincePrevious) : .none, .int(s.vcpu), .bool(s.isBackStep)]
+                cells += [.int(s.time), s.interval.map { .int($0) } ?? .none, .int(s.vcpu), .bool(s.isBackStep)]
                 row(head + cells, into: &out)
             }
         case .phases:
-            for p in t.phases { row(head + [.text(p.component.rawValue), .int(p.start), .int(p.end), .int(p.duration)], into: &out) }
-            if let total = t.total, let last = t.lastStepTime {
-                row(head + [.text("total"), .int(last - total), .int(last), .int(total)], into: &out)
+            for p in t.phases { row(head + [.text(p.name), .int(p.start), .int(p.end), .int(p.duration)], into: &out) }
+            if let total = t.total, let start = t.bootStart, let end = t.bootEnd {
+                row(head + [.text("total"), .int(start), .int(end), .int(total)], into: &out)
             }
         case .events:
             break

@@ -36,14 +36,14 @@ public enum TimelinePerfetto {
 
         // The whole boot, with the phases nested inside it: children lie within the parent and
         // siblings do not overlap (each phase ends where the next begins).
-        if let first = t.phases.first, let last = t.phases.last {
-            let bootStart = t.originKnown ? min(0, first.start) : first.start
-            events.append(complete("boot", start: bootStart, end: last.end, tid: bootThread, base: base, args: []))
+        if !t.phases.isEmpty, let bootStart = t.bootStart, let bootEnd = t.bootEnd {
+            events.append(
+                complete("boot", start: bootStart, end: max(bootEnd, t.phases.map(\.end).max()!), tid: bootThread, base: base, args: []))
             for p in t.phases {
                 events.append(
                     complete(
-                        p.component.rawValue, start: p.start, end: p.end, tid: bootThread, base: base,
-                        args: [("duration", .string(TimeText.span(p.duration)))]))
+                        p.name, start: p.start, end: p.end, tid: bootThread, base: base,
+                        args: [("duration", .string(TimeText.span(p.duration))), ("unfinished", .bool(p.unfinished))]))
             }
         }
         for s in t.steps {
@@ -52,7 +52,8 @@ public enum TimelinePerfetto {
             case .post(let code):
                 args += [
                     ("code", .string("0x" + String(code, radix: 16))), ("component", .string(DebugPortComponent(code: code).rawValue)),
-                    ("since_previous", .string(TimeText.span(s.sincePrevious))), ("back_step", .bool(s.isBackStep)),
+                    ("interval", .string(s.interval.map(TimeText.span) ?? "-")), ("count", .int(Int64(s.count))),
+                    ("back_step", .bool(s.isBackStep)),
                 ]
             case .mark(let name, let device, let line):
                 args += [("mark", .string(name)), ("device", .string(device)), ("line", .string(line))]

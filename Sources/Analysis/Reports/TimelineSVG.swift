@@ -13,7 +13,7 @@ public enum TimelineSVG {
 
     public static func render(_ t: BootTimeline) -> String {
         let start = min(0, t.firstEventTime ?? 0, t.steps.first?.time ?? 0)
-        let end = max(t.lastEventTime ?? 0, t.lastStepTime ?? 0, start + 1)
+        let end = max(t.lastEventTime ?? 0, t.bootEnd ?? 0, start + 1)
         let plot = width - left - right
         // In floating point: a bucket's end may lie past the last event, by up to a bucket's width.
         func x(_ ns: Int64) -> Double { left + plot * (Double(ns) - Double(start)) / (Double(end) - Double(start)) }
@@ -43,8 +43,8 @@ public enum TimelineSVG {
             let x0 = x(p.start)
             let x1 = max(x(p.end), x0 + 1)
             body +=
-                "<rect x=\"\(f(x0))\" y=\"\(f(y))\" width=\"\(f(x1 - x0))\" height=\"\(f(rowHeight - 4))\" fill=\"\(colours[p.component.rawValue] ?? "#999")\"><title>\(escape(p.component.rawValue)) \(TimeText.span(p.start)) to \(TimeText.span(p.end)) (\(TimeText.span(p.duration)))</title></rect>\n"
-            if x1 - x0 > 60 { body += text(x0 + 4, y + 13, "\(p.component.rawValue) \(TimeText.span(p.duration))", size: 10, fill: "#fff") }
+                "<rect x=\"\(f(x0))\" y=\"\(f(y))\" width=\"\(f(x1 - x0))\" height=\"\(f(rowHeight - 4))\" fill=\"\(colours[p.component?.rawValue ?? ""] ?? "#999")\"><title>\(escape(p.name)) \(TimeText.span(p.start)) to \(TimeText.span(p.end)) (\(TimeText.span(p.duration)))</title></rect>\n"
+            if x1 - x0 > 60 { body += text(x0 + 4, y + 13, "\(p.name) \(TimeText.span(p.duration))", size: 10, fill: "#fff") }
         }
         y += rowHeight + 4
 

@@ -5,54 +5,99 @@ public enum TimelineText {
     public static func render(_ t: BootTimeline) -> String {
         var out = summary(t) + "\n"
         out += "trace: \(t.path), read as cloud-hypervisor \(t.release.release) (\(t.release.source.rawValue))\n"
-        if let last = t.lastStepTime {
-            var end = "the boot ends at the last step (\(TimeText.span(last)))"
-            if let traceEnd = t.lastEventTime { end += "; the trace ends at \(TimeText.span(traceEnd))" }
-            out += end + "\n"
-        } else {
-            out += "no POST codes: no phases (use --mark to time console lines)\n"
-        }
+        out += ending(t) + "\n"
+        if let note = t.consoleOutlastsTheCodes { out += "note: \(note)\n" }
         if t.backSteps > 0 {
             out +=
-                "\(t.backSteps) back-step\(t.backSteps == 1 ? "" : "s"): codes of an earlier component after a later one began (marked \"back\"; they open no phase)\n"
+                "\(t.backSteps) back-step\(t.backSteps == 1 ? "" : "s"): codes of an earlier component after a later one began (marked \"back\"; outside the chain, they end no phase)\n"
         }
         if t.filteredOut > 0 { out += "\(t.filteredOut) POST codes left out by --codes\n" }
+        if t.stepsLeftOut > 0 {
+            out +=
+                "\(t.stepsLeftOut) more POST steps are not listed (past the first \(t.postSteps.count + t.backSteps)); the phases count them\n"
+        }
         if !t.closedCleanly { out += "the trace was not closed cleanly: read as far as it goes\n" }
         out += "\n"
-        var rows: [[String]] = [["time", "+prev", "vcpu", "step"]]
+        var rows: [[String]] = [["time", "interval", "vcpu", "step"]]
+        if t.originKnown { rows.append(["0", "", "", "VM start"]) }
         for s in t.steps {
-            let prev: String
-            if s.code != nil {
-                prev = s.sincePrevious == 0 && rows.count == 1 ? "-" : "+" + TimeText.span(s.sincePrevious)
+            let interval: String
+            if s.isBackStep {
+                interval = "back"
+            } else if let i = s.interval {
+                interval = "+" + TimeText.span(i)
             } else {
-                prev = ""
+                interval = s.inChain ? "-" : ""
             }
-            var what = s.label
+            var what = s.labelWithRepeats
             if case .mark(_, let device, let line) = s.kind { what += " (\(device): \(line))" }
-            if s.isBackStep { what += "  back" }
-            rows.append([TimeText.span(s.time), prev, String(s.vcpu), what])
+            rows.append([TimeText.span(s.time), interval, String(s.vcpu), what])
         }
         out += table(rows)
         if !t.phases.isEmpty {
             out += "\n"
             var phaseRows: [[String]] = [["phase", "start", "end", "duration"]]
             for p in t.phases {
-                phaseRows.append([p.component.rawValue, TimeText.span(p.start), TimeText.span(p.end), TimeText.span(p.duration)])
+                phaseRows.append([
+                    p.name, TimeText.span(p.start), TimeText.span(p.end) + (p.unfinished ? " (unfinished)" : ""), TimeText.span(p.duration),
+                ])
             }
-            out += table(phaseRows)
+            out += table(phaseRows, left: [0])
+        }
+        if !t.namedIntervals.isEmpty {
+            out += "\n"
+            var rows: [[String]] = [["interval", "from", "to", "duration"]]
+            for i in t.namedIntervals {
+                rows.append([
+                    i.name, i.start.map { "\(i.from) \(TimeText.span($0))" } ?? "\(i.from) (never)",
+                    i.end.map { "\(i.to) \(TimeText.span($0))" } ?? "\(i.to) (never)", i.duration.map(TimeText.span) ?? "-",
+                ])
+            }
+            out += table(rows, left: [0])
         }
         return out
+    }
+
+    /// How the boot ends, and where the trace does.
+    static func ending(_ t: BootTimeline) -> String {
+        let traceEnd = t.lastEventTime.map { "; the trace ends at \(TimeText.span($0))" } ?? ""
+        switch t.phaseSource {
+        case .postCodes:
+            guard let end = t.bootEnd else {
+                return "no POST codes: no phases (--mark times console lines; --marks linux times a Linux guest from its console)"
+            }
+            return "phases from POST codes; the boot ends at its last step (\(TimeText.span(end)))" + traceEnd
+        case .marks(let set):
+            guard let last = t.phases.last else { return "phases from console marks (\(set)): none of their marks was printed" + traceEnd }
+            if last.unfinished {
+                return "phases from console marks (\(set)); the \(last.name) phase never ended: it runs to the end of the trace" + traceEnd
+            }
+            return "phases from console marks (\(set)); the boot ends at \(TimeText.span(last.end))" + traceEnd
+        }
     }
 
     /// `Startup finished in 8.5ms (before first step) + 17.4ms (firmware) + ... = 61.1ms`.
     public static func summary(_ t: BootTimeline) -> String {
         guard !t.phases.isEmpty, let total = t.total else {
-            return t.steps.isEmpty ? "No boot steps in \(t.path)." : "No POST codes in \(t.path), so no phases; its other steps are below."
+            return t.steps.isEmpty ? "No boot steps in \(t.path)." : "No phases in \(t.path); its steps are below."
         }
         var parts: [String] = []
-        if let before = t.beforeFirstStep, before > 0 { parts.append("\(TimeText.span(before)) (before first step)") }
-        for p in t.phases { parts.append("\(TimeText.span(p.duration)) (\(p.component.rawValue.lowercased()))") }
-        return "Startup finished in " + parts.joined(separator: " + ") + " = " + TimeText.span(total)
+        if let first = t.phases.first, let start = t.bootStart, first.start > start {
+            parts.append("\(TimeText.span(first.start - start)) (before first step)")
+        }
+        for p in t.phases { parts.append("\(TimeText.span(p.duration)) (\(p.name.lowercased())\(p.unfinished ? ", unfinished" : ""))") }
+        return "Startup \(t.unfinished ? "not finished after" : "finished in") " + parts.joined(separator: " + ") + " = "
+            + TimeText.span(total)
+    }
+
+    /// The intervals of a boot, slowest first (as `systemd-analyze blame`): the chain's, then
+    /// the named ones among them.
+    public static func blame(_ t: BootTimeline) -> String {
+        var items: [(Int64, String)] = t.intervals.map { ($0.duration, $0.name) }
+        for i in t.namedIntervals { if let d = i.duration { items.append((d, "\(i.name) (\(i.from)..\(i.to))")) } }
+        items.sort { $0.0 > $1.0 }
+        guard !items.isEmpty else { return "No intervals in \(t.path): no steps in its chain.\n" }
+        return table(items.map { [TimeText.span($0.0), $0.1] })
     }
 
     /// Columns padded: right-aligned, but the `left` ones (default: the last) left-aligned;

@@ -5,7 +5,7 @@ import TraceFormat
 /// The timing figures of one boot that `stats` and `export` aggregate: the whole boot, each
 /// phase's duration and each POST step's time since VM start (its first occurrence).
 public struct BootMetrics: Sendable {
-    public enum Kind: String, Sendable { case total, phase, step }
+    public enum Kind: String, Sendable { case total, phase, interval, step }
 
     public struct Metric: Sendable, Hashable {
         public var kind: Kind
@@ -42,7 +42,9 @@ public struct BootMetrics: Sendable {
             order.append(m)
         }
         if let total = t.total { add(Metric(kind: .total, name: "total"), total) }
-        for p in t.phases { add(Metric(kind: .phase, name: p.component.rawValue), p.duration) }
+        for p in t.phases { add(Metric(kind: .phase, name: p.name), p.duration) }
+        for i in t.namedIntervals { if let d = i.duration { add(Metric(kind: .interval, name: i.name), d) } }
+        for i in t.intervals { add(Metric(kind: .interval, name: i.name), i.duration) }
         for s in t.steps where !s.isBackStep {
             if s.code != nil || { if case .mark = s.kind { return true } else { return false } }() {
                 add(Metric(kind: .step, name: s.label), s.time)
