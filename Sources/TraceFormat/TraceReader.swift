@@ -1,4 +1,4 @@
-/// Reads a trace with bounded memory: one block at a time.
+/// Reads a trace with bounded memory: one block at a time; from a file, or from bytes in memory.
 ///
 /// A cleanly closed trace has an index, used to seek by time. A trace without
 /// one (a crashed recorder) is read by scanning frames: every complete block is
@@ -21,18 +21,28 @@ public final class TraceReader {
     /// further from it than `TraceLimits.maxTimeOffset` is damaged.
     public let timeOrigin: UInt64
 
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(file: try TraceFile.openForReading(path), path: path)
+    }
+
+    /// Reads a trace held in memory (as `TraceWriter(inMemory:)` writes one), exactly as the
+    /// same bytes in a file are read. `name` stands for the path in messages.
+    public convenience init(bytes: [UInt8], name: String = "(memory)") throws {
+        try self.init(file: .memory(bytes), path: name)
+    }
+
+    private init(file: consuming TraceFile, path: String) throws {
         self.path = path
-        file = try TraceFile.openForReading(path)
-        let st = try file.status()
+        self.file = file
+        let st = try self.file.status()
         if st.isDirectory { throw TraceError.isDirectory }
         fileSize = st.size
         if st.isRegular && fileSize == 0 { throw TraceError.emptyFile }
-        (header, headerFrameLength) = try TraceHeader.read(from: file, fileSize: fileSize)
+        (header, headerFrameLength) = try TraceHeader.read(from: self.file, fileSize: fileSize)
         blockLimit = min(header.maxBlockBytes, TraceHeader.hardBlockLimit)
         timeOrigin = TraceLimits.timeOrigin(of: header.metadata)
         decompressor = ZstdDecompressor(maxContent: Int(blockLimit))
-        (index, indexProblem) = TraceIndex.read(from: file, fileSize: fileSize, headerFrameLength: headerFrameLength)
+        (index, indexProblem) = TraceIndex.read(from: self.file, fileSize: fileSize, headerFrameLength: headerFrameLength)
     }
 
     public var metadata: TraceMetadata { header.metadata }

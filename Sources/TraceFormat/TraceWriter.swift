@@ -6,6 +6,11 @@ import SystemCalls
 /// compresses and writes blocks. Memory stays bounded: at most
 /// `Options.maxPendingBlocks` sealed blocks wait for compression, and when they
 /// do, appends wait (back-pressure) rather than drop anything.
+///
+/// A writer made with `init(inMemory:)` writes the same bytes into memory instead, on the
+/// calling thread: no file, no sync, no thread, and no sealing by age (there is no crash to
+/// lose events to), so a block is sealed only when full. `contents` hands the bytes over;
+/// `TraceReader(bytes:)` reads them.
 public final class TraceWriter: @unchecked Sendable {
     public struct Options: Sendable {
         /// Seal the open block after this many events.
@@ -42,13 +47,16 @@ public final class TraceWriter: @unchecked Sendable {
         case replaceWhenClosed
     }
 
+    /// The trace's path (for a writer into memory, the name it was given).
     public let path: String
     public let options: Options
     /// What event times are taken from (`TraceLimits.timeOrigin` of the metadata written).
     public let timeOrigin: UInt64
-    /// Writes to the trace's file, which `output` owns.
-    private let file: WriteHandle
+    /// Writes to the trace's file, which `output` owns, or to memory.
+    private let destination: TraceDestination
     private var output: OutputFile?
+    /// Blocks are compressed and written by the thread that seals them (a writer into memory).
+    private let synchronous: Bool
     private let headerFrameLength: Int
     private let compressor: ZstdCompressor
 
@@ -93,6 +101,56 @@ public final class TraceWriter: @unchecked Sendable {
         self.path = path
         self.options = options
         timeOrigin = TraceLimits.timeOrigin(of: metadata)
+        let frame = try TraceWriter.headerFrame(metadata: metadata, options: options)
+        let target = try TraceWriter.checkPath(path)
+        let opened: OutputFile
+        do {
+            opened = try OutputFile.open(
+                path, target: target, contents: .guestData, placement: options.placement == .inPlace ? .inPlace : .replace, readable: true)
+        } catch {
+            throw TraceError.badOutput(error.reason)
+        }
+        let destination = TraceDestination.file(opened.handle)
+        do {
+            try destination.append(frame)
+        } catch {
+            opened.abandon()
+            throw error
+        }
+        self.destination = destination
+        output = consume opened
+        synchronous = false
+        headerFrameLength = frame.count
+        fileOffset = UInt64(frame.count)
+        compressor = ZstdCompressor(level: options.compressionLevel)
+        open = EventBlockBuilder(capacity: min(options.maxEventsPerBlock, 8192))
+        let t = Thread { [self] in self.compressionLoop() }
+        t.name = "porttrace-compress"
+        t.start()
+    }
+
+    /// Writes a trace into memory, byte for byte what `init(path:)` with these options writes to
+    /// a file when no block is sealed by age (`Options.sealInterval` does not apply here).
+    /// `options.placement` does not apply either. `name` stands for the path in messages.
+    public init(inMemory metadata: TraceMetadata, name: String = "(memory)", options: Options = Options()) throws {
+        path = name
+        self.options = options
+        timeOrigin = TraceLimits.timeOrigin(of: metadata)
+        let frame = try TraceWriter.headerFrame(metadata: metadata, options: options)
+        let buffer = TraceBuffer()
+        buffer.bytes = frame
+        destination = .memory(buffer)
+        output = nil
+        synchronous = true
+        threadExited = true
+        headerFrameLength = frame.count
+        fileOffset = UInt64(frame.count)
+        compressor = ZstdCompressor(level: options.compressionLevel)
+        open = EventBlockBuilder(capacity: min(options.maxEventsPerBlock, 8192))
+    }
+
+    /// The header frame for `metadata`, with `state = recording`.
+    private static func headerFrame(metadata: TraceMetadata, options: Options) throws -> [UInt8] {
         var header = TraceHeader(metadata: metadata, maxBlockBytes: options.maxBlockBytes)
         if options.timestampCoding == .planes {
             // Nothing a version-1 reader cannot decode.
@@ -106,31 +164,16 @@ public final class TraceWriter: @unchecked Sendable {
                 "the metadata is \(json.count) bytes of JSON, over the limit of \(TraceLimits.maxMetadataBytes) a trace header holds"
             )
         }
-        let frame = header.encodeFrame(json: json)
-        let target = try TraceWriter.checkPath(path)
-        let opened: OutputFile
-        do {
-            opened = try OutputFile.open(
-                path, target: target, contents: .guestData, placement: options.placement == .inPlace ? .inPlace : .replace, readable: true)
-        } catch {
-            throw TraceError.badOutput(error.reason)
-        }
-        let handle = opened.handle
-        do {
-            try TraceWriter.io { () throws(SystemError) in try handle.write(frame) }
-        } catch {
-            opened.abandon()
-            throw error
-        }
-        file = handle
-        output = consume opened
-        headerFrameLength = frame.count
-        fileOffset = UInt64(frame.count)
-        compressor = ZstdCompressor(level: options.compressionLevel)
-        open = EventBlockBuilder(capacity: min(options.maxEventsPerBlock, 8192))
-        let t = Thread { [self] in self.compressionLoop() }
-        t.name = "porttrace-compress"
-        t.start()
+        return header.encodeFrame(json: json)
+    }
+
+    /// For a writer into memory, the trace as written so far: after `close()`, the whole trace;
+    /// after `abandon()` or a failure, what a killed recorder would have left. Nil for a file.
+    public var contents: [UInt8]? {
+        guard case .memory(let buffer) = destination else { return nil }
+        condition.lock()
+        defer { condition.unlock() }
+        return buffer.bytes
     }
 
     // MARK: Appending (any thread)
@@ -196,7 +239,7 @@ public final class TraceWriter: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         guard !finished, failure == nil else { return }
-        if open.isEmpty {
+        if open.isEmpty && !synchronous {
             openSince = .now
             condition.signal()
         }
@@ -213,9 +256,17 @@ public final class TraceWriter: @unchecked Sendable {
         }
     }
 
-    /// Moves the open block to the queue; waits while the queue is full. Caller holds the lock.
+    /// Moves the open block to the queue; waits while the queue is full. A writer into memory
+    /// writes it at once instead. Caller holds the lock.
     private func seal() {
         guard !open.isEmpty else { return }
+        if synchronous {
+            let block = open
+            open = EventBlockBuilder(capacity: min(options.maxEventsPerBlock, 8192))
+            openSince = nil
+            if failure == nil { record(writeBlock(block)) }
+            return
+        }
         while pending.count >= options.maxPendingBlocks && failure == nil {
             condition.signal()
             condition.wait()
@@ -259,17 +310,7 @@ public final class TraceWriter: @unchecked Sendable {
             condition.unlock()
             let result = writeBlock(block)
             condition.lock()
-            switch result {
-            case .success(let entry):
-                entries.append(entry)
-                eventsWritten += UInt64(entry.events)
-            case .failure(let error):
-                // The file cannot take more: stop accepting events; close() reports the error.
-                if failure == nil { failure = error }
-                pending.removeAll()
-                closing = true
-                finished = true
-            }
+            record(result)
             condition.broadcast()
         }
         threadExited = true
@@ -277,7 +318,23 @@ public final class TraceWriter: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Compresses and writes one block. Runs without the lock; only this thread touches the file.
+    /// Notes a block written, or stops the writer when the file cannot take more (`close()`
+    /// reports the error). Caller holds the lock.
+    private func record(_ result: Result<BlockIndexEntry, TraceError>) {
+        switch result {
+        case .success(let entry):
+            entries.append(entry)
+            eventsWritten += UInt64(entry.events)
+        case .failure(let error):
+            if failure == nil { failure = error }
+            pending.removeAll()
+            closing = true
+            finished = true
+        }
+    }
+
+    /// Compresses and writes one block. Runs without the lock on the compression thread (only
+    /// it touches the file), or with it held for a writer into memory.
     private func writeBlock(_ block: EventBlockBuilder) -> Result<BlockIndexEntry, TraceError> {
         // The planes' size as this compressor makes them decides between the two codings.
         let columnBlocks = options.columnBlocks
@@ -287,7 +344,7 @@ public final class TraceWriter: @unchecked Sendable {
         do {
             // Separate entropy tables pay off only when columns are long enough to amortize them.
             let frame = try compressor.compress(raw, boundaries: options.columnBlocks && raw.count >= 2048 ? columns : [])
-            try TraceWriter.io { () throws(SystemError) in try file.write(frame) }
+            try destination.append(frame)
             let entry = BlockIndexEntry(
                 offset: fileOffset, compressedSize: UInt32(frame.count), decompressedSize: UInt32(raw.count),
                 minTimestamp: block.timestamps.min() ?? 0, maxTimestamp: block.timestamps.max() ?? 0,
@@ -327,12 +384,13 @@ public final class TraceWriter: @unchecked Sendable {
         let index = TraceIndex(blocks: entries, timeIndexOffset: fileOffset)
         do {
             let bytes = index.encode(headerFrameLength: headerFrameLength)
-            try TraceWriter.io { () throws(SystemError) in
-                try file.write(bytes)
-                try file.sync()
-                try file.write([1], at: TraceHeader.stateOffset)
-                try file.sync()
-            }
+            // A writer into memory writes under the lock, as its blocks were.
+            if synchronous { condition.lock() }
+            defer { if synchronous { condition.unlock() } }
+            try destination.append(bytes)
+            try destination.sync()
+            try destination.write([1], at: TraceHeader.stateOffset)
+            try destination.sync()
         } catch {
             output.take()?.abandon()
             throw error
@@ -357,13 +415,6 @@ public final class TraceWriter: @unchecked Sendable {
         condition.unlock()
         waitForThread()
         output.take()?.abandon()
-    }
-
-    // MARK: File access (the compression thread while writing, then close)
-
-    /// Runs file calls, reporting their failure as a `TraceError`.
-    private static func io(_ body: () throws(SystemError) -> Void) throws(TraceError) {
-        do { try body() } catch { throw TraceError(error) }
     }
 
     private func waitForThread() {
