@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import TraceFormat
 
@@ -42,7 +43,7 @@ struct DumpCommand: ParsableCommand {
                 summary.add($0)
                 return true
             }
-            var fields = md.fields.filter { !DumpCommand.derivedKeys.contains($0.0) }
+            var fields = md.fields.filter { !JSONLinesImport.derivedKeys.contains($0.0) }
             fields.append(contentsOf: summary.jsonFields(vcpus: md.vcpus))
             out.append(contentsOf: JSONValue.object([("header", .object(fields))]).serialized().utf8)
             out.append(0x0a)
@@ -90,13 +91,6 @@ struct DumpCommand: ParsableCommand {
         try Output.stdout(out)
         try TraceJudgement.reading.finish([TraceVerdict(reader, report)])
     }
-
-    /// Keys of `info --json` that are computed, not metadata: `import` ignores them.
-    static let derivedKeys: Set<String> = [
-        "events", "duration_ns", "ports", "vcpu_events", "incomplete_events", "lost_events",
-        "file", "file_bytes", "complete", "closed_cleanly", "indexed", "format_version", "min_reader_version",
-        "first_ns", "last_ns", "bytes_per_event", "blocks", "markers", "problems", "metadata",
-    ]
 
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 

@@ -62,108 +62,15 @@ struct ImportCommand: ParsableCommand {
         if logFormat != nil { throw CLIFailure.cannot("--log-format goes with --format ch-log") }
         let lines: LineReader
         do {
-            lines = try LineReader(path: input, longestLine: Self.longestJSONLine)
+            lines = try LineReader(path: input, longestLine: JSONLinesImport.longestLine)
         } catch {
             throw CLIFailure.cannot("\(error)")
         }
-        let name = input == "-" ? "stdin" : input
-
-        // Two streaming passes, so memory stays flat whatever the input's size: the first checks
-        // every line and finds the header and the defaults, the second writes.
-        var metadata = TraceMetadata()
-        var sawEvent = false
-        var closedAt: UInt64?
-        var headerLine: Int?
-        var lastTime: UInt64?
-        var maxVCPU: UInt32?
+        let importer = JSONLinesImport(vmmStart: vmmStart, vmStart: vmStart, labels: label, recorderVersion: PorttraceVersion.string)
         do {
-            try Self.forEachLine(lines) { lineNumber, line in
-                // Every time must fit the trace's limit from the VM's start the trace will name.
-                if case .event(let e) = line,
-                    let why = TraceLimits.problem(withTime: e.timestamp, origin: vmStart ?? TraceLimits.timeOrigin(of: metadata))
-                {
-                    throw TraceError.badInput(line: lineNumber, reason: why)
-                }
-                switch line {
-                case .header(let h):
-                    guard !sawEvent, metadata.fields.isEmpty else {
-                        throw TraceError.badInput(line: lineNumber, reason: "a header line must come first")
-                    }
-                    metadata = try TraceMetadata(json: .object((h.objectValue ?? []).filter { !DumpCommand.derivedKeys.contains($0.0) }))
-                    headerLine = lineNumber
-                case .event(let e):
-                    sawEvent = true
-                    if e.marker?.name == Marker.traceClosed {
-                        closedAt = e.timestamp
-                        return
-                    }
-                    maxVCPU = max(maxVCPU ?? 0, e.vcpu)
-                    lastTime = e.timestamp
-                }
-            }
-        } catch let e as TraceError {
-            throw CLIFailure.cannot("\(name): \(e)")
-        }
-
-        if metadata["source"] == nil { metadata.source = TraceMetadata.Source.import.rawValue }
-        if metadata["clock"] == nil { metadata.clock = "CLOCK_MONOTONIC" }
-        if metadata["vmm_start_ns"] == nil { metadata.vmmStartNs = 0 }
-        if metadata["vm_start_ns"] == nil { metadata.vmStartNs = 0 }
-        if metadata["vcpus"] == nil { metadata.vcpus = (maxVCPU ?? 0) + 1 }
-        // A trace dumped with its header keeps its identity; anything else gets a new one.
-        if metadata.traceID == nil { metadata.traceID = TraceMetadata.newTraceID() }
-        if metadata["recorder"] == nil {
-            metadata["recorder"] = .object([("name", .string("porttrace import")), ("version", .string(PorttraceVersion.string))])
-        }
-        if let vmmStart { metadata.vmmStartNs = vmmStart }
-        if let vmStart { metadata.vmStartNs = vmStart }
-        metadata.applyLabels(label)
-        if let why = DeviceMap.replayProblem(metadata: metadata) {
-            let at = headerLine.map { ":\($0)" } ?? ""
-            throw CLIFailure.cannot("\(name)\(at): refused: the header's \(why.hasPrefix("its ") ? String(why.dropFirst(4)) : why)")
-        }
-
-        let writer: TraceWriter
-        do {
-            writer = try TraceWriter(path: output, metadata: metadata, options: Self.writerOptions)
-        } catch let e as TraceError {
-            throw CLIFailure.cannot("\(output): \(e)")
-        }
-        do {
-            try Self.forEachLine(lines) { _, line in
-                if case .event(let e) = line, e.marker?.name != Marker.traceClosed { writer.append(e) }
-            }
-            try writer.close(at: closedAt ?? lastTime ?? writer.timeOrigin)
-        } catch let e as TraceError {
-            writer.abandon()
-            throw CLIFailure.cannot("\(output): \(e)")
-        } catch {
-            writer.abandon()
-            throw error
-        }
-    }
-
-    /// The longest JSON line read: a `dump --header` line holds the metadata (at most
-    /// `TraceLimits.maxMetadataBytes`) and the summary, whose port and vCPU counts take up to
-    /// about 2.2 MB more (65,536 ports, 4,096 vCPUs).
-    static let longestJSONLine = 8 << 20
-
-    /// Parses each non-blank line of JSON-lines input: the access lines `dump` writes straight
-    /// from their bytes, anything else through the JSON parser.
-    static func forEachLine(_ lines: LineReader, _ body: (Int, JSONLines.Line) throws -> Void) throws {
-        do {
-            try lines.forEachLine(
-                { lineNumber, raw in
-                    var line = raw
-                    if line.last == 0x0d { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
-                    if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-                    if let event = JSONLines.parseAccess(line) { return try body(lineNumber, .event(event)) }
-                    guard let text = String(validating: line, as: UTF8.self) else {
-                        throw TraceError.badInput(line: lineNumber, reason: "not UTF-8")
-                    }
-                    try body(lineNumber, try JSONLines.parse(text, lineNumber: lineNumber))
-                },
-                overlong: { throw TraceError.badInput(line: $0, reason: LineProblems.overlong(lines)) })
+            try importer.run(lines) { try TraceWriter(path: output, metadata: $0, options: Self.writerOptions) }
+        } catch let e as JSONLinesImport.Failure {
+            throw CLIFailure.cannot(e.message(input: inputName, output: output))
         } catch let e as AnalysisError {
             throw CLIFailure.cannot("\(e)")
         }

@@ -39,13 +39,22 @@ public struct ReleaseComparison: Sendable {
     )
         throws -> ReleaseComparison
     {
+        try groups(source: .file(path), releases: releases, options: options, progress: progress)
+    }
+
+    public static func groups(
+        source: TraceSource, releases: [Release], options: TimelineOptions = TimelineOptions(), progress: ProgressMeter? = nil
+    )
+        throws -> ReleaseComparison
+    {
+        let path = source.name
         guard !releases.isEmpty else { return ReleaseComparison(path: path, groups: []) }
         let seed = LineKeySeed()
         let chosen = releases.map { TraceRelease(release: $0, source: .flag) }
 
         // 1. Digests.
         let digests = releases.map { _ in OutputDigest() }
-        try walk(path, progress: progress) { md in
+        try walk(source, progress: progress) { md in
             try zip(chosen, digests).map { release, digest in
                 try ReleaseRun(metadata: md, release: release, path: path) { formatter in
                     KeyStream(formatter: formatter, seed: seed, mode: .exact, masks: OutputMasks()) { digest.add($0) }
@@ -64,7 +73,7 @@ public struct ReleaseComparison: Sendable {
         // 2 and 3. The boundaries.
         let boundaries = members.indices.dropFirst().map { g in (members[g - 1].last!, members[g].first!) }
         let changes = try compareOutputs(
-            path: path, pairs: boundaries.map { (chosen[$0.0], chosen[$0.1]) }, seed: seed, shownLines: shownLinesPerChange,
+            source: source, pairs: boundaries.map { (chosen[$0.0], chosen[$0.1]) }, seed: seed, shownLines: shownLinesPerChange,
             progress: progress)
         progress?.finish()
 
@@ -82,17 +91,25 @@ public struct ReleaseComparison: Sendable {
         path: String, a: TraceRelease, b: TraceRelease, shownLines: Int = TraceDiff.OutputDiff.defaultShownLines,
         progress: ProgressMeter? = nil
     ) throws -> [TraceDiff.OutputDiff] {
+        try outputDiffs(source: .file(path), a: a, b: b, shownLines: shownLines, progress: progress)
+    }
+
+    public static func outputDiffs(
+        source: TraceSource, a: TraceRelease, b: TraceRelease, shownLines: Int = TraceDiff.OutputDiff.defaultShownLines,
+        progress: ProgressMeter? = nil
+    ) throws -> [TraceDiff.OutputDiff] {
         defer { progress?.finish() }
-        return try compareOutputs(path: path, pairs: [(a, b)], seed: LineKeySeed(), shownLines: shownLines, progress: progress)[0]
+        return try compareOutputs(source: source, pairs: [(a, b)], seed: LineKeySeed(), shownLines: shownLines, progress: progress)[0]
     }
 
     /// Aligns the outputs of each pair of releases, then reads the lines the differences show.
     static func compareOutputs(
-        path: String, pairs: [(TraceRelease, TraceRelease)], seed: LineKeySeed, shownLines: Int, progress: ProgressMeter?
+        source: TraceSource, pairs: [(TraceRelease, TraceRelease)], seed: LineKeySeed, shownLines: Int, progress: ProgressMeter?
     ) throws -> [[TraceDiff.OutputDiff]] {
         guard !pairs.isEmpty else { return [] }
+        let path = source.name
         let comparisons = pairs.map { _ in PairComparison(shownLines: shownLines) }
-        try walk(path, progress: progress) { md in
+        try walk(source, progress: progress) { md in
             try comparisons.enumerated().flatMap { p, comparison in
                 try (0..<2).map { side in
                     try ReleaseRun(metadata: md, release: side == 0 ? pairs[p].0 : pairs[p].1, path: path) { formatter in
@@ -108,7 +125,7 @@ public struct ReleaseComparison: Sendable {
         let plans = comparisons.map { $0.outputs.isDifferent ? $0.outputs.plans() : nil }
         var captures: [[LineCapture?]] = pairs.map { _ in [nil, nil] }
         if plans.contains(where: { $0 != nil }) {
-            try walk(path, progress: progress) { md in
+            try walk(source, progress: progress) { md in
                 var runs: [ReleaseRun] = []
                 for (p, plan) in plans.enumerated() {
                     guard let plan else { continue }
@@ -132,8 +149,9 @@ public struct ReleaseComparison: Sendable {
     }
 
     /// Reads the trace once, feeding each block to every run `makeRuns` builds from its metadata.
-    static func walk(_ path: String, progress: ProgressMeter?, makeRuns: (TraceMetadata) throws -> [ReleaseRun]) throws {
-        let reader = try openForAnalysis(path)
+    static func walk(_ source: TraceSource, progress: ProgressMeter?, makeRuns: (TraceMetadata) throws -> [ReleaseRun]) throws {
+        let path = source.name
+        let reader = try openForAnalysis(source)
         let runs = try makeRuns(reader.metadata)
         if let total = reader.index.map({ $0.blocks.reduce(UInt64(0)) { $0 + UInt64($1.events) } }) { progress?.expect(total) }
         do {

@@ -24,15 +24,26 @@ extension TraceDiff {
         ignoring: Set<DiffSection> = [], masks: OutputMasks = OutputMasks(), shownLines: Int = TraceDiff.OutputDiff.defaultShownLines,
         workLimit: Int = EditScript.defaultWorkLimit, progress: ProgressMeter? = nil
     ) throws -> TraceDiff {
+        try compare(
+            a: .file(pathA), b: .file(pathB), options: options, tolerance: tolerance, ignoring: ignoring, masks: masks,
+            shownLines: shownLines, workLimit: workLimit, progress: progress)
+    }
+
+    /// Compares two traces, from files or memory.
+    public static func compare(
+        a: TraceSource, b: TraceSource, options: TimelineOptions = TimelineOptions(), tolerance: Tolerance = Tolerance(),
+        ignoring: Set<DiffSection> = [], masks: OutputMasks = OutputMasks(), shownLines: Int = TraceDiff.OutputDiff.defaultShownLines,
+        workLimit: Int = EditScript.defaultWorkLimit, progress: ProgressMeter? = nil
+    ) throws -> TraceDiff {
         // Open both first, in order, so a missing or bad file is named the same way every time.
         var total: UInt64 = 0
-        for path in [pathA, pathB] {
-            let reader = try openForAnalysis(path)
+        for source in [a, b] {
+            let reader = try openForAnalysis(source)
             total += reader.index.map { $0.blocks.reduce(UInt64(0)) { $0 + UInt64($1.events) } } ?? 0
         }
         if total > 0 { progress?.expect(total) }
         let seed = LineKeySeed()
-        let paths = [pathA, pathB]
+        let paths = [a, b]
         let channels = [KeyChannel(), KeyChannel()]
         let walks = (0..<2).map { side in
             BackgroundWork { [channels] () -> Result<BootTimeline, any Error> in
@@ -112,11 +123,11 @@ extension TraceDiff {
 }
 
 /// Opens a trace for an analysis, naming the file in the error.
-func openForAnalysis(_ path: String) throws -> TraceReader {
+func openForAnalysis(_ source: TraceSource) throws -> TraceReader {
     do {
-        return try TraceReader(path: path)
+        return try source.open()
     } catch let e as TraceError {
-        throw AnalysisError.trace(path: path, e)
+        throw AnalysisError.trace(path: source.name, e)
     }
 }
 

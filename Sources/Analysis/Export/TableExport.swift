@@ -25,13 +25,17 @@ public struct TableExport: Sendable {
 
     /// The label keys of these traces' headers (read without reading their events).
     public static func labelKeys(of paths: [String]) throws -> [String] {
+        try labelKeys(of: paths.map(TraceSource.file))
+    }
+
+    public static func labelKeys(of sources: [TraceSource]) throws -> [String] {
         var keys: [String] = []
-        for path in paths {
+        for source in sources {
             let md: TraceMetadata
             do {
-                md = try TraceReader(path: path).metadata
+                md = try source.open().metadata
             } catch let e as TraceError {
-                throw AnalysisError.trace(path: path, e)
+                throw AnalysisError.trace(path: source.name, e)
             }
             for (k, _) in md.labels where !keys.contains(k) { keys.append(k) }
         }

@@ -3,11 +3,13 @@ import SystemCalls
 
 /// Reads a text file line by line in 1 MiB chunks (memory stays flat whatever the file's size),
 /// handing each line without its LF to `body` with its 1-based number. A file can be read any
-/// number of times; standard input ("-") is read once into memory and then served the same way.
+/// number of times; standard input ("-") is read once into memory and then served the same way,
+/// as are bytes given to `init(bytes:)`.
 public final class LineReader {
     public let name: String
     private let path: String?
-    private var stdinCopy: [UInt8]?
+    /// Standard input, or the bytes given: read from memory, in one chunk.
+    private var held: [UInt8]?
     /// The longest line read by default; a longer one is reported to the caller by its number, unread.
     public static let longestLine = 1 << 20
     /// The longest line this reader reads.
@@ -18,7 +20,7 @@ public final class LineReader {
         if path == "-" {
             name = "stdin"
             self.path = nil
-            stdinCopy = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            held = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
             return
         }
         name = path
@@ -28,6 +30,14 @@ public final class LineReader {
             throw AnalysisError.badOption("\(path): no such file")
         }
         guard !isDir.boolValue else { throw AnalysisError.badOption("\(path): is a directory") }
+    }
+
+    /// Reads `bytes` as the text of a file called `name` (for messages).
+    public init(bytes: [UInt8], name: String, longestLine: Int = LineReader.longestLine) {
+        self.longestLine = longestLine
+        self.name = name
+        path = nil
+        held = bytes
     }
 
     /// Calls `body` for each line, and `overlong` instead for a line longer than `longestLine`
@@ -72,8 +82,9 @@ public final class LineReader {
             }
             if final && (carryIsOver || !carry.isEmpty) { try finish(UnsafeBufferPointer(start: nil, count: 0)) }
         }
-        if let stdinCopy {
-            try stdinCopy.withUnsafeBufferPointer { try lines(in: $0, final: true) }
+        if let held {
+            // SAFETY: the array's storage is valid for the closure and only read.
+            try held.withUnsafeBufferPointer { try lines(in: $0, final: true) }
             return number
         }
         do {
