@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "PorttraceBench",
             dependencies: [
-                "TraceFormat", "Devices", "SystemCalls", "Patterns",
+                "TraceFormat", "Devices", "SystemCalls", "Patterns", "FuzzTargets",
                 .target(name: "Capture", condition: onLinuxWithCapture), .target(name: "KVM", condition: onLinuxWithCapture),
             ],
             path: "Benchmarks/PorttraceBench"

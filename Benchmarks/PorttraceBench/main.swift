@@ -1,5 +1,6 @@
 import Devices
 import Foundation
+import FuzzTargets
 import TraceFormat
 
 // Release-build benchmarks for porttrace (not timed tests). Run through Benchmarks/run.
@@ -13,6 +14,7 @@ import TraceFormat
 //   PorttraceBench gen-boot|gen-chlog|gen-perf N PATH   inputs for Benchmarks/analysis
 //   PorttraceBench gen-unregistered|gen-guest|gen-console N PATH ...   inputs for its diff benchmarks
 //   PorttraceBench gen-blocks DIR TRACE...   each block, both timestamp codings: fuzz seeds
+//   PorttraceBench gen-analysis DIR TRACE...   the traces as the analysis fuzz target's recipes
 #if os(Linux) && KVMCapture
 import Capture
 import KVM
@@ -456,6 +458,17 @@ case "gen-blocks":
             return true
         }
     }
+
+case "gen-analysis":
+    // gen-analysis DIR TRACE...: the traces as recipes of the analysis fuzz target (stretches of
+    // their events, each with other analysis choices), and its hand-made recipes.
+    for path in args[3...] {
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        for (k, recipe) in try AnalysisSeeds.recipes(of: TraceReader(path: path)).enumerated() {
+            try Data(recipe).write(to: URL(fileURLWithPath: "\(args[2])/\(name)-\(k)"))
+        }
+    }
+    for (name, recipe) in AnalysisSeeds.examples { try Data(recipe).write(to: URL(fileURLWithPath: "\(args[2])/\(name)")) }
 
 case "patterns":
     try PatternBench.run()

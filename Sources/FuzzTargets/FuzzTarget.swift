@@ -12,16 +12,16 @@ import Capture
 /// with every input in `Fuzz/regressions/<target>/` that once crashed it. A target never throws
 /// or checks results: a parser's errors are expected answers to bad input; a trap is the bug.
 public enum FuzzTarget: String, CaseIterable, Sendable {
-    /// A whole trace file: open, verify (scan every block), and the timeline, which replays it
-    /// through the device models.
+    /// A whole trace file (its bytes, read in memory as a file is read): open, verify (scan
+    /// every block), and the timeline, which replays it through the device models.
     case traceFile = "trace-file"
     /// One decompressed event block.
     case block
-    /// Lines of `dump --format jsonl` output, as `import` reads them.
+    /// Lines of `dump --format jsonl` output through `import` (`JSONLinesImport`), in memory.
     case jsonl
-    /// A cloud-hypervisor log through `import --format ch-log`.
+    /// A cloud-hypervisor log through `import --format ch-log`, in memory.
     case chLog = "ch-log"
-    /// `perf script` text through `import --format perf-script`.
+    /// `perf script` text through `import --format perf-script`, in memory.
     case perfScript = "perf-script"
     /// A `--log-format` template, for replay and for the ch-log importer.
     case logTemplate = "log-template"
@@ -32,6 +32,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// Command-line values: times, port lists, POST-code ranges, sizes, addresses, device choices,
     /// release names and labels.
     case options
+    /// A trace made in memory from a recipe (`TraceRecipe`: header values, times, vCPUs, ports,
+    /// codes, console bytes, markers) and a second one derived from it, through every analysis:
+    /// timeline formats, diff, stats, export.
+    case analysis
 
     /// Whether this build has the code the target exercises.
     public var isAvailable: Bool {
@@ -53,6 +57,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .jsonl: Self.jsonl(input)
         case .chLog: Self.importer(input) { _ = try CloudHypervisorLogImport(template: nil).run($0, makeWriter: $1) }
         case .perfScript: Self.importer(input) { _ = try PerfScriptImport().run($0, makeWriter: $1) }
+        case .analysis: AnalysisTarget.run(Array(input))
         case .logTemplate: Self.logTemplate(input)
         case .elf: Self.elf(input)
         case .vmmCommandLine: Self.vmmCommandLine(input)
@@ -62,7 +67,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 }
 
 extension FuzzTarget {
-    /// A scratch file per process (fuzzers run one input at a time per process).
+    /// A scratch file per process (fuzzers run one input at a time per process), for the loader
+    /// of guest images, which reads files only.
     static let scratch: String = {
         let dir = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
         return "\(dir)/porttrace-fuzz-\(ProcessInfo.processInfo.processIdentifier)"
@@ -71,19 +77,14 @@ extension FuzzTarget {
     static func withFile(_ input: UnsafeRawBufferPointer, _ body: (String) throws -> Void) {
         let path = scratch + ".in"
         guard FileManager.default.createFile(atPath: path, contents: Data(input)) else { return }
-        defer {
-            try? FileManager.default.removeItem(atPath: path)
-            try? FileManager.default.removeItem(atPath: scratch + ".pt")
-        }
+        defer { try? FileManager.default.removeItem(atPath: path) }
         try? body(path)
     }
 
     static func traceFile(_ input: UnsafeRawBufferPointer) {
-        withFile(input) { path in
-            let reader = try TraceReader(path: path)
-            _ = try reader.scan { _ in true }
-            _ = try TimelineBuilder.build(reader: reader, options: TimelineOptions())
-        }
+        guard let reader = try? TraceReader(bytes: Array(input), name: "input.pt") else { return }
+        _ = try? reader.scan { _ in true }
+        _ = try? TimelineBuilder.build(reader: reader, options: TimelineOptions())
     }
 
     static func block(_ input: UnsafeRawBufferPointer) {
@@ -92,23 +93,42 @@ extension FuzzTarget {
         }
     }
 
+    /// `import --format jsonl`: both passes, the header's defaults, the writer; and each line
+    /// through the JSON parser alone, as `dump`'s lines are checked.
     static func jsonl(_ input: UnsafeRawBufferPointer) {
-        let bytes = input.bindMemory(to: UInt8.self)
-        var start = 0
-        var number = 0
-        for i in 0...bytes.count where i == bytes.count || bytes[i] == 0x0a {
-            number += 1
-            let line = UnsafeBufferPointer(rebasing: bytes[start..<i])
-            _ = JSONLines.parseAccess(line)
-            _ = try? JSONLines.parse(String(decoding: line, as: UTF8.self), lineNumber: number)
-            start = i + 1
+        importer(input, longestLine: JSONLinesImport.longestLine) { lines, makeWriter in
+            try JSONLinesImport(vmStart: nil, recorderVersion: "fuzz").run(lines, makeWriter: makeWriter)
         }
+        let lines = LineReader(bytes: Array(input), name: "input", longestLine: JSONLinesImport.longestLine)
+        _ = try? lines.forEachLine(
+            { number, line in
+                _ = JSONLines.parseAccess(line)
+                _ = try? JSONLines.parse(String(decoding: line, as: UTF8.self), lineNumber: number)
+            }, overlong: { _ in })
     }
 
-    static func importer(_ input: UnsafeRawBufferPointer, _ run: (LineReader, (TraceMetadata) throws -> TraceWriter) throws -> Void) {
-        withFile(input) { path in
-            try run(try LineReader(path: path)) { try TraceWriter(path: scratch + ".pt", metadata: $0) }
+    /// Runs an importer over the input held in memory, writing its trace into memory. A trace it
+    /// closes must read back whole, and its timeline (the first analysis of an imported trace) is built.
+    static func importer(
+        _ input: UnsafeRawBufferPointer, longestLine: Int = LineReader.longestLine,
+        _ run: (LineReader, (TraceMetadata) throws -> TraceWriter) throws -> Void
+    ) {
+        let lines = LineReader(bytes: Array(input), name: "input", longestLine: longestLine)
+        var made: TraceWriter?
+        do {
+            try run(lines) { metadata in
+                let writer = try TraceWriter(inMemory: metadata, name: "import.pt")
+                made = writer
+                return writer
+            }
+        } catch {
+            made?.abandon()
+            return
         }
+        guard let made else { return }
+        let bytes = checkReadsBack(made)
+        guard let reader = try? TraceReader(bytes: bytes, name: made.path) else { return }
+        _ = try? TimelineBuilder.build(reader: reader, options: TimelineOptions())
     }
 
     static func logTemplate(_ input: UnsafeRawBufferPointer) {
