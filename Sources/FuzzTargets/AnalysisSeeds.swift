@@ -7,7 +7,7 @@ import TraceFormat
 public enum AnalysisSeeds {
     /// Recipes of `reader`'s trace: up to `count` stretches of its events of about `maxBytes`
     /// each (the first, then others spread over the trace), each with other analysis choices.
-    public static func recipes(of reader: TraceReader, count: Int = 4, maxBytes: Int = 60_000) throws -> [[UInt8]] {
+    public static func recipes(of reader: TraceReader, count: Int = 6, maxBytes: Int = 8_000) throws -> [[UInt8]] {
         var events: [PortIOEvent] = []
         try reader.scan { block in
             events.append(contentsOf: block.events())
@@ -96,7 +96,7 @@ public enum AnalysisSeeds {
     /// The bytes `TraceRecipe` reads back as `metadata` and as many of `events` as fit in about
     /// `maxBytes` (marker texts and strings cut to what a recipe holds).
     static func recipe(
-        metadata: TraceMetadata, events: ArraySlice<PortIOEvent>, choices: ChoicePreset, unchecked: Bool = false, maxBytes: Int = 60_000
+        metadata: TraceMetadata, events: ArraySlice<PortIOEvent>, choices: ChoicePreset, unchecked: Bool = false, maxBytes: Int = 8_000
     ) -> [UInt8] {
         var w = FuzzBytesWriter()
         header(metadata, unchecked: unchecked, &w)

@@ -24,16 +24,16 @@ enum AnalysisTarget {
         let choices = recipe.choices
         let options = choices.timelineOptions()
 
+        // Without options, and with the recipe's (when it has any), and through its window.
+        if !choices.options.isEmpty, let t = timeline(sourceA, TimelineOptions()) { render(t) }
         var timelines: [BootTimeline] = []
-        for (i, o) in [TimelineOptions(), options].enumerated() {
-            guard let reader = try? sourceA.open(), let t = try? TimelineBuilder.build(reader: reader, options: o) else { continue }
+        if let t = timeline(sourceA, options) {
             render(t)
-            if i == 1 {
-                render(t.window(from: choices.window.from, to: choices.window.to))
-                timelines.append(t)
-            }
+            // `--from` after `--to` is refused before a timeline is built.
+            if choices.window.from <= choices.window.to { render(t.window(from: choices.window.from, to: choices.window.to)) }
+            timelines.append(t)
         }
-        if let reader = try? sourceB.open(), let t = try? TimelineBuilder.build(reader: reader, options: options) {
+        if let t = timeline(sourceB, options) {
             render(t)
             timelines.append(t)
         }
@@ -42,6 +42,11 @@ enum AnalysisTarget {
         releases(sourceA, options: options, choices: choices)
         stats(timelines, choices: choices)
         export([sourceA, sourceB], timelines: timelines)
+    }
+
+    static func timeline(_ source: TraceSource, _ options: TimelineOptions) -> BootTimeline? {
+        guard let reader = try? source.open() else { return nil }
+        return try? TimelineBuilder.build(reader: reader, options: options)
     }
 
     /// Every rendering of one timeline.
