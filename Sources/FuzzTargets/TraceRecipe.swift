@@ -62,7 +62,7 @@ struct TraceRecipe {
     /// The most events a recipe makes (repeats multiply the input's operations). Values, not
     /// volume, break an analysis (the benchmarks cover volume), and every analysis walks the
     /// trace several times: more events would only slow the fuzzer.
-    static let maxEvents = 4096
+    static let maxEvents = 1024
 
     static let markerNames = [
         Marker.vmmStarted, Marker.vmCreated, Marker.lost, Marker.vcpuHalted, Marker.guestHalted, Marker.shutdown,
