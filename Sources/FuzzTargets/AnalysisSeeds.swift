@@ -5,9 +5,10 @@ import TraceFormat
 /// so the fuzzer starts from boots the device models know (firmware, kernel and userspace
 /// consoles, POST code sequences), plus a few hand-made recipes at the extremes.
 public enum AnalysisSeeds {
-    /// Recipes of `reader`'s trace: up to `count` stretches of its events of about `maxBytes`
-    /// each (the first, then others spread over the trace), each with other analysis choices.
-    public static func recipes(of reader: TraceReader, count: Int = 6, maxBytes: Int = 8_000) throws -> [[UInt8]] {
+    /// Recipes of `reader`'s trace: up to `count` stretches of its events (the first, then others
+    /// spread over the trace), each of at most `maxBytes` and `TraceRecipe.maxEvents` events, and
+    /// each with other analysis choices.
+    public static func recipes(of reader: TraceReader, count: Int = 8, maxBytes: Int = 8_000) throws -> [[UInt8]] {
         var events: [PortIOEvent] = []
         try reader.scan { block in
             events.append(contentsOf: block.events())
@@ -94,7 +95,7 @@ public enum AnalysisSeeds {
     }
 
     /// The bytes `TraceRecipe` reads back as `metadata` and as many of `events` as fit in about
-    /// `maxBytes` (marker texts and strings cut to what a recipe holds).
+    /// `maxBytes` and `TraceRecipe.maxEvents` (marker texts and strings cut to what a recipe holds).
     static func recipe(
         metadata: TraceMetadata, events: ArraySlice<PortIOEvent>, choices: ChoicePreset, unchecked: Bool = false, maxBytes: Int = 8_000
     ) -> [UInt8] {
@@ -103,7 +104,7 @@ public enum AnalysisSeeds {
         self.choices(choices, &w)
         var t = TraceLimits.timeOrigin(of: metadata)
         var vcpu: UInt32 = 0
-        for e in events {
+        for e in events.prefix(TraceRecipe.maxEvents) {
             guard w.bytes.count < maxBytes else { break }
             encode(e, clock: &t, vcpu: &vcpu, &w)
         }

@@ -61,8 +61,8 @@ struct TraceRecipe {
 
     /// The most events a recipe makes (repeats multiply the input's operations). Values, not
     /// volume, break an analysis (the benchmarks cover volume), and every analysis walks the
-    /// trace several times: more events would only slow the fuzzer.
-    static let maxEvents = 1024
+    /// trace (about 20 walks and renderings an input): more events only slow the fuzzer down.
+    static let maxEvents = 256
 
     static let markerNames = [
         Marker.vmmStarted, Marker.vmCreated, Marker.lost, Marker.vcpuHalted, Marker.guestHalted, Marker.shutdown,
