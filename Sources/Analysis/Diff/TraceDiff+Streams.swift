@@ -18,10 +18,12 @@ import TraceFormat
 /// lines the hunks show, and nothing else.
 extension TraceDiff {
     /// Compares two traces: timelines, traffic, and outputs (the VMM log with its time fields
-    /// masked, plus `masks`).
+    /// masked, plus `masks`: by default the consoles' printk prefix). `judgingTimes`: see
+    /// `compare(_:_:...)`.
     public static func compare(
         pathA: String, pathB: String, options: TimelineOptions = TimelineOptions(), tolerance: Tolerance = Tolerance(),
-        ignoring: Set<DiffSection> = [], masks: OutputMasks = OutputMasks(), shownLines: Int = TraceDiff.OutputDiff.defaultShownLines,
+        ignoring: Set<DiffSection> = [], judgingTimes: Bool = false, masks: OutputMasks = .standard,
+        shownLines: Int = TraceDiff.OutputDiff.defaultShownLines,
         workLimit: Int = EditScript.defaultWorkLimit, progress: ProgressMeter? = nil
     ) throws -> TraceDiff {
         // Open both first, in order, so a missing or bad file is named the same way every time.
@@ -94,7 +96,7 @@ extension TraceDiff {
                         _ = try TimelineBuilder.build(
                             reader: try openForAnalysis(paths[side]), options: quiet, progress: nil,
                             outputs: { formatter in
-                                let c = LineCapture(formatter: formatter, wanted: wanted)
+                                let c = LineCapture(formatter: formatter, wanted: wanted, foldsRepeats: true)
                                 capture = c
                                 return c
                             })
@@ -107,7 +109,22 @@ extension TraceDiff {
             let shown = try results.map { try $0.get() }
             diffs = outputs.diffs(plans, shownA: shown[0], shownB: shown[1], nameA: "a", nameB: "b")
         }
-        return compare(timelines[0], timelines[1], tolerance: tolerance, ignoring: ignoring, outputs: diffs)
+        let folded = outputs.ends.map { $0?.foldedRepeats ?? 0 }
+        var applied = [
+            AppliedMask.logTimes,
+            AppliedMask(
+                kind: .logRepeats, name: "repeated POST code lines", outputs: [Outputs.names[0]], linesA: folded[0], linesB: folded[1]),
+        ]
+        for (i, entry) in masks.entries.enumerated() {
+            let lines = outputs.ends.map { $0.flatMap { i < $0.maskedLines.count ? $0.maskedLines[i] : nil } ?? 0 }
+            applied.append(
+                AppliedMask(
+                    kind: entry.mask is PrintkPrefixMask ? .printkTime : .pattern, name: entry.mask.name,
+                    outputs: entry.outputs.map { Outputs.names[$0] }, linesA: lines[0], linesB: lines[1]))
+        }
+        return compare(
+            timelines[0], timelines[1], tolerance: tolerance, ignoring: ignoring, judgingTimes: judgingTimes, outputs: diffs,
+            masks: applied)
     }
 }
 
