@@ -77,6 +77,25 @@ enum DiffGenerators {
         try w.close(at: t)
     }
 
+    /// A debug console printing `lines` kernel lines, `[    S.UUUUUU] console line i: as it was`,
+    /// whose printk times depend on `seed`: two seeds give consoles that differ only in their
+    /// times (what `diff` masks by default).
+    static func printkConsole(lines: Int, path: String, seed: UInt64) throws {
+        let w = try TraceWriter(path: path, metadata: metadata())
+        var rng = SplitMix(state: seed)
+        var t: UInt64 = 2_000_000
+        var printk: UInt64 = 0
+        for i in 0..<lines {
+            printk += 1 + rng.next() % 5_000
+            let text = String(format: "[%5llu.%06llu] console line %d: as it was\n", printk / 1_000_000, printk % 1_000_000, i)
+            for b in text.utf8 {
+                t += 100
+                out(w, t, 0xe9, b)
+            }
+        }
+        try w.close(at: t)
+    }
+
     /// A debug console printing `lines` lines; `changed`: every 4th of the first 20,000 lines
     /// (5,000 of them) says something else.
     static func console(lines: Int, path: String, changed: Bool) throws {

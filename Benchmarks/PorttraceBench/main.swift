@@ -12,6 +12,7 @@ import TraceFormat
 //   PorttraceBench patterns                 the pattern matcher (RE2) on 64 KiB console lines
 //   PorttraceBench gen-boot|gen-chlog|gen-perf N PATH   inputs for Benchmarks/analysis
 //   PorttraceBench gen-unregistered|gen-guest|gen-console N PATH ...   inputs for its diff benchmarks
+//     (gen-console N PATH printk SEED: kernel lines whose printk times depend on SEED)
 //   PorttraceBench gen-blocks DIR TRACE...   each block, both timestamp codings: fuzz seeds
 #if os(Linux) && KVMCapture
 import Capture
@@ -477,8 +478,12 @@ case "gen-guest":
     try DiffGenerators.guest(events: Int(args[2])!, path: args[3], seed: UInt64(args[4])!)
 
 case "gen-console":
-    // gen-console LINES PATH [changed]
-    try DiffGenerators.console(lines: Int(args[2])!, path: args[3], changed: args.count > 4 && args[4] == "changed")
+    // gen-console LINES PATH [changed | printk SEED]
+    if args.count > 5 && args[4] == "printk" {
+        try DiffGenerators.printkConsole(lines: Int(args[2])!, path: args[3], seed: UInt64(args[5])!)
+    } else {
+        try DiffGenerators.console(lines: Int(args[2])!, path: args[3], changed: args.count > 4 && args[4] == "changed")
+    }
 
 case "gen-chlog":
     _ = FileManager.default.createFile(atPath: args[3], contents: nil)

@@ -10,7 +10,8 @@ struct DiffCommand: ParsableCommand {
         abstract: "Compare two traces, or one trace under two or more cloud-hypervisor releases.",
         discussion: """
             'diff A B' compares behaviour: the POST code sequences aligned (repeats collapsed), the regenerated \
-            outputs (the VMM log with its times masked, consoles with Linux's printk time masked, and --mask), \
+            outputs (the VMM log with its times masked and a repeated code's lines folded, consoles with Linux's \
+            printk time masked, and --mask), \
             ports appearing or disappearing, and OUT access counts. Any of these differing is status 1. \
             Times (the boot, its phases, the interval each step closes, --interval) and IN access counts are \
             shown, those beyond --tolerance marked (default: a time by both 10% and 1ms, a count by 10%); they \

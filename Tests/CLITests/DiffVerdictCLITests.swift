@@ -59,6 +59,9 @@ import Testing
             ), "\(text.out)")
         #expect(text.out.contains("   0x0 Firmware x6  VM start       4.348s  5.720s  +1.372s (+31.6%)  *\n"), "\(text.out)")
         #expect(text.out.contains("note: in both traces the consoles kept printing long after the last POST code"))
+        #expect(
+            text.out.contains(
+                "vmm log: line numbers count the log with the lines of a repeated POST code folded into the first (5 folded in a, 5 in b)"))
         // With --times the time is a reason too.
         let timed = try porttrace(["diff", a, b, "--format", "json", "--times"])
         #expect(try Self.reasons(timed).contains("the boot took 4.348s against 5.720s"))

@@ -210,6 +210,9 @@ public struct TraceDiff: Sendable {
         public var omitted: Omitted?
         /// Where the outputs stopped being aligned, when they were too different to align.
         public var unaligned: Unaligned?
+        /// VMM log lines of a repeated POST code folded into the line before them, per side: the
+        /// hunks' line numbers count the log without them.
+        public var folded: (a: Int, b: Int)?
 
         public init(name: String, hunks: [String], omitted: Omitted? = nil, unaligned: Unaligned? = nil) {
             self.name = name
@@ -243,6 +246,11 @@ public struct TraceDiff: Sendable {
             if let u = unaligned {
                 notes.append(
                     "\(name): outputs diverge from line \(u.lineA) (a) and line \(u.lineB) (b); \(u.restA) and \(u.restB) more lines not aligned (\(u.reason))"
+                )
+            }
+            if let f = folded {
+                notes.append(
+                    "\(name): line numbers count the log with the lines of a repeated POST code folded into the first (\(f.a) folded in a, \(f.b) in b)"
                 )
             }
             if let o = omitted {

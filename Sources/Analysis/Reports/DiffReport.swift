@@ -47,6 +47,7 @@ public enum DiffReport {
     static func json(_ o: TraceDiff.OutputDiff) -> JSONValue {
         var f: [(String, JSONValue)] = [("output", .string(o.name)), ("diff", .array(o.hunks.map(JSONValue.string)))]
         if let m = o.omitted { f.append(("omitted", .object([("hunks", .uint(UInt64(m.hunks))), ("lines", .uint(UInt64(m.lines)))]))) }
+        if let x = o.folded { f.append(("folded", .object([("a", .uint(UInt64(x.a))), ("b", .uint(UInt64(x.b)))]))) }
         if let u = o.unaligned {
             f.append(
                 (
