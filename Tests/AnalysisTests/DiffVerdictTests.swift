@@ -64,6 +64,18 @@ struct DiffVerdictTests {
         #expect(next.intervalA == 10_000_000 && next.intervalB == 10_000_000 && !next.intervalChanged)
     }
 
+    /// A back-step (Linux's `outb_p` 0x00 long after the firmware) is aligned as behaviour but
+    /// closes no interval: the next step is timed from the chain's step before it.
+    @Test func backStepsAreOutsideTheIntervals() throws {
+        let d = try diff(codes([(1, 0x20), (10, 0x40), (12, 0x00), (20, 0x41)]), codes([(1, 0x20), (10, 0x40), (15, 0x00), (20, 0x41)]))
+        #expect(d.reasons.isEmpty, "\(d.reasons)")
+        let back = try #require(d.steps.first { $0.a?.code == 0x00 })
+        #expect(back.a?.isBackStep == true && back.intervalA == nil && !back.intervalChanged)
+        let next = try #require(d.steps.first { $0.a?.code == 0x41 })
+        #expect(next.fromA == "0x40 Kernel" && next.intervalA == 10_000_000 && next.intervalB == 10_000_000)
+        #expect(DiffReport.render(d, format: .text, color: false).contains("   0x0 Firmware     (back-step)"))
+    }
+
     /// Repeats are one step: 6 writes of 0x00 and 5 are the same step (the counts are shown, not
     /// judged), and port 0x80's count is judged by its codes.
     @Test func repeatsAreOneStepAndTheirCountsAreNotJudged() throws {
@@ -151,7 +163,9 @@ struct DiffVerdictTests {
         var o = TimelineOptions()
         o.marks = [try TimelineOptions.mark("kernel=Linux version"), try TimelineOptions.mark("init=Run /init")]
         o.phases = [try PhaseSpec.parse("kernel=kernel..init")]
+        o.intervals = [try IntervalSpec.parse("rest=kernel..end")]
         let d = try diff(boot(10), boot(50), judgingTimes: true, options: o)
+        #expect(d.intervals.first.map { $0.a == 10_000_000 && $0.b == 50_000_000 && !$0.changed } == true)
         let phase = try #require(d.phases.first)
         #expect(phase.a?.unfinished == true && !phase.changed)
         #expect(!d.total.changed)

@@ -108,12 +108,15 @@ struct PrintkMaskTests {
         #expect(exact.outputs.first?.hunks.filter { $0.hasPrefix("-[") }.count == 2)
     }
 
-    /// `--mask` sees the VMM log's lines too (rendered with their times masked).
+    /// `--mask` sees the VMM log's lines too (rendered with their times masked); a record
+    /// seen before is not rendered again, and still counted.
     @Test func aPatternMasksTheLog() throws {
         var ta = try OutputTrace(name: "a")
-        ta.out(0x511, 1)
+        for _ in 0..<3 { ta.out(0x511, 1) }
+        ta.out(0x80, 0x20)
         var tb = try OutputTrace(name: "b")
-        tb.out(0x512, 1)
+        for _ in 0..<3 { tb.out(0x512, 1, gap: 5000) }
+        tb.out(0x80, 0x20)
         let pa = try ta.close()
         let pb = try tb.close()
         defer { for p in [pa, pb] { try? FileManager.default.removeItem(atPath: p) } }
@@ -122,7 +125,15 @@ struct PrintkMaskTests {
         masks.add(try PatternMask(source: "address 0x[0-9a-f]+$"))
         let d = try TraceDiff.compare(pathA: pa, pathB: pb, masks: masks)
         #expect(d.outputs.isEmpty)
-        #expect(d.masks.last?.linesA == 1 && d.masks.last?.linesB == 1)
+        #expect(d.masks.last?.linesA == 3 && d.masks.last?.linesB == 3)
+        // The same records with another code: the line the mask leaves alone differs.
+        var tc = try OutputTrace(name: "c")
+        for _ in 0..<3 { tc.out(0x512, 1) }
+        tc.out(0x80, 0x21)
+        let pc = try tc.close()
+        defer { try? FileManager.default.removeItem(atPath: pc) }
+        let other = try TraceDiff.compare(pathA: pa, pathB: pc, masks: masks)
+        #expect(other.outputs.first?.hunks.filter { $0.hasPrefix("-") || $0.hasPrefix("+") }.count == 4)
         // Still different: the ports differ.
         #expect(d.reasons == ["ports appear: out 0x512", "ports disappear: out 0x511"])
     }

@@ -245,6 +245,10 @@ struct RecordKeyer {
     /// Debug-port lines folded into the one before (masked mode).
     private(set) var folded = 0
     private var lastCode: UInt8?
+    /// Masked mode with masks: the masked key (and the masks that matched, as bits) of the
+    /// records seen, by their fields' key; at most `maskedKeysKept`, then started afresh.
+    private var maskedKeys: [UInt64: (key: UInt64, matched: UInt64)] = [:]
+    static let maskedKeysKept = 1 << 16
 
     init(formatter: LogFormatter, seed: LineKeySeed, mode: Mode, masks: [(entry: Int, mask: any LineMask)] = [], entries: Int = 0) {
         self.formatter = formatter
@@ -252,7 +256,6 @@ struct RecordKeyer {
         self.mode = mode
         self.masks = masks
         matched = Array(repeating: 0, count: entries)
-        rendersText = mode == .exact || !masks.isEmpty
         var h = LineHasher(seed)
         var fields: [LogFormatter.Token] = []
         for piece in formatter.layout {
@@ -280,9 +283,6 @@ struct RecordKeyer {
         hasMessage = fields.contains(.msg)
     }
 
-    /// Whether records are keyed from their text (exact mode, or masks that read text).
-    let rendersText: Bool
-
     /// The record's key, nil when it is folded into the line before (a repeated code).
     mutating func key(_ r: LogRecord) -> UInt64? {
         if mode == .masked, case .debugPortCode(let code, _) = r.message {
@@ -292,13 +292,41 @@ struct RecordKeyer {
             }
             lastCode = code
         }
-        if rendersText {
-            scratch.removeAll(keepingCapacity: true)
-            formatter.write(r, into: &scratch, timeMask: mode == .masked ? RecordKeyer.timeMask : nil)
-            var h = LineHasher(seed)
-            LineMasking.hash(scratch[...], masks: masks, into: &h, matched: &matched)
-            return h.finish(tag: 1)
+        if mode == .exact { return textKey(r).key }
+        let fields = fieldsKey(r)
+        guard !masks.isEmpty else { return fields }
+        // With masks, the line is keyed from its text. The masked text is a function of the
+        // fields (equal field keys, equal masked lines), so its key is too: a record whose
+        // fields were seen is not rendered again (a log repeats a few messages).
+        if let hit = maskedKeys[fields] {
+            var bits = hit.matched
+            while bits != 0 {
+                matched[masks[bits.trailingZeroBitCount].entry] += 1
+                bits &= bits - 1
+            }
+            return hit.key
         }
+        let (key, bits) = textKey(r)
+        if masks.count <= 64 {
+            if maskedKeys.count >= RecordKeyer.maskedKeysKept { maskedKeys.removeAll(keepingCapacity: true) }
+            maskedKeys[fields] = (key, bits)
+        }
+        return key
+    }
+
+    /// The key of the line as printed (times masked, in masked mode), with the masks; and which
+    /// masks masked something in it.
+    private mutating func textKey(_ r: LogRecord) -> (key: UInt64, matched: UInt64) {
+        scratch.removeAll(keepingCapacity: true)
+        formatter.write(r, into: &scratch, timeMask: mode == .masked ? RecordKeyer.timeMask : nil)
+        var h = LineHasher(seed)
+        let bits = LineMasking.hash(scratch[...], masks: masks, into: &h, matched: &matched)
+        return (h.finish(tag: 1), bits)
+    }
+
+    /// The key of a record's fields, time fields left out.
+    @inline(__always)
+    private mutating func fieldsKey(_ r: LogRecord) -> UInt64 {
         // The fields the layout prints, each at a fixed place in four words (the layout's key
         // says which are printed and in which order): equal keys, equal masked lines. Three
         // folded multiplications with the seed's secrets, no text.

@@ -113,23 +113,27 @@ enum LineMasking {
     static let window = 64 * 1024
 
     /// Hashes `line` with the masks' ranges (merged) each compared as one masked field; counts,
-    /// in `matched` (indexed by entry), each mask that masked something.
+    /// in `matched` (indexed by entry), each mask that masked something, and returns them as bits
+    /// (bit i: `masks[i]`, for the first 64).
+    @discardableResult
     static func hash(
         _ line: ArraySlice<UInt8>, masks: [(entry: Int, mask: any LineMask)], into h: inout LineHasher, matched: inout [Int]
-    ) {
+    ) -> UInt64 {
         var ranges: [Range<Int>] = []
-        for (entry, mask) in masks {
+        var bits: UInt64 = 0
+        for (i, (entry, mask)) in masks.enumerated() {
             let found = mask.maskedRanges(in: line).map { r in
                 max(r.lowerBound, line.startIndex)..<min(max(r.upperBound, line.startIndex), line.endIndex)
             }.filter { !$0.isEmpty }
             if !found.isEmpty {
                 matched[entry] += 1
+                if i < 64 { bits |= 1 << UInt64(i) }
                 ranges += found
             }
         }
         guard !ranges.isEmpty else {
             h.bytes(line)
-            return
+            return bits
         }
         ranges.sort { $0.lowerBound < $1.lowerBound }
         var at = line.startIndex
@@ -150,5 +154,6 @@ enum LineMasking {
             i += 1
         }
         h.bytes(line[at...])
+        return bits
     }
 }

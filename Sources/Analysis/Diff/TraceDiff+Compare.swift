@@ -56,13 +56,16 @@ extension TraceDiff {
             )
         }
 
-        // Named intervals, by name.
+        // Named intervals, by name; one that ends at the boot's end is not judged when a boot
+        // never ended (its end is where the recording stopped).
+        let endless = a.unfinished || b.unfinished
         let intervals = a.namedIntervals.map { ia in
             let ib = b.namedIntervals.first { $0.name == ia.name }
-            let x = ia.duration
-            let y = ib?.duration
-            return IntervalPair(
-                name: ia.name, from: ia.from, to: ia.to, a: x, b: y, changed: x != nil && y != nil && tolerance.timeChanged(x!, y!))
+            var changed = false
+            if let x = ia.duration, let y = ib?.duration, !(endless && ia.to == StepReference.bootEnd.description) {
+                changed = tolerance.timeChanged(x, y)
+            }
+            return IntervalPair(name: ia.name, from: ia.from, to: ia.to, a: ia.duration, b: ib?.duration, changed: changed)
         }
         let slowIntervals = intervals.filter(\.changed).map(\.name)
         if !slowIntervals.isEmpty { timing.append("named intervals changed beyond the tolerance: \(listed(slowIntervals))") }

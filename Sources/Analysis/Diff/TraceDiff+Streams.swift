@@ -35,6 +35,11 @@ extension TraceDiff {
         if total > 0 { progress?.expect(total) }
         let seed = LineKeySeed()
         let paths = [pathA, pathB]
+        // A comparison shows no console lines (the outputs are compared as keys): keeping them
+        // would make memory grow with the consoles. Marks still see every line.
+        var walk = options
+        walk.keptLines = 0
+        let pass1 = walk
         let channels = [KeyChannel(), KeyChannel()]
         let walks = (0..<2).map { side in
             BackgroundWork { [channels] () -> Result<BootTimeline, any Error> in
@@ -44,7 +49,7 @@ extension TraceDiff {
                     let keys = { (formatter: LogFormatter) -> OutputObserver in
                         KeyStream(formatter: formatter, seed: seed, mode: .masked, masks: masks) { channels[side].put($0) }
                     }
-                    return try TimelineBuilder.build(reader: reader, options: options, progress: nil, outputs: keys)
+                    return try TimelineBuilder.build(reader: reader, options: pass1, progress: nil, outputs: keys)
                 }
             }
         }
