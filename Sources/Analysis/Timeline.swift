@@ -274,14 +274,16 @@ public struct InValueSequence: Sendable, Equatable {
     public var count: UInt64 = 0
     public var kept: [[UInt8]] = []
     /// FNV-1a over every value (length-prefixed), so sequences longer than the kept prefix compare.
-    public var digest: UInt64 = 0xcbf2_9ce4_8422_2325
+    public var digest: UInt64 = FNV1a.offsetBasis
 
     /// Adds a value, keeping it while fewer than `keep` are kept; returns whether it was kept.
     @discardableResult
     mutating func add(_ bytes: UnsafeRawBufferPointer, keep: Int) -> Bool {
         count += 1
-        digest = (digest ^ UInt64(bytes.count)) &* 0x100_0000_01b3
-        for b in bytes { digest = (digest ^ UInt64(b)) &* 0x100_0000_01b3 }
+        var h = FNV1a(continuing: digest)
+        h.add(word: UInt64(bytes.count))
+        h.add(bytes)
+        digest = h.value
         guard kept.count < keep else { return false }
         kept.append(Array(bytes))
         return true

@@ -4,7 +4,7 @@
 /// Marker: `{"t_ns":N,"vcpu":N,"marker":"name"}` (+ `"value":N`, `"text":"..."` when set).
 /// Header: `{"header":{...metadata and summary...}}`.
 public enum JSONLines {
-    static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+    @usableFromInline package static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Appends one event's line (without newline) to `out`. The line is written straight into
     /// room made at the end of `out` (its longest possible length), then trimmed: no per-part
@@ -235,23 +235,52 @@ public enum JSONLines {
 
 /// Writes bytes into memory the caller made room for; `capacity` is checked on every write (a
 /// precondition, never hit: callers size the room for the longest line).
-struct LineBuffer {
-    let base: UnsafeMutablePointer<UInt8>
-    let capacity: Int
-    private(set) var count = 0
+package struct LineBuffer {
+    @usableFromInline let base: UnsafeMutablePointer<UInt8>
+    @usableFromInline let capacity: Int
+    @usableFromInline var count = 0
 
-    init(_ base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+    @inlinable package init(_ base: UnsafeMutablePointer<UInt8>, capacity: Int) {
         self.base = base
         self.capacity = capacity
     }
 
-    @inline(__always) mutating func put(_ byte: UInt8) {
+    /// Bytes written so far.
+    @inlinable package var written: Int { count }
+
+    @inlinable @inline(__always) package mutating func put(bytes: UnsafeBufferPointer<UInt8>) {
+        precondition(count + bytes.count <= capacity)
+        guard let source = bytes.baseAddress else { return }
+        // SAFETY: `bytes` is valid for its count; the room was checked above.
+        (base + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    /// `value` in decimal with a `-` when negative.
+    @inlinable @inline(__always) package mutating func signedDecimal(_ value: Int64) {
+        if value < 0 { put(0x2d) }
+        decimal(value.magnitude)
+    }
+
+    /// Two lower-case hex digits per byte.
+    @inlinable @inline(__always) package mutating func hex(_ data: UnsafeRawBufferPointer) {
+        precondition(count + 2 * data.count <= capacity)
+        for b in data {
+            let hi = b >> 4
+            let lo = b & 0xf
+            base[count] = hi < 10 ? 0x30 &+ hi : 0x57 &+ hi
+            base[count + 1] = lo < 10 ? 0x30 &+ lo : 0x57 &+ lo
+            count += 2
+        }
+    }
+
+    @inlinable @inline(__always) package mutating func put(_ byte: UInt8) {
         precondition(count < capacity)
         base[count] = byte
         count += 1
     }
 
-    @inline(__always) mutating func put(_ text: StaticString) {
+    @inlinable @inline(__always) package mutating func put(_ text: StaticString) {
         let n = text.utf8CodeUnitCount
         precondition(count + n <= capacity)
         // SAFETY: a StaticString's UTF-8 is valid for its code-unit count; the room was checked above.
@@ -260,7 +289,7 @@ struct LineBuffer {
     }
 
     /// `value` in decimal, at least `width` digits, written last digit first into its place.
-    @inline(__always) mutating func decimal(_ value: UInt64, width: Int = 1) {
+    @inlinable @inline(__always) package mutating func decimal(_ value: UInt64, width: Int = 1) {
         var n = 1
         var v = value
         while v >= 10 {

@@ -77,12 +77,12 @@ struct HostileAnalysisTests {
         _ = TimelinePerfetto.value(t).serialized()
         let svg = TimelineSVG.render(t)
         #expect(svg.hasSuffix("</svg>\n") && !svg.contains("nan") && !svg.contains("inf"))
-        for table in [TableExport.Table.steps, .phases] {
-            let rows = TableExport(table: table, format: .csv, labelKeys: []).rows(of: t)
+        for table in [TableExport.Table.steps, .phases, .intervals, .boots] {
+            let rows = TableExport(table: table, format: .csv).rows(of: t, key: "k")
             #expect(!rows.isEmpty)
         }
-        let phases = TableExport(table: .phases, format: .csv, labelKeys: []).rows(of: t)
-        #expect(phases.contains(",total,\(-Self.bound),\(Self.bound),\(2 * Self.bound)"), "\(phases)")
+        let bootRow = TableExport(table: .boots, format: .csv).rows(of: t, key: "k")
+        #expect(bootRow.contains(",\(-Self.bound),\(Self.bound),\(2 * Self.bound),false,"), "\(bootRow)")
         let boots = [BootMetrics(t), BootMetrics(t)]
         let report = StatsReport.make(groups: [("a", boots), ("b", boots)])
         _ = StatsText.render(report, format: .text)

@@ -42,13 +42,13 @@ import Testing
         try golden("stats.\(format == "markdown" ? "md" : format)", r.out)
     }
 
-    @Test(arguments: ["csv", "jsonl"])
-    func exportOfTheCheckedInTraces(format: String) throws {
+    @Test(arguments: ["phases", "boots", "intervals"], ["csv", "jsonl"])
+    func exportOfTheCheckedInTraces(table: String, format: String) throws {
         let r = try porttrace([
-            "export", "--table", "phases", "--format", format, trace("boot-demo.pt"), trace("boot-demo-variant.pt"), trace("smp64-4cpu.pt"),
+            "export", "--table", table, "--format", format, trace("boot-demo.pt"), trace("boot-demo-variant.pt"), trace("smp64-4cpu.pt"),
         ])
         #expect(r.status == 0)
         // trace ids are random per recording, but fixed in a checked-in trace.
-        try golden("export-phases.\(format)", relative(r.out))
+        try golden("export-\(table).\(format)", relative(r.out))
     }
 }

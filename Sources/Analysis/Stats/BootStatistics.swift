@@ -121,9 +121,7 @@ public struct StatsReport: Sendable {
         for g in groups { for b in g.boots { for m in b.order where !order.contains(m) { order.append(m) } } }
         // Stable streams: each metric's bootstrap draws from its own stream of the seed.
         func stream(_ m: BootMetrics.Metric) -> UInt64 {
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for b in (m.kind.rawValue + "/" + m.name).utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-            return h
+            FNV1a.hash((m.kind.rawValue + "/" + m.name).utf8)
         }
         func values(_ boots: [BootMetrics], _ m: BootMetrics.Metric) -> [Double] { boots.compactMap { $0.values[m].map(Double.init) } }
 
