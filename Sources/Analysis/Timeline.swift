@@ -144,6 +144,16 @@ public struct ConsoleLine: Sendable, Equatable {
     }
 }
 
+/// How the recording of a boot ended, from the markers its recorder wrote: the built-in
+/// machine's outcome (`guest_halted`, `shutdown`, `timeout`, ...), a started VMM's exit status
+/// (`vmm_exited`), and why `record` ended a boot itself (`boot_ended`: `--until`, `--boot-timeout`).
+public struct BootEnding: Sendable, Equatable {
+    /// In words: `every vCPU halted`, `until: POST code 0x43`, `the VMM exited with status 1`.
+    public var reason: String
+    /// A boot that timed out (`--boot-timeout`), whose VMM failed, or whose guest faulted.
+    public var failed: Bool
+}
+
 /// Where a timeline's phases come from.
 public enum PhaseSource: Sendable, Equatable {
     /// POST codes: each component's first step.
@@ -194,6 +204,8 @@ public struct BootTimeline: Sendable {
     /// Whether the trace was closed cleanly; an unclosed trace is read as far as it goes.
     public var closedCleanly: Bool
     public var problems: [TraceReader.Problem]
+    /// How the recording ended, when its recorder said.
+    public var ending: BootEnding?
 
     /// The POST steps of the chain (repeats collapsed, no back-steps).
     public var postSteps: [BootStep] { steps.filter { $0.code != nil && !$0.isBackStep } }

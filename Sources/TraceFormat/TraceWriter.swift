@@ -44,6 +44,9 @@ public final class TraceWriter: @unchecked Sendable {
 
     public let path: String
     public let options: Options
+    /// Sees each access as it is appended (set before the first append): a recorder watching
+    /// for what ends a boot. Called on the appending thread.
+    public var observer: (@Sendable (UInt64, EventShape, UnsafeRawBufferPointer) -> Void)?
     /// What event times are taken from (`TraceLimits.timeOrigin` of the metadata written).
     public let timeOrigin: UInt64
     /// Writes to the trace's file, which `output` owns.
@@ -146,6 +149,7 @@ public final class TraceWriter: @unchecked Sendable {
             refuse(why)
             return
         }
+        observer?(timestamp, shape, data)
         addToOpenBlock { $0.append(timestamp: timestamp, shape: shape, data: data) }
     }
 

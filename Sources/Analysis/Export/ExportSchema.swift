@@ -113,6 +113,11 @@ public enum ExportSchema {
                 c("kernel_ns", .int64, "The Kernel phase's duration.", unit: "ns", null: true),
                 c("userspace_ns", .int64, "The Userspace phase's duration.", unit: "ns", null: true),
                 c("custom_ns", .int64, "The Custom phase's duration.", unit: "ns", null: true),
+                c(
+                    "ended_by", .string,
+                    "How the recording ended, when its recorder said (`every vCPU halted`, `until: POST code 0x41`, `the VMM exited with status 1`).",
+                    null: true),
+                c("failed", .boolean, "The boot failed: it passed `--boot-timeout`, its VMM failed, or its guest faulted."),
                 c("events", .int64, "Events read."),
                 c("closed_cleanly", .boolean, "The recorder closed the trace."),
                 c("damaged", .boolean, "Reading found damage (the rows cover what was readable)."),

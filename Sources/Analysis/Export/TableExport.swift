@@ -141,7 +141,10 @@ public struct TableExport: Sendable {
         for c in [DebugPortComponent.firmware, .bootloader, .kernel, .userspace, .custom] {
             cells.append(.of(t.phase(c)?.duration))
         }
-        cells += [.int(Int64(clamping: t.events)), .bool(t.closedCleanly), .bool(verdict?.isDamaged ?? false)]
+        cells += [
+            .of(t.ending?.reason), .bool(t.ending?.failed ?? false), .int(Int64(clamping: t.events)), .bool(t.closedCleanly),
+            .bool(verdict?.isDamaged ?? false),
+        ]
         return cells
     }
 

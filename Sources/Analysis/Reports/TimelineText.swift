@@ -6,6 +6,7 @@ public enum TimelineText {
         var out = summary(t) + "\n"
         out += "trace: \(t.path), read as cloud-hypervisor \(t.release.release) (\(t.release.source.rawValue))\n"
         out += ending(t) + "\n"
+        if let e = t.ending { out += "the recording ended: \(e.reason)\(e.failed ? " (a failed boot)" : "")\n" }
         if let note = t.consoleOutlastsTheCodes { out += "note: \(note)\n" }
         if t.backSteps > 0 {
             out +=
