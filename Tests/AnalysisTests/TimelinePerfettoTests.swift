@@ -78,7 +78,7 @@ import TraceFormat
         let keptLeftOut = try #require(keptMetadata["left_out"] as? [String: Any])
         #expect(Self.number(keptLeftOut["console_lines"]) == 40_016)
         let keptSVG = try PictureGeometry(TimelineSVG.render(kept))
-        #expect(keptSVG.labels("left-out").contains { $0.text.hasPrefix("40016 console lines past the 10000 a timeline keeps") })
+        #expect(keptSVG.labels("left-out").contains { $0.text.hasPrefix("40016 console lines past the most a timeline keeps: not drawn") })
     }
 
     @Test func stepsTheTimelineDidNotKeepAreCounted() throws {
@@ -93,7 +93,7 @@ import TraceFormat
         let leftOut = try #require(try Self.events(t).metadata["left_out"] as? [String: Any])
         #expect(Self.number(leftOut["steps"]) == 200)
         let g = try PictureGeometry(TimelineSVG.render(t))
-        #expect(g.labels("left-out").contains { $0.text.hasPrefix("200 POST steps past the ones a timeline keeps") })
+        #expect(g.labels("left-out").contains { $0.text.hasPrefix("200 POST steps past the most a timeline keeps: not drawn") })
         #expect(g.labels("left-out").contains { $0.text.hasPrefix("POST codes: ") && $0.text.contains(" of 100 have no label") })
     }
 

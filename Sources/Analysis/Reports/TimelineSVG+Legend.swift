@@ -96,20 +96,22 @@ extension TimelinePicture {
     /// What the picture does not show, and why: nothing is left out silently.
     mutating func leftOut() {
         var notes: [String] = []
+        func count(_ n: Int, _ one: String, _ many: String) -> String { "\(n) \(n == 1 ? one : many)" }
         for u in unlabelled {
+            let lists = u.row == "console lines" ? "" : "; --format text lists them"
             notes.append(
-                "\(u.row): \(u.count) of \(u.of) have no label for want of room (each has its tick and a tooltip; --format text lists them)"
-            )
+                "\(u.row): \(u.count) of \(u.of) have no label for want of room (each has its tick, with its text as a tooltip\(lists))")
         }
         if t.stepsLeftOut > 0 {
-            notes.append("\(t.stepsLeftOut) POST steps past the ones a timeline keeps are not drawn (the phases count them)")
+            notes.append(
+                count(t.stepsLeftOut, "POST step", "POST steps") + " past the most a timeline keeps: not drawn (the phases count them)")
         }
         if t.consoleLinesLeftOut > 0 {
             notes.append(
-                "\(t.consoleLinesLeftOut) console lines past the \(t.consoleLines.count) a timeline keeps are not drawn (the marks saw them)"
-            )
+                count(t.consoleLinesLeftOut, "console line", "console lines")
+                    + " past the most a timeline keeps: not drawn (the marks saw them)")
         }
-        if t.filteredOut > 0 { notes.append("\(t.filteredOut) POST codes left out by --codes") }
+        if t.filteredOut > 0 { notes.append(count(t.filteredOut, "POST code", "POST codes") + " left out by --codes") }
         for note in notes {
             for line in Self.wrap(note, width: width - 16, size: 10) {
                 canvas.text(8, y + 10, line, size: 10, fill: "#555", kind: "left-out")
