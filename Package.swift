@@ -106,7 +106,9 @@ let package = Package(
         .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "SystemCalls"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "TraceFormat"]),
         .testTarget(name: "PatternsTests", dependencies: ["Patterns"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Devices", "TraceFormat"], exclude: ["stats_reference.py"]),
+        .testTarget(
+            name: "AnalysisTests", dependencies: ["Analysis", "Devices", "TraceFormat"],
+            exclude: ["stats_reference.py", "label_ink.py"]),
         .testTarget(
             name: "CaptureTests",
             dependencies: [

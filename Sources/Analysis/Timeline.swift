@@ -206,6 +206,9 @@ public struct BootTimeline: Sendable {
     public var problems: [TraceReader.Problem]
     /// How the recording ended, when its recorder said.
     public var ending: BootEnding?
+    /// The window of time this timeline is seen through (`window(from:to:)`), nil for the whole
+    /// trace: pictures start their axis there.
+    public var shownWindow: ClosedRange<Int64>? = nil
 
     /// The POST steps of the chain (repeats collapsed, no back-steps).
     public var postSteps: [BootStep] { steps.filter { $0.code != nil && !$0.isBackStep } }
@@ -308,6 +311,8 @@ extension BootTimeline {
     /// marked unfinished for that). The chain's intervals keep their values.
     public func window(from: Int64, to: Int64) -> BootTimeline {
         var t = self
+        let lower = max(from, shownWindow?.lowerBound ?? .min)
+        t.shownWindow = lower...max(lower, min(to, shownWindow?.upperBound ?? .max))
         // An interval from a step outside the window still says how long it was and from where.
         t.steps = steps.filter { $0.time >= from && $0.time <= to }
         t.phases = phases.compactMap { p in
