@@ -76,7 +76,7 @@ struct StatsReportTests {
         }
         #expect(why.contains("3 v 3 boots cannot reach p < 0.05"))
         #expect(why.contains("0.100"))
-        #expect(why.contains("4 boots a side"))
+        #expect(why.contains("4 boots a side are needed"))
         // 4 v 4 can: a real verdict.
         let four = Self.report([100, 101, 102, 103], [500, 501, 502, 503])
         #expect(four.decision == .regressed)

@@ -80,7 +80,7 @@ import Testing
         #expect(three.stderr.split(separator: "\n").count == 1, "\(three.stderr)")
         #expect(
             three.stderr.contains(
-                "cannot decide: candidate against baseline: 3 v 3 boots cannot reach p < 0.05 (the smallest p they can give is 0.100); 4 boots a side can"
+                "cannot decide: candidate against baseline: 3 v 3 boots cannot reach p < 0.05 (the smallest p they can give is 0.100); 4 boots a side are needed"
             ),
             "\(three.stderr)")
         #expect(three.out.contains("too few boots"))

@@ -49,14 +49,16 @@ public enum StatsText {
 
     // MARK: Sentences shared by the text and Markdown reports
 
-    static func groupsLine(_ r: StatsReport) -> String {
+    /// How many boots, in which groups: the report's first line.
+    public static func groupsLine(_ r: StatsReport) -> String {
         let boots = r.groups.reduce(0) { $0 + $1.traces }
         let by = r.key.map { " by \($0)" } ?? ""
         let list = r.groups.map { "\($0.name) (\($0.traces))" }.joined(separator: ", ")
         return "\(boots) boot\(boots == 1 ? "" : "s") in \(r.groups.count) group\(r.groups.count == 1 ? "" : "s")\(by): \(list)"
     }
 
-    static func baselineLine(_ r: StatsReport) -> String? {
+    /// Which group is the baseline, and why; nil for one group.
+    public static func baselineLine(_ r: StatsReport) -> String? {
         guard r.groups.count > 1 else { return nil }
         return "baseline: \(r.groups[0].name) (\(r.baseline.reason))"
     }
@@ -69,7 +71,8 @@ public enum StatsText {
         "\(g.name) against \(base.name): change of the median, relative = median(\(g.name)) / median(\(base.name)) - 1 with its 95% percentile-bootstrap interval (each group resampled on its own); p: two-sided Mann-Whitney U (exact when a group has 8 boots or fewer and no value is tied, as scipy's method=\"auto\")"
     }
 
-    static func missingLines(_ r: StatsReport) -> [String] {
+    /// One sentence per metric missing from some boots or groups.
+    public static func missingLines(_ r: StatsReport) -> [String] {
         r.missing.map { m in
             let have = m.groups.filter { $0.n > 0 }.map { "\($0.name) (\($0.n) of \($0.of) boots)" }
             let lack = m.groups.filter { $0.n == 0 }.map(\.name)
@@ -85,7 +88,8 @@ public enum StatsText {
         }
     }
 
-    static func verdictLine(_ r: StatsReport) -> String? {
+    /// The verdict (`REGRESSED: ...`, `no regression`, `cannot decide: ...`); nil without a threshold.
+    public static func verdictLine(_ r: StatsReport) -> String? {
         func item(_ x: (group: String, comparison: StatsReport.Comparison)) -> String {
             "\(x.group) \(name(x.comparison.metric, r)) \(relative(x.comparison)) (95% CI \(interval(x.comparison)), p = \(p(x.comparison.p)))"
         }

@@ -138,7 +138,7 @@ public struct StatsReport: Sendable {
             guard let p = g.smallestP, p >= alpha else { return nil }
             let needed = Statistics.groupSizeNeeded(alpha: alpha)
             return
-                "\(g.name) against \(base.name): \(base.traces) v \(g.traces) boots cannot reach p < \(StatsReport.number(alpha)) (the smallest p they can give is \(String(format: "%.3f", p))); \(needed) boots a side can"
+                "\(g.name) against \(base.name): \(base.traces) v \(g.traces) boots cannot reach p < \(StatsReport.number(alpha)) (the smallest p they can give is \(String(format: "%.3f", p))); \(needed) boots a side are needed"
         }
     }
 
