@@ -84,8 +84,11 @@ struct HostileAnalysisTests {
         let bootRow = TableExport(table: .boots, format: .csv).rows(of: t, key: "k")
         #expect(bootRow.contains(",\(-Self.bound),\(Self.bound),\(2 * Self.bound),false,"), "\(bootRow)")
         let boots = [BootMetrics(t), BootMetrics(t)]
-        let report = StatsReport.make(groups: [("a", boots), ("b", boots)])
-        _ = StatsText.render(report, format: .text)
+        let report = StatsReport.make(groups: [("a", boots), ("b", boots)], threshold: 0.05)
+        for format in StatsText.Format.allCases {
+            let out = StatsText.render(report, format: format)
+            #expect(!out.contains("nan") && !out.contains("inf"), "\(format)")
+        }
     }
 
     /// The same boot 2^63 ns either side of its VM start, as a writer without limits could leave
