@@ -117,7 +117,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
-        .testTarget(name: "CLITests", dependencies: ["TraceFormat"], exclude: ["Golden"]),
+        .testTarget(name: "CLITests", dependencies: ["TraceFormat"], exclude: ["Golden", "png_colours.py"]),
     ],
     swiftLanguageModes: [.v6],
     // CRE2Shim's C++: recent RE2 releases (Homebrew's, built on abseil) need C++17.

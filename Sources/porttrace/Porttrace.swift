@@ -12,7 +12,7 @@ struct Porttrace: ParsableCommand {
         subcommands: [
             InfoCommand.self, DumpCommand.self, ImportCommand.self, VerifyCommand.self,
             RunCommand.self, RecordCommand.self, ReplayCommand.self, ProfilesCommand.self, TimelineCommand.self, DiffCommand.self,
-            StatsCommand.self, ExportCommand.self,
+            StatsCommand.self, ReportCommand.self, ExportCommand.self,
         ]
     )
 }
