@@ -39,10 +39,10 @@ public enum UntilCondition: Sendable, CustomStringConvertible {
 /// two drivers): the POST codes the release logs and the console lines the devices print, and
 /// says when the `--until` condition is met. Fed from the recording thread (or the vCPU threads,
 /// one at a time, under the machine's lock); asked from another.
+// SAFETY (@unchecked Sendable): `feed` runs on one thread at a time (the recorder's, or a vCPU
+// thread holding the built-in machine's lock) and is the only user of `core`, `taps` and
+// `machine`; `met` is locked, the only state read from other threads.
 public final class BootWatcher: @unchecked Sendable {
-    // SAFETY (@unchecked Sendable): `feed` runs on one thread at a time (the recorder's, or a vCPU
-    // thread holding the built-in machine's lock) and is the only user of `core`, `taps` and
-    // `machine`; `met` is locked, the only state read from other threads.
     private var core: ReplayCore
     private let taps: [ConsoleTap]
     private let machine: DebugMachine

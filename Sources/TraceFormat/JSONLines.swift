@@ -13,6 +13,7 @@ public enum JSONLines {
         let start = out.count
         let room = 192 + 2 * data.count
         out.append(contentsOf: repeatElement(0, count: room))
+        // SAFETY: the array's storage, for the closure only (see below).
         let written = out.withUnsafeMutableBufferPointer { buffer -> Int in
             // SAFETY: `room` bytes from `start` were just appended. The fixed text is 82 bytes at
             // most and the five numbers 20 digits at most each (a bound, not a fit), plus two hex
@@ -63,6 +64,7 @@ public enum JSONLines {
                 x /= 10
             } while x > 0
             if width > 20 - i { out.append(contentsOf: repeatElement(0x30, count: width - (20 - i))) }
+            // SAFETY: `i` is in 0..<20 (a UInt64 has at most 20 digits), so the slice lies in the allocation.
             out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i..<20]))
         }
     }
