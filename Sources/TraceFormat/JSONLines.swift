@@ -4,7 +4,6 @@
 /// Marker: `{"t_ns":N,"vcpu":N,"marker":"name"}` (+ `"value":N`, `"text":"..."` when set).
 /// Header: `{"header":{...metadata and summary...}}`.
 public enum JSONLines {
-    @usableFromInline package static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Appends one event's line (without newline) to `out`. The line is written straight into
     /// room made at the end of `out` (its longest possible length), then trimmed: no per-part
@@ -30,10 +29,7 @@ public enum JSONLines {
             w.put(#","count":"#)
             w.decimal(UInt64(shape.count))
             w.put(#","data":""#)
-            for b in data {
-                w.put(hex[Int(b >> 4)])
-                w.put(hex[Int(b & 0xf)])
-            }
+            w.hex(data)
             w.put(UInt8(ascii: "\""))
             if shape.incomplete { w.put(#","incomplete":true"#) }
             w.put(UInt8(ascii: "}"))
@@ -47,49 +43,6 @@ public enum JSONLines {
         if marker.value != 0 { pairs.append(("value", .uint(marker.value))) }
         if !marker.text.isEmpty { pairs.append(("text", .string(marker.text))) }
         out.append(contentsOf: JSONValue.object(pairs).serialized().utf8)
-    }
-
-    /// Appends `value` in decimal, at least `width` digits (zero-padded), without allocating:
-    /// the digits are made once, last first, in 20 bytes of stack, then appended.
-    @inline(__always)
-    public static func appendDecimal(_ value: UInt64, width: Int = 1, to out: inout [UInt8]) {
-        // SAFETY: the temporary buffer holds 20 bytes, as many as UInt64.max has digits; `i`
-        // stays within 0..<20 and only the initialized tail i..<20 is read.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var i = 20
-            var x = value
-            repeat {
-                i -= 1
-                digits[i] = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
-                x /= 10
-            } while x > 0
-            if width > 20 - i { out.append(contentsOf: repeatElement(0x30, count: width - (20 - i))) }
-            // SAFETY: `i` is in 0..<20 (a UInt64 has at most 20 digits), so the slice lies in the allocation.
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i..<20]))
-        }
-    }
-
-    /// Appends `value` in lower-case hex, zero-padded to `width` digits.
-    @inline(__always)
-    public static func appendHex(_ value: UInt64, width: Int, to out: inout [UInt8]) {
-        var n = 1
-        var v = value >> 4
-        while v > 0 {
-            v >>= 4
-            n += 1
-        }
-        let digits = max(n, width)
-        for k in stride(from: digits - 1, through: 0, by: -1) { out.append(hex[Int((value >> UInt64(4 * k)) & 0xf)]) }
-    }
-
-    /// `+1.500000000`: signed seconds with 9 decimals (the text dump's time), without allocating.
-    @inline(__always)
-    public static func appendSignedSeconds(_ ns: Int64, to out: inout [UInt8]) {
-        out.append(ns < 0 ? 0x2d : 0x2b)
-        let m = ns.magnitude
-        appendDecimal(m / 1_000_000_000, to: &out)
-        out.append(0x2e)
-        appendDecimal(m % 1_000_000_000, width: 9, to: &out)
     }
 
     /// A parsed line of JSON-lines input.

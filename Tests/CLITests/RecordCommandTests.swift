@@ -23,8 +23,18 @@ let qemuBinary = ["/usr/bin/qemu-system-x86_64", "/usr/local/bin/qemu-system-x86
     FileManager.default.isExecutableFile(atPath: $0)
 }
 
-func instancesLeft() -> [String] {
+/// The recorders' tracefs instances (`porttrace-PID`) that exist now.
+func liveInstances() -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/kernel/tracing/instances")) ?? []).filter { $0.hasPrefix("porttrace-") }
+}
+
+/// Instances left behind: those whose recorder has exited. Other suites run recorders at the
+/// same time (CI runs suites in parallel), so an instance of a live process is not a leak.
+func instancesLeft() -> [String] {
+    liveInstances().filter { name in
+        guard let pid = Int32(name.dropFirst("porttrace-".count)) else { return true }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
 }
 
 @Suite(.serialized, .enabled(if: captureBuilt, "built without the KVMCapture trait: record needs Linux with tracefs"))
@@ -207,10 +217,8 @@ struct RecordCommandTests {
         // Capturing starts when the recorder's instance has kvm:kvm_pio enabled (setting the
         // instance up takes seconds under a sanitizer); from then on events are in its buffer.
         func capturing() -> Bool {
-            instancesLeft().contains { name in
-                let enable = "/sys/kernel/tracing/instances/\(name)/events/kvm/kvm_pio/enable"
-                return (try? String(contentsOfFile: enable, encoding: .utf8))?.hasPrefix("1") == true
-            }
+            let enable = "/sys/kernel/tracing/instances/porttrace-\(recorder.processIdentifier)/events/kvm/kvm_pio/enable"
+            return (try? String(contentsOfFile: enable, encoding: .utf8))?.hasPrefix("1") == true
         }
         while !capturing() && recorder.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         Thread.sleep(forTimeInterval: 1.0)  // the spinning guest posts 0x43 every few ms
