@@ -18,13 +18,11 @@ enum DiffGenerators {
     }
 
     static func out(_ w: TraceWriter, _ t: UInt64, _ port: UInt16, _ byte: UInt8) {
-        var b = byte
-        withUnsafeBytes(of: &b) { w.append(timestamp: t, shape: EventShape(vcpu: 0, port: port, direction: .out, size: 1), data: $0) }
+        w.append(timestamp: t, shape: EventShape(vcpu: 0, port: port, direction: .out, size: 1), bytes: [byte])
     }
 
     static func input(_ w: TraceWriter, _ t: UInt64, _ port: UInt16, _ byte: UInt8) {
-        var b = byte
-        withUnsafeBytes(of: &b) { w.append(timestamp: t, shape: EventShape(vcpu: 0, port: port, direction: .in, size: 1), data: $0) }
+        w.append(timestamp: t, shape: EventShape(vcpu: 0, port: port, direction: .in, size: 1), bytes: [byte])
     }
 
     /// A guest writing to a port the release does not register (0x510): one "Guest PIO write

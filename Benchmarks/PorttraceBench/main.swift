@@ -233,6 +233,8 @@ case "memory":
         for i in 0..<n {
             let r = rng.next()
             t += spiky ? 7_561 + 10 * (r % 8 + (r >> 8) % 5) + (r >> 16) % 3 : 9_000 + UInt64(i * 7919 % 2000)
+            // SAFETY: the text's bytes, for the call; the slice is one byte inside them (i % count);
+            // the writer copies it.
             text.withUnsafeBytes { raw in
                 w.append(
                     timestamp: t, shape: EventShape(vcpu: 0, port: 0xe9, direction: .out, size: 1),

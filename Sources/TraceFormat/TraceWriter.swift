@@ -6,6 +6,9 @@ import SystemCalls
 /// compresses and writes blocks. Memory stays bounded: at most
 /// `Options.maxPendingBlocks` sealed blocks wait for compression, and when they
 /// do, appends wait (back-pressure) rather than drop anything.
+// SAFETY: the state appends and the compression thread share is read and written only while
+// holding `condition`; `file` and `compressor` are used by the compression thread alone until
+// it has exited, then by `close`; `observer` is set before the first append.
 public final class TraceWriter: @unchecked Sendable {
     public struct Options: Sendable {
         /// Seal the open block after this many events.
@@ -44,6 +47,9 @@ public final class TraceWriter: @unchecked Sendable {
 
     public let path: String
     public let options: Options
+    /// Sees each access as it is appended (set before the first append): a recorder watching
+    /// for what ends a boot. Called on the appending thread.
+    public var observer: (@Sendable (UInt64, EventShape, UnsafeRawBufferPointer) -> Void)?
     /// What event times are taken from (`TraceLimits.timeOrigin` of the metadata written).
     public let timeOrigin: UInt64
     /// Writes to the trace's file, which `output` owns.
@@ -146,6 +152,7 @@ public final class TraceWriter: @unchecked Sendable {
             refuse(why)
             return
         }
+        observer?(timestamp, shape, data)
         addToOpenBlock { $0.append(timestamp: timestamp, shape: shape, data: data) }
     }
 
@@ -157,11 +164,17 @@ public final class TraceWriter: @unchecked Sendable {
         addToOpenBlock { $0.append(timestamp: timestamp, vcpu: vcpu, marker: marker) }
     }
 
+    /// Appends a port access whose data is in an array.
+    public func append(timestamp: UInt64, shape: EventShape, bytes: [UInt8]) {
+        // SAFETY: the array's bytes are valid for the closure; the writer copies them.
+        bytes.withUnsafeBytes { append(timestamp: timestamp, shape: shape, data: $0) }
+    }
+
     public func append(_ event: PortIOEvent) {
         switch event.payload {
         case .access(var shape, let bytes):
             shape.vcpu = event.vcpu
-            bytes.withUnsafeBytes { append(timestamp: event.timestamp, shape: shape, data: $0) }
+            append(timestamp: event.timestamp, shape: shape, bytes: bytes)
         case .marker(let m):
             append(marker: m, timestamp: event.timestamp, vcpu: event.vcpu)
         }
