@@ -106,7 +106,9 @@ let package = Package(
         .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "SystemCalls"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "TraceFormat"]),
         .testTarget(name: "PatternsTests", dependencies: ["Patterns"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Devices", "TraceFormat"], exclude: ["stats_reference.py"]),
+        .testTarget(
+            name: "AnalysisTests", dependencies: ["Analysis", "Devices", "TraceFormat"],
+            exclude: ["stats_reference.py", "label_ink.py"]),
         .testTarget(
             name: "CaptureTests",
             dependencies: [
@@ -115,7 +117,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
-        .testTarget(name: "CLITests", dependencies: ["TraceFormat"], exclude: ["Golden"]),
+        .testTarget(name: "CLITests", dependencies: ["TraceFormat"], exclude: ["Golden", "png_colours.py"]),
     ],
     swiftLanguageModes: [.v6],
     // CRE2Shim's C++: recent RE2 releases (Homebrew's, built on abseil) need C++17.

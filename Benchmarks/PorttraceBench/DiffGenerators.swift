@@ -18,13 +18,11 @@ enum DiffGenerators {
     }
 
     static func out(_ w: TraceWriter, _ t: UInt64, _ port: UInt16, _ byte: UInt8) {
-        var b = byte
-        withUnsafeBytes(of: &b) { w.append(timestamp: t, shape: EventShape(vcpu: 0, port: port, direction: .out, size: 1), data: $0) }
+        w.append(timestamp: t, shape: EventShape(vcpu: 0, port: port, direction: .out, size: 1), bytes: [byte])
     }
 
     static func input(_ w: TraceWriter, _ t: UInt64, _ port: UInt16, _ byte: UInt8) {
-        var b = byte
-        withUnsafeBytes(of: &b) { w.append(timestamp: t, shape: EventShape(vcpu: 0, port: port, direction: .in, size: 1), data: $0) }
+        w.append(timestamp: t, shape: EventShape(vcpu: 0, port: port, direction: .in, size: 1), bytes: [byte])
     }
 
     /// A guest writing to a port the release does not register (0x510): one "Guest PIO write
@@ -74,6 +72,25 @@ enum DiffGenerators {
             group += 1
         }
         while written < events { input(w, step(), 0x3fd, 0x60) }
+        try w.close(at: t)
+    }
+
+    /// A debug console printing `lines` kernel lines, `[    S.UUUUUU] console line i: as it was`,
+    /// whose printk times depend on `seed`: two seeds give consoles that differ only in their
+    /// times (what `diff` masks by default).
+    static func printkConsole(lines: Int, path: String, seed: UInt64) throws {
+        let w = try TraceWriter(path: path, metadata: metadata())
+        var rng = SplitMix(state: seed)
+        var t: UInt64 = 2_000_000
+        var printk: UInt64 = 0
+        for i in 0..<lines {
+            printk += 1 + rng.next() % 5_000
+            let text = String(format: "[%5llu.%06llu] console line %d: as it was\n", printk / 1_000_000, printk % 1_000_000, i)
+            for b in text.utf8 {
+                t += 100
+                out(w, t, 0xe9, b)
+            }
+        }
         try w.close(at: t)
     }
 

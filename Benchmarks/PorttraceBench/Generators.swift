@@ -36,20 +36,15 @@ enum Generators {
             t += gap
             while stepIndex < steps.count && 2_000_000 + steps[stepIndex].0 <= t {
                 let (at, code, text) = steps[stepIndex]
-                var c = code
-                withUnsafeBytes(of: &c) {
-                    w.append(timestamp: 2_000_000 + at, shape: EventShape(vcpu: 0, port: 0x80, direction: .out, size: 1), data: $0)
-                }
+                w.append(timestamp: 2_000_000 + at, shape: EventShape(vcpu: 0, port: 0x80, direction: .out, size: 1), bytes: [code])
                 for (i, b) in text.utf8.enumerated() {
-                    var byte = b
-                    withUnsafeBytes(of: &byte) {
-                        w.append(
-                            timestamp: 2_000_000 + at + UInt64(i + 1) * 1000,
-                            shape: EventShape(vcpu: 0, port: 0xe9, direction: .out, size: 1), data: $0)
-                    }
+                    w.append(
+                        timestamp: 2_000_000 + at + UInt64(i + 1) * 1000, shape: EventShape(vcpu: 0, port: 0xe9, direction: .out, size: 1),
+                        bytes: [b])
                 }
                 stepIndex += 1
             }
+            // SAFETY: the value's byte, for the call; the writer copies it.
             withUnsafeBytes(of: &value) { w.append(timestamp: t, shape: lsr, data: $0) }
         }
         try w.close(at: max(t, end))

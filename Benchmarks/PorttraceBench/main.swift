@@ -13,6 +13,7 @@ import TraceFormat
 //   PorttraceBench patterns                 the pattern matcher (RE2) on 64 KiB console lines
 //   PorttraceBench gen-boot|gen-chlog|gen-perf N PATH   inputs for Benchmarks/analysis
 //   PorttraceBench gen-unregistered|gen-guest|gen-console N PATH ...   inputs for its diff benchmarks
+//     (gen-console N PATH printk SEED: kernel lines whose printk times depend on SEED)
 //   PorttraceBench gen-blocks DIR TRACE...   each block, both timestamp codings: fuzz seeds
 //   PorttraceBench gen-analysis DIR TRACE...   the traces as the analysis fuzz target's recipes
 #if os(Linux) && KVMCapture
@@ -234,6 +235,8 @@ case "memory":
         for i in 0..<n {
             let r = rng.next()
             t += spiky ? 7_561 + 10 * (r % 8 + (r >> 8) % 5) + (r >> 16) % 3 : 9_000 + UInt64(i * 7919 % 2000)
+            // SAFETY: the text's bytes, for the call; the slice is one byte inside them (i % count);
+            // the writer copies it.
             text.withUnsafeBytes { raw in
                 w.append(
                     timestamp: t, shape: EventShape(vcpu: 0, port: 0xe9, direction: .out, size: 1),
@@ -490,8 +493,12 @@ case "gen-guest":
     try DiffGenerators.guest(events: Int(args[2])!, path: args[3], seed: UInt64(args[4])!)
 
 case "gen-console":
-    // gen-console LINES PATH [changed]
-    try DiffGenerators.console(lines: Int(args[2])!, path: args[3], changed: args.count > 4 && args[4] == "changed")
+    // gen-console LINES PATH [changed | printk SEED]
+    if args.count > 5 && args[4] == "printk" {
+        try DiffGenerators.printkConsole(lines: Int(args[2])!, path: args[3], seed: UInt64(args[5])!)
+    } else {
+        try DiffGenerators.console(lines: Int(args[2])!, path: args[3], changed: args.count > 4 && args[4] == "changed")
+    }
 
 case "gen-chlog":
     _ = FileManager.default.createFile(atPath: args[3], contents: nil)

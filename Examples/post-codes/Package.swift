@@ -10,7 +10,7 @@ let package = Package(
     name: "post-codes",
     platforms: [.macOS(.v14)],
     dependencies: [
-        .package(url: porttrace, from: "0.1.0")
+        .package(url: porttrace, from: "0.2.0")
     ],
     targets: [
         .executableTarget(

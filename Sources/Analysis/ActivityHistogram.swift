@@ -89,6 +89,18 @@ public struct ActivityHistogram: Sendable, Equatable {
     /// The counts of one vCPU's lane (empty when it did no port I/O; `otherVCPUs` for the shared lane).
     public func lane(_ vcpu: UInt32) -> [UInt64] { vcpus.firstIndex(of: vcpu).map { lanes[$0] } ?? [] }
 
+    /// Where bucket `i` starts and ends, in ns since the VM's start (an end past the largest
+    /// time there is, as the last bucket's may be, is that time).
+    public func bounds(_ i: Int) -> (start: Int64, end: Int64) {
+        let origin = start ?? 0
+        func at(_ k: Int) -> Int64 {
+            let (offset, o1) = Int64(k).multipliedReportingOverflow(by: bucketWidth)
+            let (t, o2) = origin.addingReportingOverflow(offset)
+            return o1 || o2 ? .max : t
+        }
+        return (at(i), at(i + 1))
+    }
+
     /// All vCPUs summed, per bucket.
     public var total: [UInt64] {
         var sum: [UInt64] = []

@@ -144,6 +144,16 @@ public struct ConsoleLine: Sendable, Equatable {
     }
 }
 
+/// How the recording of a boot ended, from the markers its recorder wrote: the built-in
+/// machine's outcome (`guest_halted`, `shutdown`, `timeout`, ...), a started VMM's exit status
+/// (`vmm_exited`), and why `record` ended a boot itself (`boot_ended`: `--until`, `--boot-timeout`).
+public struct BootEnding: Sendable, Equatable {
+    /// In words: `every vCPU halted`, `until: POST code 0x43`, `the VMM exited with status 1`.
+    public var reason: String
+    /// A boot that timed out (`--boot-timeout`), whose VMM failed, or whose guest faulted.
+    public var failed: Bool
+}
+
 /// Where a timeline's phases come from.
 public enum PhaseSource: Sendable, Equatable {
     /// POST codes: each component's first step.
@@ -194,6 +204,11 @@ public struct BootTimeline: Sendable {
     /// Whether the trace was closed cleanly; an unclosed trace is read as far as it goes.
     public var closedCleanly: Bool
     public var problems: [TraceReader.Problem]
+    /// How the recording ended, when its recorder said.
+    public var ending: BootEnding?
+    /// The window of time this timeline is seen through (`window(from:to:)`), nil for the whole
+    /// trace: pictures start their axis there.
+    public var shownWindow: ClosedRange<Int64>? = nil
 
     /// The POST steps of the chain (repeats collapsed, no back-steps).
     public var postSteps: [BootStep] { steps.filter { $0.code != nil && !$0.isBackStep } }
@@ -274,14 +289,16 @@ public struct InValueSequence: Sendable, Equatable {
     public var count: UInt64 = 0
     public var kept: [[UInt8]] = []
     /// FNV-1a over every value (length-prefixed), so sequences longer than the kept prefix compare.
-    public var digest: UInt64 = 0xcbf2_9ce4_8422_2325
+    public var digest: UInt64 = FNV1a.offsetBasis
 
     /// Adds a value, keeping it while fewer than `keep` are kept; returns whether it was kept.
     @discardableResult
     mutating func add(_ bytes: UnsafeRawBufferPointer, keep: Int) -> Bool {
         count += 1
-        digest = (digest ^ UInt64(bytes.count)) &* 0x100_0000_01b3
-        for b in bytes { digest = (digest ^ UInt64(b)) &* 0x100_0000_01b3 }
+        var h = FNV1a(continuing: digest)
+        h.add(word: UInt64(bytes.count))
+        h.add(bytes)
+        digest = h.value
         guard kept.count < keep else { return false }
         kept.append(Array(bytes))
         return true
@@ -294,6 +311,8 @@ extension BootTimeline {
     /// marked unfinished for that). The chain's intervals keep their values.
     public func window(from: Int64, to: Int64) -> BootTimeline {
         var t = self
+        let lower = max(from, shownWindow?.lowerBound ?? .min)
+        t.shownWindow = lower...max(lower, min(to, shownWindow?.upperBound ?? .max))
         // An interval from a step outside the window still says how long it was and from where.
         t.steps = steps.filter { $0.time >= from && $0.time <= to }
         t.phases = phases.compactMap { p in

@@ -198,7 +198,7 @@ public enum TimelineBuilder {
             lastConsoleTime: taps.compactMap(\.lastLineTime).max(), events: visitor.replay.report.events,
             accesses: visitor.replay.report.accesses, portCounts: portCounts, activity: visitor.activity, consoleLines: state.lines,
             consoleLinesLeftOut: state.linesLeftOut, inValues: visitor.inValues,
-            closedCleanly: reader.header.closedCleanly, problems: report.problems)
+            closedCleanly: reader.header.closedCleanly, problems: report.problems, ending: state.ending)
     }
 }
 
@@ -220,6 +220,7 @@ final class BuilderState {
     var linesLeftOut = 0
     var marksLeft: [TimelineOptions.Mark]
     var taps: [ConsoleTap] = []
+    var ending: BootEnding?
     var consolePort: UInt16?
     var firmwarePort: UInt16?
     var serialBase: UInt16?
@@ -262,6 +263,26 @@ final class BuilderState {
         steps.append(step)
         postStepsKept += 1
         lastPost = steps.count - 1
+    }
+
+    /// What a marker says of how the recording ended, given what earlier markers said: why
+    /// `record` stopped a boot wins over the VMM's exit status (a VMM stopped by SIGTERM).
+    static func ending(_ m: Marker, after earlier: BootEnding?) -> BootEnding? {
+        switch m.name {
+        case Marker.bootEnded: return BootEnding(reason: m.text.isEmpty ? "ended by the recorder" : m.text, failed: m.value != 0)
+        case "vmm_exited":
+            guard earlier == nil else { return nil }
+            return BootEnding(reason: "the VMM exited with status \(m.value)", failed: m.value != 0)
+        case Marker.guestHalted: return BootEnding(reason: m.text.isEmpty ? "every vCPU halted" : m.text, failed: false)
+        case Marker.timeout:
+            guard earlier == nil else { return nil }
+            return BootEnding(reason: m.text.isEmpty ? m.name : m.text, failed: false)
+        case Marker.signal:
+            // After `vmm_exited` in a recording: the VMM ended because the recorder was stopped.
+            return BootEnding(reason: m.text.isEmpty ? "stopped by signal \(m.value)" : m.text, failed: false)
+        case Marker.shutdown, "unexpected_exit", "failed": return BootEnding(reason: m.text.isEmpty ? m.name : m.text, failed: true)
+        default: return nil
+        }
     }
 
     func line(_ line: ConsoleLine) {
@@ -377,5 +398,6 @@ struct AnalysisVisitor: EventVisitor {
 
     mutating func visit(timestamp: UInt64, vcpu: UInt32, marker: Marker) {
         replay.marker(timestamp: timestamp, vcpu: vcpu, marker: marker)
+        if let ending = BuilderState.ending(marker, after: state.ending) { state.ending = ending }
     }
 }

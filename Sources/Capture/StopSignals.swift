@@ -5,6 +5,10 @@ import Foundation
 import Glibc
 #endif
 
+// SAFETY: the two globals a signal handler needs (it can reach nothing else). `handledStop` is a
+// sig_atomic_t, written by the handler and read by the waiting thread; `stopWaiter` is written
+// only by `StopSignals.init` and `restore`, on the waiting thread, while SIGINT and SIGTERM are
+// blocked there and the handler is not yet (or no longer) installed, and read by the handler.
 /// The signal of a stop request seen by the handler (0: none). Written only by the handler.
 nonisolated(unsafe) private var handledStop: sig_atomic_t = 0
 /// The thread to wake when a stop request arrives on another thread.

@@ -85,10 +85,38 @@ public final class ByteSink {
         bytesWritten &+= UInt64(data.count)
         if sanitize {
             for b in data { escaper.append(b, to: &buffer) }
+        } else if data.count >= flushThreshold, let fd = outputDescriptor {
+            // A large piece goes out as it is, after what is buffered: no copy through the buffer.
+            drain()
+            put(data, to: fd)
+            return
         } else {
             buffer.append(contentsOf: data)
         }
         if buffer.count >= flushThreshold { drain() }
+    }
+
+    /// Where `drain` writes, for targets that write to a descriptor.
+    private var outputDescriptor: FileDescriptor? {
+        switch target {
+        case .discard, .memory: return nil
+        case .descriptor(let raw): return FileDescriptor(rawValue: raw)
+        case .file: return fileDescriptor
+        }
+    }
+
+    /// Writes bytes to `fd`, keeping the first failure for `flush` to report.
+    private func put(_ bytes: UnsafeRawBufferPointer, to fd: FileDescriptor) {
+        do {
+            try Descriptor.writeAll(fd, bytes)
+        } catch let e as SystemError {
+            if failure == nil {
+                failure = SystemError.text(e.errno)
+                failureErrno = e.errno
+            }
+        } catch {
+            if failure == nil { failure = "\(error)" }
+        }
     }
 
     public func write(string: String) {
@@ -98,29 +126,10 @@ public final class ByteSink {
     }
 
     private func drain() {
-        let fd: FileDescriptor
-        switch target {
-        case .discard:
-            buffer.removeAll(keepingCapacity: true)
-            return
-        case .memory: return
-        case .descriptor(let raw): fd = FileDescriptor(rawValue: raw)
-        case .file:
-            guard let d = fileDescriptor else {
-                buffer.removeAll(keepingCapacity: true)
-                return
-            }
-            fd = d
-        }
-        do {
-            try Descriptor.writeAll(fd, buffer)
-        } catch let e as SystemError {
-            if failure == nil {
-                failure = SystemError.text(e.errno)
-                failureErrno = e.errno
-            }
-        } catch {
-            if failure == nil { failure = "\(error)" }
+        if case .memory = target { return }
+        if let fd = outputDescriptor, !buffer.isEmpty {
+            // SAFETY: the buffer's bytes are valid for the closure and only read.
+            buffer.withUnsafeBytes { put($0, to: fd) }
         }
         buffer.removeAll(keepingCapacity: true)
     }

@@ -93,6 +93,8 @@ public final class PortBus {
 
     struct Slot {
         var base: UInt16
+        // SAFETY: `mappings` holds a strong reference to every device a slot names, for as long
+        // as the slot exists; unowned(unsafe) spares the per-access reference counting.
         unowned(unsafe) var device: PortDevice
     }
 
@@ -103,6 +105,8 @@ public final class PortBus {
     private let slots: UnsafeMutablePointer<Slot>
 
     public init() {
+        // SAFETY: both buffers are this bus's own, freed in deinit; the table is initialized
+        // here, a slot by `insert` before its index enters the table.
         table = .allocate(capacity: 65536)
         table.initialize(repeating: 0, count: 65536)
         slots = .allocate(capacity: PortBus.capacity)

@@ -28,6 +28,9 @@ struct AnalysisChoices {
     var window: (from: Int64, to: Int64) = (.min, .max)
     var tolerance = ""
     var ignoring: Set<DiffSection> = []
+    /// `diff --times`, `--no-printk-mask`, and a `--mask` (the mark's text as a pattern).
+    var judgingTimes = false
+    var masks = OutputMasks.standard
     /// `diff --profile A --against B`, and `diff --profiles` over a short range from A.
     var pair = (Release.latest, Release.latest)
     var releaseRange = "latest..latest"
@@ -58,6 +61,9 @@ struct AnalysisChoices {
         if options.contains(.tolerance) { tolerance = r.pick(["5%,200us", "0%", "100%,1s", "0ns"] + [r.string(limit: 16)]) }
         let sections = r.u8()
         ignoring = Set(DiffSection.allCases.enumerated().filter { sections & (1 << $0.offset) != 0 }.map(\.element))
+        judgingTimes = sections & 0x80 != 0
+        if sections & 0x40 != 0 { masks = OutputMasks() }
+        if sections & 0x20 != 0, let mask = try? PatternMask(source: mark.isEmpty ? "[0-9]+" : mark) { masks.add(mask) }
         let first = Int(r.u8()) % Release.all.count
         pair = (Release.all[first], Self.release(&r))
         releaseRange = "\(Release.all[first].tag)..\(Release.all[min(Release.all.count - 1, first + Int(r.u8() % 4))].tag)"

@@ -1,5 +1,6 @@
 import Analysis
 import Devices
+import Foundation
 import TraceFormat
 
 /// The `analysis` target: a recipe (`TraceRecipe`) becomes two traces in memory, A and B (A
@@ -61,7 +62,11 @@ enum AnalysisTarget {
 
     static func diff(_ a: TraceSource, _ b: TraceSource, options: TimelineOptions, choices: AnalysisChoices) {
         let tolerance = choices.options.contains(.tolerance) ? Tolerance(choices.tolerance) ?? Tolerance() : Tolerance()
-        guard let d = try? TraceDiff.compare(a: a, b: b, options: options, tolerance: tolerance, ignoring: choices.ignoring) else {
+        guard
+            let d = try? TraceDiff.compare(
+                a: a, b: b, options: options, tolerance: tolerance, ignoring: choices.ignoring, judgingTimes: choices.judgingTimes,
+                masks: choices.masks)
+        else {
             return
         }
         _ = d.isDifferent
@@ -95,36 +100,39 @@ enum AnalysisTarget {
         // Both groups of `--baseline`/`--candidate` hold a trace (the command requires it).
         let candidates = metrics.count > 1 ? Array(metrics.dropFirst()) : metrics
         let bootstrap = Bootstrap(resamples: 100, seed: choices.seed)
-        var grouped: [(name: String, boots: [BootMetrics])] = []
-        for m in metrics + [BootMetrics(first)] {
-            let key = m.groupKey(choices.groupKey) ?? "(no \(choices.groupKey))"
-            if let i = grouped.firstIndex(where: { $0.name == key }) { grouped[i].boots.append(m) } else { grouped.append((key, [m])) }
-        }
-        let reports = [
+        var reports = [
             StatsReport.make(
-                groups: [("baseline", [metrics[0], metrics[0]]), ("candidate", candidates)], bootstrap: bootstrap,
-                threshold: choices.threshold),
-            StatsReport.make(groups: grouped, bootstrap: bootstrap, threshold: choices.threshold),
+                .pair(baseline: [metrics[0], metrics[0]], candidate: candidates), bootstrap: bootstrap, threshold: choices.threshold)
         ]
-        for report in reports {
-            for format in DiffReport.Format.allCases { _ = StatsText.render(report, format: format) }
+        if let grouped = try? StatsGroups.by(choices.groupKey, metrics + [BootMetrics(first)]) {
+            reports.append(StatsReport.make(grouped, bootstrap: bootstrap, threshold: choices.threshold))
         }
+        for report in reports {
+            for format in StatsText.Format.allCases { _ = StatsText.render(report, format: format) }
+        }
+        // The HTML report of the pair: verdict, summaries, pictures, the median boots.
+        _ = HTMLReport.render(
+            stats: reports[0], timelines: timelines,
+            representatives: [
+                .init(group: "baseline", timeline: first), .init(group: "candidate", timeline: timelines[timelines.count - 1]),
+            ],
+            behaviour: [],
+            provenance: .init(command: ["porttrace", "report"], porttraceVersion: "fuzz", made: Date(timeIntervalSince1970: 0)))
     }
 
-    /// Each table in each format: events from the traces, steps and phases from the timelines.
+    /// Each table in each format: events from the traces, the others from the timelines.
     static func export(_ sources: [TraceSource], timelines: [BootTimeline]) {
-        let keys = (try? TableExport.labelKeys(of: sources)) ?? []
         for format in TableExport.Format.allCases {
             for table in TableExport.Table.allCases {
-                let export = TableExport(table: table, format: format, labelKeys: keys)
+                let export = TableExport(table: table, format: format)
                 _ = export.header()
                 if table == .events {
                     for source in sources {
                         guard let reader = try? source.open() else { continue }
-                        _ = try? export.eventRows(reader: reader) { _ in }
+                        _ = try? export.eventRows(reader: reader, key: source.name) { _ in }
                     }
                 } else {
-                    for t in timelines { _ = export.rows(of: t) }
+                    for t in timelines { _ = export.rows(of: t, key: t.path) }
                 }
             }
         }

@@ -47,10 +47,12 @@ public enum VCPUExit: Equatable, Sendable {
 }
 
 /// A vCPU file descriptor with its mapped `kvm_run` structure.
+// SAFETY: a VCPU is created on one thread and handed to the vCPU thread that runs it; `run` is
+// the kvm_run page mapped in init and unmapped in deinit, touched only by that thread, and only
+// while KVM_RUN is not running.
 public final class VCPU: @unchecked Sendable {
     public let fd: Int32
     public let index: UInt32
-    // SAFETY: the kvm_run page mapped below, unmapped in deinit; only this vCPU's thread touches it while KVM_RUN is not running.
     let run: UnsafeMutablePointer<kvm_run>
     let mmapSize: Int
 

@@ -48,6 +48,8 @@ public final class VirtualMachine {
 }
 
 /// Guest RAM: an anonymous private mapping, unmapped when released.
+// SAFETY: the mapping lives as long as this object; the host writes guest RAM only while setting
+// the machine up, before any vCPU runs; after that only the guest (through KVM) touches it.
 public final class GuestMemory: @unchecked Sendable {
     public let guestAddress: UInt64
     public let size: Int
@@ -73,8 +75,11 @@ public final class GuestMemory: @unchecked Sendable {
             throw MachineSetupError(
                 "\(bytes.count) bytes at guest address 0x\(String(address, radix: 16)) do not fit in \(size >> 20) MiB of RAM")
         }
-        // SAFETY: the destination range was just checked to lie inside the mapping.
-        (base + Int(address - guestAddress)).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        // An empty buffer may have no address at all: there is nothing to copy.
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        // SAFETY: the destination range was just checked to lie inside the mapping, and `source`
+        // holds `bytes.count` bytes.
+        (base + Int(address - guestAddress)).copyMemory(from: source, byteCount: bytes.count)
     }
 
     public func write(_ bytes: [UInt8], at address: UInt64) throws {

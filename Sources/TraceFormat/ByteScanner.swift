@@ -11,6 +11,19 @@ public struct ByteScanner {
 
     public var atEnd: Bool { at >= bytes.count }
 
+    /// `bytes[range]` as a buffer of its own, the range checked in every build (slicing an
+    /// UnsafeBufferPointer checks its bounds in debug builds only).
+    public static func slice(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "a slice outside its buffer")
+        // SAFETY: the range was checked to lie inside `bytes` just above.
+        return UnsafeBufferPointer(rebasing: bytes[range])
+    }
+
+    /// The text of `bytes[range]` (invalid UTF-8 as U+FFFD), the range checked in every build.
+    public static func text(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+        String(decoding: slice(bytes, range), as: UTF8.self)
+    }
+
     public mutating func skipSpaces() {
         while at < bytes.count && bytes[at] == 0x20 { at += 1 }
     }

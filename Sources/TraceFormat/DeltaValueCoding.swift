@@ -7,32 +7,32 @@ import Foundation
 /// becomes one symbol (a value or a class), rANS-coded with the counts as the model. A real
 /// host's jitter is spiky (a clock that moves in steps, a few hundred favourite gaps), and byte
 /// planes split each value's bits apart; sparse events (a boot's) cost their bit length.
-public struct DeltaValueCoding: Sendable {
+struct DeltaValueCoding: Sendable {
     /// Deltas that occur at least this often in a block are listed as values; rarer ones escape.
     /// (A listed value costs about 2 bytes of table; an escape, its bits below the leading 1.)
-    public static let minimumCountToList = 3
+    static let minimumCountToList = 3
 
     /// The listed values: the first zigzag-coded, then the gaps between consecutive values in
     /// ascending signed order (each at least 1), as LEB128 varints.
-    public var values: [UInt8]
+    var values: [UInt8]
     /// The count of each listed value, as LEB128 varints.
-    public var counts: [UInt8]
-    public var listed: Int
+    var counts: [UInt8]
+    var listed: Int
     /// Escape classes: per class, its bit length (u8, ascending) and count (varint).
-    public var classes: [UInt8]
-    public var classCount: Int
+    var classes: [UInt8]
+    var classCount: Int
     /// The rANS stream of the deltas' symbols (`RANSModel.encode`).
-    public var stream: [UInt8]
+    var stream: [UInt8]
     /// The escaped deltas' low bits, LSB first.
-    public var bits: [UInt8]
+    var bits: [UInt8]
 
     /// Bytes of the column.
-    public var encodedSize: Int { 4 + 1 + values.count + counts.count + classes.count + 4 + stream.count + 4 + bits.count }
+    var encodedSize: Int { 4 + 1 + values.count + counts.count + classes.count + 4 + stream.count + 4 + bits.count }
 
     /// Codes `deltas` (t[i] - t[i-1] modulo 2^64, i >= 1; at least one). Nil if the block needs
     /// more than 65,536 symbols (only a block far over the writer's 65,536 events can), which
     /// leaves it to byte planes.
-    public init?(deltas: UnsafeBufferPointer<UInt64>) {
+    init?(deltas: UnsafeBufferPointer<UInt64>) {
         let n = deltas.count
         guard n >= 1 else { return nil }
         var counter = ValueCounter(expected: min(n, 4_096))
@@ -212,6 +212,8 @@ public struct DeltaValueCoding: Sendable {
             for k in start..<(start + Int(f)) { slotSymbol[k] = UInt16(truncatingIfNeeded: s) }
         }
         let lower = RANSModel.lowerBound
+        // SAFETY: `stream` holds at least 4 bytes (checked when the layout was read); an unaligned
+        // load of the first 4.
         var x = stream.loadUnaligned(as: UInt32.self).littleEndian
         guard x >= lower, x < lower << 8 else { return "timestamp stream does not decode" }
         let mask = UInt32(m - 1)

@@ -4,7 +4,6 @@
 /// Marker: `{"t_ns":N,"vcpu":N,"marker":"name"}` (+ `"value":N`, `"text":"..."` when set).
 /// Header: `{"header":{...metadata and summary...}}`.
 public enum JSONLines {
-    static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Appends one event's line (without newline) to `out`. The line is written straight into
     /// room made at the end of `out` (its longest possible length), then trimmed: no per-part
@@ -13,6 +12,7 @@ public enum JSONLines {
         let start = out.count
         let room = 192 + 2 * data.count
         out.append(contentsOf: repeatElement(0, count: room))
+        // SAFETY: the array's storage, for the closure only (see below).
         let written = out.withUnsafeMutableBufferPointer { buffer -> Int in
             // SAFETY: `room` bytes from `start` were just appended. The fixed text is 82 bytes at
             // most and the five numbers 20 digits at most each (a bound, not a fit), plus two hex
@@ -29,10 +29,7 @@ public enum JSONLines {
             w.put(#","count":"#)
             w.decimal(UInt64(shape.count))
             w.put(#","data":""#)
-            for b in data {
-                w.put(hex[Int(b >> 4)])
-                w.put(hex[Int(b & 0xf)])
-            }
+            w.hex(data)
             w.put(UInt8(ascii: "\""))
             if shape.incomplete { w.put(#","incomplete":true"#) }
             w.put(UInt8(ascii: "}"))
@@ -46,48 +43,6 @@ public enum JSONLines {
         if marker.value != 0 { pairs.append(("value", .uint(marker.value))) }
         if !marker.text.isEmpty { pairs.append(("text", .string(marker.text))) }
         out.append(contentsOf: JSONValue.object(pairs).serialized().utf8)
-    }
-
-    /// Appends `value` in decimal, at least `width` digits (zero-padded), without allocating:
-    /// the digits are made once, last first, in 20 bytes of stack, then appended.
-    @inline(__always)
-    public static func appendDecimal(_ value: UInt64, width: Int = 1, to out: inout [UInt8]) {
-        // SAFETY: the temporary buffer holds 20 bytes, as many as UInt64.max has digits; `i`
-        // stays within 0..<20 and only the initialized tail i..<20 is read.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var i = 20
-            var x = value
-            repeat {
-                i -= 1
-                digits[i] = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
-                x /= 10
-            } while x > 0
-            if width > 20 - i { out.append(contentsOf: repeatElement(0x30, count: width - (20 - i))) }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i..<20]))
-        }
-    }
-
-    /// Appends `value` in lower-case hex, zero-padded to `width` digits.
-    @inline(__always)
-    public static func appendHex(_ value: UInt64, width: Int, to out: inout [UInt8]) {
-        var n = 1
-        var v = value >> 4
-        while v > 0 {
-            v >>= 4
-            n += 1
-        }
-        let digits = max(n, width)
-        for k in stride(from: digits - 1, through: 0, by: -1) { out.append(hex[Int((value >> UInt64(4 * k)) & 0xf)]) }
-    }
-
-    /// `+1.500000000`: signed seconds with 9 decimals (the text dump's time), without allocating.
-    @inline(__always)
-    public static func appendSignedSeconds(_ ns: Int64, to out: inout [UInt8]) {
-        out.append(ns < 0 ? 0x2d : 0x2b)
-        let m = ns.magnitude
-        appendDecimal(m / 1_000_000_000, to: &out)
-        out.append(0x2e)
-        appendDecimal(m % 1_000_000_000, width: 9, to: &out)
     }
 
     /// A parsed line of JSON-lines input.
@@ -235,23 +190,52 @@ public enum JSONLines {
 
 /// Writes bytes into memory the caller made room for; `capacity` is checked on every write (a
 /// precondition, never hit: callers size the room for the longest line).
-struct LineBuffer {
-    let base: UnsafeMutablePointer<UInt8>
-    let capacity: Int
-    private(set) var count = 0
+package struct LineBuffer {
+    @usableFromInline let base: UnsafeMutablePointer<UInt8>
+    @usableFromInline let capacity: Int
+    @usableFromInline var count = 0
 
-    init(_ base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+    @inlinable package init(_ base: UnsafeMutablePointer<UInt8>, capacity: Int) {
         self.base = base
         self.capacity = capacity
     }
 
-    @inline(__always) mutating func put(_ byte: UInt8) {
+    /// Bytes written so far.
+    @inlinable package var written: Int { count }
+
+    @inlinable @inline(__always) package mutating func put(bytes: UnsafeBufferPointer<UInt8>) {
+        precondition(count + bytes.count <= capacity)
+        guard let source = bytes.baseAddress else { return }
+        // SAFETY: `bytes` is valid for its count; the room was checked above.
+        (base + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    /// `value` in decimal with a `-` when negative.
+    @inlinable @inline(__always) package mutating func signedDecimal(_ value: Int64) {
+        if value < 0 { put(0x2d) }
+        decimal(value.magnitude)
+    }
+
+    /// Two lower-case hex digits per byte.
+    @inlinable @inline(__always) package mutating func hex(_ data: UnsafeRawBufferPointer) {
+        precondition(count + 2 * data.count <= capacity)
+        for b in data {
+            let hi = b >> 4
+            let lo = b & 0xf
+            base[count] = hi < 10 ? 0x30 &+ hi : 0x57 &+ hi
+            base[count + 1] = lo < 10 ? 0x30 &+ lo : 0x57 &+ lo
+            count += 2
+        }
+    }
+
+    @inlinable @inline(__always) package mutating func put(_ byte: UInt8) {
         precondition(count < capacity)
         base[count] = byte
         count += 1
     }
 
-    @inline(__always) mutating func put(_ text: StaticString) {
+    @inlinable @inline(__always) package mutating func put(_ text: StaticString) {
         let n = text.utf8CodeUnitCount
         precondition(count + n <= capacity)
         // SAFETY: a StaticString's UTF-8 is valid for its code-unit count; the room was checked above.
@@ -260,7 +244,7 @@ struct LineBuffer {
     }
 
     /// `value` in decimal, at least `width` digits, written last digit first into its place.
-    @inline(__always) mutating func decimal(_ value: UInt64, width: Int = 1) {
+    @inlinable @inline(__always) package mutating func decimal(_ value: UInt64, width: Int = 1) {
         var n = 1
         var v = value
         while v >= 10 {

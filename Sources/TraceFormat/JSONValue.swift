@@ -68,8 +68,6 @@ public indirect enum JSONValue: Equatable, Sendable {
         }
     }
 
-    static let hexDigits: [Character] = Array("0123456789abcdef")
-
     public static func writeString(_ s: String, to out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {
@@ -81,10 +79,7 @@ public indirect enum JSONValue: Equatable, Sendable {
             case "\t": out += "\\t"
             default:
                 if scalar.value < 0x20 || scalar.value == 0x7f {
-                    let v = Int(scalar.value)
-                    out += "\\u00"
-                    out.append(hexDigits[v >> 4])
-                    out.append(hexDigits[v & 0xf])
+                    out += "\\u00" + TextBytes.hex([UInt8(scalar.value)])
                 } else {
                     out.unicodeScalars.append(scalar)
                 }

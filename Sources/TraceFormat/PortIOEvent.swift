@@ -56,6 +56,10 @@ public struct Marker: Equatable, Hashable, Sendable {
     public static let timeout = "timeout"
     public static let signal = "signal"
     public static let traceClosed = "trace_closed"
+    /// Why the recorder ended a boot itself: value 0 when `--until` was met (text: what met
+    /// it), 1 when the boot passed `--boot-timeout` (a failed boot), 2 when the VMM failed
+    /// (text: its status).
+    public static let bootEnded = "boot_ended"
     /// Before an event whose log line an import read: the logger's elapsed time (ns) that line
     /// printed, for the next record of the marker's vCPU (the logger's clock and the device's are
     /// read at slightly different instants, by a gap that varies from line to line).

@@ -4,17 +4,17 @@
 /// beside the stream); `RANSModel` turns counts into frequencies the same way on both sides.
 /// docs/trace-format.md section 3.1 specifies every step, for independent readers. Decoding is
 /// fused with the column it serves (`DeltaValueCoding.decode`): one table load per event.
-public struct RANSModel: Sendable {
+struct RANSModel: Sendable {
     /// The lower bound of the normalised state: states stay in [2^23, 2^31).
     static let lowerBound: UInt32 = 1 << 23
-    public static let maxScaleBits = 16
+    static let maxScaleBits = 16
     static let preferredMaxScaleBits = 14
 
-    public let scaleBits: Int
+    let scaleBits: Int
     /// Frequency of each symbol, at least 1, summing to 2^scaleBits.
-    public let frequencies: [UInt32]
+    let frequencies: [UInt32]
     /// Cumulative frequency before each symbol.
-    public let starts: [UInt32]
+    let starts: [UInt32]
 
     /// Normalises `counts` (each at least 1, at most 2^16 of them, summing to `total` >= 1) to
     /// frequencies summing to 2^scale, where scale is the smallest with 2^scale >= total, but at
@@ -23,7 +23,7 @@ public struct RANSModel: Sendable {
     /// f = max(1, round(count x 2^scale / total)), then the difference to 2^scale is settled on
     /// the largest frequencies (lowest index first among equals). Nil if the counts break those
     /// rules (a hostile table).
-    public init?(counts: UnsafeBufferPointer<UInt32>) {
+    init?(counts: UnsafeBufferPointer<UInt32>) {
         let d = counts.count
         guard d >= 1, d <= 1 << RANSModel.maxScaleBits else { return nil }
         var total: UInt64 = 0
@@ -70,20 +70,22 @@ public struct RANSModel: Sendable {
 
     /// The stream for `symbols` (each an index into the model), decodable front to back:
     /// 4 bytes of final state (little-endian), then the renormalisation bytes in reading order.
-    public func encode(_ symbols: UnsafeBufferPointer<UInt16>) -> [UInt8] {
+    func encode(_ symbols: UnsafeBufferPointer<UInt16>) -> [UInt8] {
         // Bytes are produced last symbol first; fill a buffer from its end.
         var out = [UInt8](repeating: 0, count: symbols.count * 3 / 2 + 64)
         var p = out.count
         var x = RANSModel.lowerBound
         let scale = UInt32(scaleBits)
         let bound = (RANSModel.lowerBound >> scale) << 8
-        // SAFETY: the tables have one entry per symbol index (the caller's indices come from this model); `o` is grown before any write could pass its start.
+        // SAFETY: the tables have one entry per symbol index: each symbol is checked against that
+        // count before it indexes them; `out` is grown before any write could pass its start.
         frequencies.withUnsafeBufferPointer { freq in
             starts.withUnsafeBufferPointer { start in
                 var i = symbols.count
                 while i > 0 {
                     i -= 1
                     let s = Int(symbols[i])
+                    precondition(s < freq.count, "a symbol outside the model")
                     let f = freq[s]
                     let xMax = bound &* f
                     if p < 8 {

@@ -45,12 +45,7 @@ public enum TimeSpec {
     }
 
     /// `+1.500000000` style seconds with 9 decimals, for text dumps.
-    public static func signedSeconds(_ ns: Int64) -> String {
-        let sign = ns < 0 ? "-" : "+"
-        let m = ns.magnitude
-        let frac = String(m % 1_000_000_000)
-        return "\(sign)\(m / 1_000_000_000).\(String(repeating: "0", count: 9 - frac.count))\(frac)"
-    }
+    public static func signedSeconds(_ ns: Int64) -> String { TextBytes.signedSeconds(ns) }
 }
 
 extension StringProtocol {

@@ -11,6 +11,9 @@ import SystemCalls
 /// calling thread: no file, no sync, no thread, and no sealing by age (there is no crash to
 /// lose events to), so a block is sealed only when full. `contents` hands the bytes over;
 /// `TraceReader(bytes:)` reads them.
+// SAFETY: the state appends and the compression thread share is read and written only while
+// holding `condition`; `file` and `compressor` are used by the compression thread alone until
+// it has exited, then by `close`; `observer` is set before the first append.
 public final class TraceWriter: @unchecked Sendable {
     public struct Options: Sendable {
         /// Seal the open block after this many events.
@@ -50,6 +53,9 @@ public final class TraceWriter: @unchecked Sendable {
     /// The trace's path (for a writer into memory, the name it was given).
     public let path: String
     public let options: Options
+    /// Sees each access as it is appended (set before the first append): a recorder watching
+    /// for what ends a boot. Called on the appending thread.
+    public var observer: (@Sendable (UInt64, EventShape, UnsafeRawBufferPointer) -> Void)?
     /// What event times are taken from (`TraceLimits.timeOrigin` of the metadata written).
     public let timeOrigin: UInt64
     /// Writes to the trace's file, which `output` owns, or to memory.
@@ -189,6 +195,7 @@ public final class TraceWriter: @unchecked Sendable {
             refuse(why)
             return
         }
+        observer?(timestamp, shape, data)
         addToOpenBlock { $0.append(timestamp: timestamp, shape: shape, data: data) }
     }
 
@@ -200,11 +207,17 @@ public final class TraceWriter: @unchecked Sendable {
         addToOpenBlock { $0.append(timestamp: timestamp, vcpu: vcpu, marker: marker) }
     }
 
+    /// Appends a port access whose data is in an array.
+    public func append(timestamp: UInt64, shape: EventShape, bytes: [UInt8]) {
+        // SAFETY: the array's bytes are valid for the closure; the writer copies them.
+        bytes.withUnsafeBytes { append(timestamp: timestamp, shape: shape, data: $0) }
+    }
+
     public func append(_ event: PortIOEvent) {
         switch event.payload {
         case .access(var shape, let bytes):
             shape.vcpu = event.vcpu
-            bytes.withUnsafeBytes { append(timestamp: event.timestamp, shape: shape, data: $0) }
+            append(timestamp: event.timestamp, shape: shape, bytes: bytes)
         case .marker(let m):
             append(marker: m, timestamp: event.timestamp, vcpu: event.vcpu)
         }

@@ -70,8 +70,12 @@ struct CodeRanges: ExpressibleByArgument {
 
 /// Builds a timeline, with progress on a terminal, turning failures into one line and status 2.
 func loadTimeline(_ path: String, _ options: TimelineOptions) throws -> BootTimeline {
+    try loadTimeline(try openTrace(path), options)
+}
+
+/// A timeline from a trace already open.
+func loadTimeline(_ reader: TraceReader, _ options: TimelineOptions) throws -> BootTimeline {
     do {
-        let reader = try openTrace(path)
         return try TimelineBuilder.build(reader: reader, options: options, progress: ProgressMeter(reading: reader))
     } catch let e as AnalysisError {
         throw CLIFailure.cannot("\(e)")

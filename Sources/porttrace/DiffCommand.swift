@@ -9,11 +9,15 @@ struct DiffCommand: ParsableCommand {
         commandName: "diff",
         abstract: "Compare two traces, or one trace under two or more cloud-hypervisor releases.",
         discussion: """
-            'diff A B': the POST code sequences aligned (added, removed, changed codes), step and phase times, \
-            port traffic, IN values, the regenerated outputs (the VMM log with its times masked) and metadata. \
-            They differ (status 1) when the code sequences differ, an output differs, a port appears or \
-            disappears, or a time or access count changes beyond --tolerance (default: a time by both 10% and \
-            1ms, a count by 10%). Metadata is shown but never makes them differ. \
+            'diff A B' compares behaviour: the POST code sequences aligned (repeats collapsed), the regenerated \
+            outputs (the VMM log with its times masked and a repeated code's lines folded, consoles with Linux's \
+            printk time masked, and --mask), \
+            ports appearing or disappearing, and OUT access counts. Any of these differing is status 1. \
+            Times (the boot, its phases, the interval each step closes, --interval) and IN access counts are \
+            shown, those beyond --tolerance marked (default: a time by both 10% and 1ms, a count by 10%); they \
+            decide only with --times. A port whose content is compared (0x80's codes, a console's bytes) is \
+            judged by that content, its count shown. Metadata is shown, never judged. --ignore leaves a \
+            section out of the report and the verdict, whatever --times says. \
             'diff TRACE --profile v24.0 --against v53.0': what each release would have printed. \
             'diff TRACE --profiles all' (or v30.0..latest): the releases grouped by identical output, and what \
             changes at each boundary. Exit status: 0 the same; 1 different; 2 the job could not be done \
@@ -24,7 +28,17 @@ struct DiffCommand: ParsableCommand {
     @Argument(help: "The second trace.") var traceB: String?
     @Option(help: "With one trace: the release to compare --profile's (or the trace's own) against.") var against: String?
     @Option(help: "With one trace: all, a range A..B (latest allowed) or a comma list of releases.") var profiles: String?
-    @Option(help: "When a time or count counts as changed, e.g. 5%,200us (default 10%,1ms).") var tolerance: String?
+    @Option(help: "When a time or count is marked as changed, e.g. 5%,200us (default 10%,1ms).") var tolerance: String?
+    @Flag(help: "Let times decide too: the boot, a phase, a step's interval, an --interval or an IN count beyond --tolerance.")
+    var times = false
+    @Option(
+        name: .customLong("mask"),
+        help: ArgumentHelp(
+            "Compare every output with PATTERN's matches masked (RE2 syntax; see the README); repeatable. The lines shown stay real.",
+            valueName: "pattern"))
+    var masks: [String] = []
+    @Flag(help: "Compare the consoles exactly: do not mask Linux's printk time at the start of their lines.")
+    var noPrintkMask = false
     @Option(help: "Leave a section out of the report (and the verdict): times, counts, outputs, metadata. Repeatable.")
     var ignore: [DiffSection] = []
     @Option(help: "text (default), json or markdown.") var format: DiffReport.Format = .text
@@ -46,6 +60,24 @@ struct DiffCommand: ParsableCommand {
         if let tolerance, Tolerance(tolerance) == nil {
             throw ValidationError("--tolerance '\(tolerance)': expected a percentage and/or a time, e.g. 5%,200us")
         }
+        if traceB == nil && (times || !masks.isEmpty || noPrintkMask) {
+            throw ValidationError("--times, --mask and --no-printk-mask compare two traces; give a second trace")
+        }
+        _ = try outputMasks()
+    }
+
+    /// The masks two traces' outputs are compared with: the printk prefix on the consoles
+    /// (unless --no-printk-mask), then each --mask on every output.
+    func outputMasks() throws -> OutputMasks {
+        var m = noPrintkMask ? OutputMasks() : OutputMasks.standard
+        for source in masks {
+            do {
+                m.add(try PatternMask(source: source))
+            } catch {
+                throw ValidationError("--mask '\(source)': \(error)")
+            }
+        }
+        return m
     }
 
     var paint: Bool { TerminalStyle.color(color, descriptor: output == nil || output == "-" ? 1 : nil) }
@@ -67,7 +99,8 @@ struct DiffCommand: ParsableCommand {
         do {
             d = try TraceDiff.compare(
                 pathA: pathA, pathB: pathB, options: try timeline.options(), tolerance: tolerance.flatMap(Tolerance.init) ?? Tolerance(),
-                ignoring: Set(ignore), progress: ProgressMeter(what: "diff", unit: "events", total: nil))
+                ignoring: Set(ignore), judgingTimes: times, masks: try outputMasks(),
+                progress: ProgressMeter(what: "diff", unit: "events", total: nil))
         } catch let e as AnalysisError {
             throw CLIFailure.cannot("\(e)")
         }

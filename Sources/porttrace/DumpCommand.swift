@@ -92,24 +92,20 @@ struct DumpCommand: ParsableCommand {
         try TraceJudgement.reading.finish([TraceVerdict(reader, report)])
     }
 
-    static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// `+0.019004000 vcpu0 out  0x0080 1x1 00`, written byte by byte (no strings per event).
     static func text(_ t: UInt64, origin: UInt64, shape: EventShape, data: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        JSONLines.appendSignedSeconds(Int64(bitPattern: t &- origin), to: &out)
-        out.append(contentsOf: " vcpu".utf8)
-        JSONLines.appendDecimal(UInt64(shape.vcpu), to: &out)
+        out.appendSignedSeconds(Int64(bitPattern: t &- origin))
+        out.appendASCII(" vcpu")
+        out.appendDecimal(UInt64(shape.vcpu))
         out.append(contentsOf: shape.direction == .out ? " out 0x".utf8 : " in  0x".utf8)
-        JSONLines.appendHex(UInt64(shape.port), width: 4, to: &out)
+        out.appendHex(UInt64(shape.port), width: 4)
         out.append(0x20)
-        JSONLines.appendDecimal(UInt64(shape.size), to: &out)
+        out.appendDecimal(UInt64(shape.size))
         out.append(0x78)
-        JSONLines.appendDecimal(UInt64(shape.count), to: &out)
+        out.appendDecimal(UInt64(shape.count))
         out.append(0x20)
-        for b in data {
-            out.append(hex[Int(b >> 4)])
-            out.append(hex[Int(b & 0xf)])
-        }
+        out.appendHex(bytes: data)
         if shape.incomplete { out.append(contentsOf: " incomplete".utf8) }
     }
 }

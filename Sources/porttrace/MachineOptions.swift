@@ -54,6 +54,21 @@ struct MachineOptions: ParsableArguments {
         func abandon() { for s in all { s.abandon() } }
     }
 
+    /// These options with every output path passed through `rename` (a boot of a series: `{n}`).
+    func forBoot(_ rename: (String) -> String) -> MachineOptions {
+        var m = self
+        m.logFile = logFile.map(rename)
+        m.outDir = outDir.map(rename)
+        func choice(_ text: String?) -> String? {
+            guard let text, text.hasPrefix("file=") || text.contains("file=") else { return text }
+            return rename(text)
+        }
+        m.debugConsole = choice(debugConsole)
+        m.firmwareDebug = choice(firmwareDebug)
+        m.serial = choice(serial)
+        return m
+    }
+
     /// The output files these options name, with the flag that names each.
     var outputPaths: [(flag: String, path: String?)] {
         if let outDir {

@@ -12,11 +12,15 @@ struct Porttrace: ParsableCommand {
         subcommands: [
             InfoCommand.self, DumpCommand.self, ImportCommand.self, VerifyCommand.self,
             RunCommand.self, RecordCommand.self, ReplayCommand.self, ProfilesCommand.self, TimelineCommand.self, DiffCommand.self,
-            StatsCommand.self, ExportCommand.self,
+            StatsCommand.self, ReportCommand.self, ExportCommand.self,
         ]
     )
 }
 
+/// porttrace's version: the one place it is written. `--version` prints it, recorders store it
+/// in every trace's metadata, the test suite tags a clone of the tree with it, and the CHANGELOG's
+/// first section names it (a test checks both). 0.2.0 is the next release: trace format 2 and
+/// the compare half.
 enum PorttraceVersion {
-    static let string = "0.1.0"
+    static let string = "0.2.0"
 }

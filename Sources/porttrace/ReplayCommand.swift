@@ -71,9 +71,7 @@ struct ReplayCommand: ParsableCommand {
             Output.stderrLine(
                 "porttrace: \(trace): \(report.divergenceCount) IN values differ between the recording and \(release):")
             for d in report.divergences {
-                let hex = { (b: [UInt8]) in
-                    b.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-                }
+                let hex = { (b: [UInt8]) in TextBytes.hex(b) }
                 Output.stderrLine(
                     "  \(TimeSpec.signedSeconds(Int64(bitPattern: d.timestamp &- vmOrigin)))s vcpu\(d.vcpu) in 0x\(String(d.port, radix: 16)): recorded \(hex(d.recorded)), modelled \(hex(d.modelled))"
                 )

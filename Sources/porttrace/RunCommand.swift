@@ -1,4 +1,5 @@
 #if os(Linux) && KVMCapture
+import Analysis
 import ArgumentParser
 import Capture
 import Devices
@@ -29,6 +30,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "A label key=value stored in the trace; repeatable.") var label: [String] = []
     @Flag(help: "Print the exit count and rate on stderr at the end.") var stats = false
     @OptionGroup var machine: MachineOptions
+    @OptionGroup var series: SeriesOptions
 
     func validate() throws {
         if noTrace == (output != nil) { throw ValidationError("give either -o TRACE or --no-trace") }
@@ -38,8 +40,23 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let output { try checkTracePath(output) }
+        try series.checkTemplates([("-o", output)] + machine.outputPaths)
+        if let output { try checkTracePath(series.path(output, boot: 1)) }
         try machine.prepareOutputs(inputs: [image], more: [("-o", output)])
+        guard series.count > 1 else {
+            let r = try boot(output: output, machine: machine)
+            if let failure = r.failure { throw CLIFailure.found("\(image): \(failure)") }
+            return
+        }
+        try BootSeries.run(series, labels: label) { k in
+            let m = machine.forBoot { series.path($0, boot: k) }
+            try m.prepareOutputs(inputs: [image])
+            return try boot(output: output.map { series.path($0, boot: k) }, machine: m)
+        }
+    }
+
+    /// One boot, start to end: its trace closed, its outputs written.
+    func boot(output: String?, machine: MachineOptions) throws -> BootResult {
         let vmmStart = Monotonic.now()
         let release = machine.explicitRelease ?? .latest
         let guest: GuestImage
@@ -51,10 +68,15 @@ struct RunCommand: ParsableCommand {
         let cpuMode = mode?.mode ?? guest.defaultMode
         let loadAddress = load?.value ?? (cpuMode == .real ? 0x10000 : 0x100000)
         let placed = guest.kind == .flat ? try GuestImage(path: image, load: loadAddress) : guest
+        // --timeout ends a boot normally (a guest that runs on); --boot-timeout ends it as failed.
+        let limits = [timeout?.ns, series.bootTimeout?.ns].compactMap { $0 }
         let config = RunConfiguration(
             image: placed, mode: cpuMode, load: loadAddress, entry: entry?.value,
             memorySize: mem.bytes, cpus: cpus,
-            timeout: timeout.map { .nanoseconds($0.ns) })
+            timeout: limits.min().map { .nanoseconds($0) })
+        let bootTimedOut = { (o: RunOutcome) in
+            o == .timeout && series.bootTimeout != nil && series.bootTimeout!.ns <= (timeout?.ns ?? .max)
+        }
         let vm: BuiltInMachine
         do {
             vm = try BuiltInMachine(configuration: config)
@@ -93,6 +115,11 @@ struct RunCommand: ParsableCommand {
                 writer = w
                 return w
             }
+            if bootTimedOut(outcome), let t = series.bootTimeout {
+                writer?.append(
+                    marker: Marker(Marker.bootEnded, value: 1, text: "timeout: no end after \(TimeText.span(t.ns))"),
+                    timestamp: Monotonic.now())
+            }
             try writer?.close()
             try devices.finish()
         } catch let e as TraceError {
@@ -109,14 +136,19 @@ struct RunCommand: ParsableCommand {
                     format: "porttrace: %llu exits in %.6f s of guest time (%.0f exits/s)",
                     statistics.exits, Double(statistics.guestNs) / 1e9, statistics.exitsPerSecond))
         }
+        var result = BootResult(trace: output)
         switch outcome {
         case .halted, .timeout, .signal:
-            if !machine.logOnStderr {
+            if bootTimedOut(outcome), let t = series.bootTimeout {
+                result.failure = "no end after --boot-timeout \(TimeText.span(t.ns))"
+            } else if !machine.logOnStderr && series.count == 1 {
                 Output.stderrLine("porttrace: \(outcome.message)\(output.map { "; trace in \($0)" } ?? "")")
             }
+            if case .signal = outcome { result.interrupted = true }
         case .shutdown, .unexpectedExit, .failed:
-            throw CLIFailure.found("\(image): \(outcome.message)")
+            result.failure = outcome.message
         }
+        return result
     }
 }
 

@@ -58,7 +58,7 @@ struct DiffEscapingTests {
         // The mark's label keeps its table row in one piece.
         let row = try #require(lines.first { $0.contains("mark a") })
         #expect(row.contains("mark a\\|b"))
-        #expect(unescapedPipes(row) == 6)
+        #expect(unescapedPipes(row) == 8)
         // No line of the block breaks out of it: the NUL and ESC are written as \x00 and \x1b.
         #expect(!md.utf8.contains(0x00) && !md.utf8.contains(0x1b))
     }

@@ -21,7 +21,7 @@ struct DiffTests {
     /// Two traces compared through the streamed engine, outputs included.
     func diff(
         _ a: TraceBuilder, _ b: TraceBuilder, tolerance: Tolerance = Tolerance(), ignoring: Set<DiffSection> = [],
-        masks: OutputMasks = OutputMasks()
+        judgingTimes: Bool = false, masks: OutputMasks = .standard, options: TimelineOptions = TimelineOptions()
     ) throws -> TraceDiff {
         let pa = try a.write(name: "a")
         let pb = try b.write(name: "b")
@@ -29,30 +29,40 @@ struct DiffTests {
             try? FileManager.default.removeItem(atPath: pa)
             try? FileManager.default.removeItem(atPath: pb)
         }
-        return try TraceDiff.compare(pathA: pa, pathB: pb, tolerance: tolerance, ignoring: ignoring, masks: masks)
+        return try TraceDiff.compare(
+            pathA: pa, pathB: pb, options: options, tolerance: tolerance, ignoring: ignoring, judgingTimes: judgingTimes, masks: masks)
     }
 
     @Test func identicalBootsAreTheSame() throws {
         let d = try diff(boot(), boot())
         #expect(!d.isDifferent, "\(d.reasons)")
-        #expect(d.steps.allSatisfy { $0.change == .same && !$0.timeChanged })
+        #expect(d.steps.allSatisfy { $0.change == .same && !$0.intervalChanged })
+        #expect(d.notJudged.isEmpty)
         #expect(d.outputs.isEmpty)
     }
 
-    @Test func aSlowerKernelIsJudgedByBothTolerances() throws {
+    /// Times are shown and marked beyond the tolerance (both its parts), and decide only with
+    /// `judgingTimes` (`--times`); `--ignore times` wins over both.
+    @Test func aSlowerKernelIsJudgedOnlyWhenTimesAreJudged() throws {
         let a = boot(kernelMs: 900)
-        // +5 ms on a 500 ms phase: 1% — under the 10% rule.
-        #expect(!(try diff(a, boot(kernelMs: 905))).isDifferent)
-        // +100 ms on the bootloader phase (20%) and 100 ms: different.
+        // +5 ms on a 500 ms phase: 1%, under the 10% rule: not even marked.
+        let close = try diff(a, boot(kernelMs: 905), judgingTimes: true)
+        #expect(!close.isDifferent && close.notJudged.isEmpty, "\(close.reasons)")
+        // +100 ms on the bootloader phase (20%) and 100 ms: marked, not judged.
         let d = try diff(a, boot(kernelMs: 1000))
-        #expect(d.isDifferent)
-        #expect(d.phases.first { $0.component == .bootloader }?.changed == true)
-        #expect(d.reasons.contains { $0.contains("bootloader") })
-        // --tolerance 30%: not any more; --ignore times: left out of the verdict too.
+        #expect(!d.isDifferent, "\(d.reasons)")
+        #expect(d.phases.first { $0.name == "Bootloader" }?.changed == true)
+        #expect(d.notJudged.contains { $0.contains("Bootloader") })
+        // With --times it decides.
+        let judged = try diff(a, boot(kernelMs: 1000), judgingTimes: true)
+        #expect(judged.isDifferent)
+        #expect(judged.reasons.contains { $0.contains("Bootloader") })
+        // --tolerance 30%: not beyond any more; --ignore times: out of the verdict even with --times.
         var loose = Tolerance()
         loose.relative = 0.3
-        #expect(!(try diff(a, boot(kernelMs: 1000), tolerance: loose)).reasons.contains { $0.contains("phase") })
-        #expect(!(try diff(a, boot(kernelMs: 1000), ignoring: [.times])).isDifferent)
+        #expect(!(try diff(a, boot(kernelMs: 1000), tolerance: loose, judgingTimes: true)).reasons.contains { $0.contains("phase") })
+        let ignored = try diff(a, boot(kernelMs: 1000), ignoring: [.times], judgingTimes: true)
+        #expect(!ignored.isDifferent && ignored.notJudged.isEmpty)
     }
 
     @Test func codeChangesAreAlignedAndNamed() throws {
@@ -82,12 +92,24 @@ struct DiffTests {
         #expect(log.hunks.contains { $0.hasPrefix("+") && $0.contains("Bootloader code 0x21] 0.400000 seconds") })
     }
 
+    /// IN counts follow polling (timing); OUT counts are behaviour; a port appearing or going
+    /// always counts.
     @Test func portCountsAndNewPorts() throws {
         let a = boot(polls: 10)
         #expect(try diff(a, boot(polls: 10)).ports.allSatisfy { !$0.changed })
         let more = try diff(a, boot(polls: 20))
-        #expect(more.reasons.contains { $0.contains("access counts") })
-        #expect(more.ports.first { $0.key == PortKey(port: 0x3fd, direction: .in) }?.changed == true)
+        #expect(!more.isDifferent, "\(more.reasons)")
+        #expect(more.ports.first { $0.key == PortKey(port: 0x3fd, direction: .in) }.map { $0.changed && $0.judged == .times } == true)
+        #expect(more.notJudged.contains { $0.contains("IN access counts") && $0.contains("in 0x3fd") })
+        #expect(try diff(a, boot(polls: 20), judgingTimes: true).reasons.contains { $0.contains("IN access counts") })
+        #expect(!(try diff(a, boot(polls: 20), ignoring: [.counts], judgingTimes: true)).isDifferent)
+        var writes = boot()
+        for i in 0..<10 { writes.out(1500 + Double(i), 0x61, [UInt8(i)]) }
+        var moreWrites = boot()
+        for i in 0..<12 { moreWrites.out(1500 + Double(i), 0x61, [UInt8(i)]) }
+        let outs = try diff(writes, moreWrites)
+        #expect(outs.reasons.contains("OUT access counts changed beyond the tolerance: out 0x61 (10 -> 12)"), "\(outs.reasons)")
+        #expect(!(try diff(writes, moreWrites, ignoring: [.counts])).reasons.contains { $0.contains("OUT access") })
         var extra = boot()
         extra.out(2000, 0x510, [1])
         let added = try diff(a, extra)

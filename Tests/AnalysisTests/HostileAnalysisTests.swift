@@ -77,15 +77,18 @@ struct HostileAnalysisTests {
         _ = TimelinePerfetto.value(t).serialized()
         let svg = TimelineSVG.render(t)
         #expect(svg.hasSuffix("</svg>\n") && !svg.contains("nan") && !svg.contains("inf"))
-        for table in [TableExport.Table.steps, .phases] {
-            let rows = TableExport(table: table, format: .csv, labelKeys: []).rows(of: t)
+        for table in [TableExport.Table.steps, .phases, .intervals, .boots] {
+            let rows = TableExport(table: table, format: .csv).rows(of: t, key: "k")
             #expect(!rows.isEmpty)
         }
-        let phases = TableExport(table: .phases, format: .csv, labelKeys: []).rows(of: t)
-        #expect(phases.contains(",total,\(-Self.bound),\(Self.bound),\(2 * Self.bound)"), "\(phases)")
+        let bootRow = TableExport(table: .boots, format: .csv).rows(of: t, key: "k")
+        #expect(bootRow.contains(",\(-Self.bound),\(Self.bound),\(2 * Self.bound),false,"), "\(bootRow)")
         let boots = [BootMetrics(t), BootMetrics(t)]
-        let report = StatsReport.make(groups: [("a", boots), ("b", boots)])
-        _ = StatsText.render(report, format: .text)
+        let report = StatsReport.make(groups: [("a", boots), ("b", boots)], threshold: 0.05)
+        for format in StatsText.Format.allCases {
+            let out = StatsText.render(report, format: format)
+            #expect(!out.contains("nan") && !out.contains("inf"), "\(format)")
+        }
     }
 
     /// The same boot 2^63 ns either side of its VM start, as a writer without limits could leave

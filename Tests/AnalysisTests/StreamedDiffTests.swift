@@ -42,7 +42,7 @@ struct OutputTrace {
 }
 
 /// Console texts written as two traces and compared through the streamed engine.
-func compareConsoles(_ a: [UInt8], _ b: [UInt8], masks: OutputMasks = OutputMasks()) throws -> TraceDiff {
+func compareConsoles(_ a: [UInt8], _ b: [UInt8], masks: OutputMasks = .standard) throws -> TraceDiff {
     var ta = try OutputTrace(name: "a")
     ta.print(a)
     var tb = try OutputTrace(name: "b")
@@ -253,11 +253,10 @@ struct StreamedDiffTests {
     /// Masks are a hook: lines that differ only where a mask covers them are the same.
     @Test func aMaskMakesLinesEqualWhereItCovers() throws {
         var masks = OutputMasks()
-        masks.perOutput[1] = [
+        masks.add(
             FunctionMask(name: "digits") { line in
                 line.indices.filter { (0x30...0x39).contains(line[$0]) }.map { $0..<($0 + 1) }
-            }
-        ]
+            }, outputs: [1])
         let a = Array("[ 1.000] booting\n[ 2.000] up\n".utf8)
         let b = Array("[ 7.123] booting\n[ 8.456] up\n".utf8)
         #expect(!(try compareConsoles(a, b)).outputs.isEmpty)

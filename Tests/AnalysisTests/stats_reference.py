@@ -18,7 +18,7 @@ SAMPLES = {
 for name, x in SAMPLES.items():
     a = np.array(x)
     print(f'"{name}": n={len(a)} median={float(np.median(a))!r} p10={float(np.quantile(a, 0.1))!r} p90={float(np.quantile(a, 0.9))!r} '
-          f'mean={float(np.mean(a))!r} sd={float(np.std(a, ddof=1))!r}')
+          f'mean={float(np.mean(a))!r} sd={float(np.std(a, ddof=1))!r} sd_population={float(np.std(a))!r}')
 
 for x, y in [("boot", "slower"), ("ties", "tied_b"), ("even", "ties")]:
     r = mannwhitneyu(SAMPLES[x], SAMPLES[y], alternative="two-sided", method="asymptotic")
@@ -69,3 +69,50 @@ for _ in range(3):
     s[2] ^= t
     s[3] = rotl(s[3], 45)
 print("xoshiro256** seed 1:", outputs)
+
+
+# The relative change's percentile-bootstrap interval (StatisticsTests.relativeChangeIntervalMatchesPython):
+# Bootstrap.relativeChangeInterval with porttrace's generator, written again here with numpy's
+# median and quantile: median(resample of b) / median(resample of a) - 1, each group resampled
+# on its own (a's draws, then b's, from one generator), resamples whose a-median is 0 left out.
+class Xoshiro:
+    def __init__(self, seed):
+        self.s = splitmix64_state(seed)
+
+    def next(self):
+        s = self.s
+        result = (rotl((s[1] * 5) & M, 7) * 9) & M
+        t = (s[1] << 17) & M
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = rotl(s[3], 45)
+        return result
+
+    def index(self, n):
+        m = self.next() * n
+        if (m & M) < n:
+            threshold = ((1 << 64) - n) % n
+            while (m & M) < threshold:
+                m = self.next() * n
+        return m >> 64
+
+
+def relative_change_interval(a, b, resamples, seed, stream=0, level=0.95):
+    rng = Xoshiro(seed ^ stream ^ 0x5E1A71FE)
+    a, b = sorted(a), sorted(b)
+    changes = []
+    for _ in range(resamples):
+        ma = float(np.median([a[rng.index(len(a))] for _ in a]))
+        mb = float(np.median([b[rng.index(len(b))] for _ in b]))
+        if ma != 0:
+            changes.append(mb / ma - 1)
+    tail = (1 - level) / 2
+    return float(np.quantile(changes, tail)), float(np.quantile(changes, 1 - tail))
+
+
+for x, y in [("boot", "slower"), ("even", "tied_b")]:
+    lo, hi = relative_change_interval(SAMPLES[x], SAMPLES[y], 2000, 20261130)
+    print(f"relative change interval {x} {y} (2000 resamples, seed 20261130): {lo!r} {hi!r}")

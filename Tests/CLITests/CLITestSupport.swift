@@ -18,14 +18,17 @@ struct RunResult {
 }
 
 @discardableResult
-func porttrace(_ args: [String], environment: [String: String] = [:], stdin: Data? = nil) throws -> RunResult {
-    try runProcess(porttraceBinary(), args, environment: environment, stdin: stdin)
+func porttrace(_ args: [String], environment: [String: String] = [:], stdin: Data? = nil, directory: String? = nil) throws -> RunResult {
+    try runProcess(porttraceBinary(), args, environment: environment, stdin: stdin, directory: directory)
 }
 
 /// Runs a program to its end with both pipes drained; `environment` adds to this process's.
 @discardableResult
-func runProcess(_ executable: String, _ args: [String], environment: [String: String] = [:], stdin: Data? = nil) throws -> RunResult {
+func runProcess(
+    _ executable: String, _ args: [String], environment: [String: String] = [:], stdin: Data? = nil, directory: String? = nil
+) throws -> RunResult {
     let p = Process()
+    if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = args
     var env = ProcessInfo.processInfo.environment

@@ -40,7 +40,7 @@ import Testing
         let text = try porttrace(["diff", a, slower, "--color", "never"])
         #expect(text.status == 1)
         #expect(text.out.contains("DIFFERENT"))
-        #expect(text.out.contains("~  0x20 Bootloader -> 0x21 Bootloader"))
+        #expect(text.out.contains("~  0x20 Bootloader | 0x21 Bootloader"))
         #expect(text.out.contains("-kernel: up"))
         #expect(text.out.contains("+kernel: slow"))
         #expect(!text.out.contains("\u{1b}["))

@@ -13,19 +13,33 @@ let duckDBAvailable: Bool = {
         let phases = try porttrace(["export", "--table", "phases"] + traces)
         #expect(phases.status == 0, "\(phases.stderr)")
         let lines = phases.out.split(separator: "\n")
-        #expect(
-            lines.first
-                == "trace,trace_id,source,vmm_kind,vmm_version,profile,host,kernel,recorder,label.vmm,phase,start_ns,end_ns,duration_ns")
-        #expect(lines.count == 1 + 3 * 5)  // four phases and the total per trace
-        #expect(lines.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 14 })
-        #expect(lines.contains { $0.hasSuffix(",Kernel,900000000,1210000000,310000000") })
+        #expect(lines.first == "schema_version,trace_key,phase,component,start_ns,end_ns,duration_ns,unfinished")
+        #expect(lines.count == 1 + 3 * 4)  // four phases per trace
+        #expect(lines.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 8 })
+        #expect(lines.contains { $0.hasSuffix(",Kernel,Kernel,900000000,1210000000,310000000,false") })
+        #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("2,") })
+
+        // Per-trace fields live once per trace, in the boots table, joined on trace_key.
+        let boots = try porttrace(["export", "--table", "boots", "--format", "jsonl"] + traces)
+        let bootRows = try boots.out.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(bootRows.count == 3)
+        for row in bootRows {
+            #expect((row["labels"] as? [String: Any])?["vmm"] as? String == "v52")
+            #expect(row["trace_id"] is String && row["trace_key"] as? String == row["trace_id"] as? String)
+            #expect(row["schema_version"] as? Int == 2)
+        }
+        #expect(bootRows.map { $0["kernel_ns"] as? Int } == [300_000_000, 310_000_000, 320_000_000])
 
         let steps = try porttrace(["export", "--table", "steps", "--format", "jsonl"] + traces)
         for line in steps.out.split(separator: "\n") {
             let row = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            #expect(row["label.vmm"] as? String == "v52")
-            #expect(row["trace_id"] is String)
+            #expect(row["trace_key"] is String)
+            #expect(row["repeats"] as? Int == 1)
         }
+        let intervals = try porttrace(["export", "--table", "intervals"] + traces)
+        #expect(intervals.out.contains(",0x20 Bootloader -> 0x40 Kernel,chain,0x20 Bootloader,0x40 Kernel,"))
 
         let events = try porttrace(["export", "--table", "events", traces[0]])
         let dump = try porttrace(["dump", traces[0]])
@@ -56,12 +70,17 @@ let duckDBAvailable: Bool = {
         let dir = tempDir()
         let a = try StatsCommandTests.boots(dir, "a", kernelMs: [300, 302, 299, 305, 301], vmm: "v52")
         let b = try StatsCommandTests.boots(dir, "b", kernelMs: [350, 352, 349, 355, 351, 360], vmm: "v53")
-        #expect(try porttrace(["export", "--table", "phases", "-o", "\(dir)/phases.csv"] + a + b).status == 0)
+        try FileManager.default.createDirectory(atPath: "\(dir)/phases", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: "\(dir)/boots", withIntermediateDirectories: true)
+        #expect(try porttrace(["export", "--table", "phases", "-o", "\(dir)/phases/all.csv"] + a + b).status == 0)
+        #expect(try porttrace(["export", "--table", "boots", "-o", "\(dir)/boots/all.csv"] + a + b).status == 0)
+        // The README's query: phases joined with their boots' labels.
         let query = """
             import duckdb
             for vmm, median in duckdb.sql(\"\"\"
-                SELECT "label.vmm" AS vmm, median(duration_ns) / 1e6 AS kernel_ms
-                FROM read_csv('\(dir)/*.csv') WHERE phase = 'Kernel' GROUP BY vmm ORDER BY vmm
+                SELECT json_extract_string(b.labels, '$.vmm') AS vmm, median(p.duration_ns) / 1e6 AS kernel_ms
+                FROM read_csv('\(dir)/phases/*.csv') p JOIN read_csv('\(dir)/boots/*.csv') b USING (trace_key)
+                WHERE p.phase = 'Kernel' GROUP BY vmm ORDER BY vmm
             \"\"\").fetchall():
                 print(vmm, f"{median:.3f}")
             """

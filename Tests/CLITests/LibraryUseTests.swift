@@ -16,6 +16,16 @@ let gitAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/git")
         #expect(!manifest.contains("unsafeFlags"))
     }
 
+    /// One version: what porttrace says, the CHANGELOG's first section, and what the example asks for.
+    @Test func oneVersion() throws {
+        let version = try porttrace(["--version"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let changelog = try String(contentsOf: Self.root.appendingPathComponent("CHANGELOG.md"), encoding: .utf8)
+        let first = changelog.split(separator: "\n").first { $0.hasPrefix("## ") }.map(String.init) ?? ""
+        #expect(first == "## \(version)" || first == "## Unreleased (\(version))", "\(first) against \(version)")
+        let example = try String(contentsOf: Self.root.appendingPathComponent("Examples/post-codes/Package.swift"), encoding: .utf8)
+        #expect(example.contains("from: \"\(version)\""))
+    }
+
     @Test(.enabled(if: gitAvailable, "git is not installed"), .timeLimit(.minutes(10)))
     func exampleBuildsAgainstATaggedVersion() throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("porttrace-example-\(UUID().uuidString)")
@@ -24,7 +34,10 @@ let gitAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/git")
         let clone = work.appendingPathComponent("porttrace")
         try FileManager.default.createDirectory(at: clone, withIntermediateDirectories: true)
 
-        // The working tree as it is (committed or not), as a fresh repository tagged 0.1.0.
+        // The working tree as it is (committed or not), as a fresh repository tagged with the
+        // version porttrace says it is.
+        let version = try porttrace(["--version"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(version.split(separator: ".").count == 3, "porttrace --version: \(version)")
         let files = try shell(["git", "-C", Self.root.path, "ls-files", "--cached", "--others", "--exclude-standard", "-z"])
         for path in files.out.split(separator: "\0").map(String.init) where !path.hasPrefix("Examples/") {
             let source = Self.root.appendingPathComponent(path)
@@ -34,7 +47,7 @@ let gitAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/git")
             try FileManager.default.copyItem(at: source, to: target)
         }
         let git = ["git", "-C", clone.path, "-c", "user.name=test", "-c", "user.email=test@example.invalid"]
-        for step in [["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"], ["tag", "0.1.0"]] {
+        for step in [["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"], ["tag", version]] {
             let r = try shell(git + step)
             try #require(r.status == 0, "git \(step[0]): \(r.stderr)")
         }

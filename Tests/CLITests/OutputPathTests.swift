@@ -21,11 +21,13 @@ import Testing
     static let slots: [Slot] = [
         Slot(name: "timeline -o", args: { ["timeline", demo, "-o", $0] }, holds: "Startup finished", guestData: false),
         Slot(name: "diff -o", args: { ["diff", demo, demo, "-o", $0] }, holds: "SAME", guestData: false),
-        Slot(name: "stats -o", args: { ["stats", demo, "-o", $0] }, holds: "all: 1 trace", guestData: false),
+        Slot(name: "stats -o", args: { ["stats", demo, "-o", $0] }, holds: "all: 1 boot", guestData: false),
         Slot(
-            name: "export phases -o", args: { ["export", demo, "--table", "phases", "-o", $0] }, holds: "trace,trace_id", guestData: false),
+            name: "export phases -o", args: { ["export", demo, "--table", "phases", "-o", $0] }, holds: "schema_version,trace_key",
+            guestData: false),
         Slot(
-            name: "export events -o", args: { ["export", demo, "--table", "events", "-o", $0] }, holds: "trace,trace_id", guestData: true),
+            name: "export events -o", args: { ["export", demo, "--table", "events", "-o", $0] }, holds: "schema_version,trace_key",
+            guestData: true),
         Slot(
             name: "replay --log-file",
             args: { ["replay", demo, "-vv", "--log-file", $0, "--serial", "off", "--debug-console", "off", "--firmware-debug", "off"] },

@@ -23,8 +23,18 @@ let qemuBinary = ["/usr/bin/qemu-system-x86_64", "/usr/local/bin/qemu-system-x86
     FileManager.default.isExecutableFile(atPath: $0)
 }
 
-func instancesLeft() -> [String] {
+/// The recorders' tracefs instances (`porttrace-PID`) that exist now.
+func liveInstances() -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/kernel/tracing/instances")) ?? []).filter { $0.hasPrefix("porttrace-") }
+}
+
+/// Instances left behind: those whose recorder has exited. Other suites run recorders at the
+/// same time (CI runs suites in parallel), so an instance of a live process is not a leak.
+func instancesLeft() -> [String] {
+    liveInstances().filter { name in
+        guard let pid = Int32(name.dropFirst("porttrace-".count)) else { return true }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
 }
 
 @Suite(.serialized, .enabled(if: captureBuilt, "built without the KVMCapture trait: record needs Linux with tracefs"))
@@ -39,13 +49,16 @@ struct RecordCommandTests {
         let dir = tempDir()
         try Data([0xf8, 0x03]).write(to: URL(fileURLWithPath: "\(dir)/sercon"))
         for i in 1...2 {
-            let r = try porttrace([
-                "record", "-o", "\(dir)/q\(i).pt", "--", "timeout", "-s", "TERM", "4", qemuBinary!, "-accel", "kvm", "-name",
-                "t,debug-threads=on",
-                "-display", "none", "-nodefaults", "-m", "64", "-chardev", "file,id=dbg,path=\(dir)/d\(i).log", "-device",
-                "isa-debugcon,iobase=0x402,chardev=dbg", "-serial", "file:\(dir)/s\(i).log", "-fw_cfg",
-                "name=etc/sercon-port,file=\(dir)/sercon",
-            ])
+            let r = try porttrace(
+                [
+                    "record", "-o", "\(dir)/q\(i).pt", "--",
+                ] + untilSeaBIOSGivesUp("\(dir)/d\(i).log") + [
+                    qemuBinary!, "-accel", "kvm", "-name",
+                    "t,debug-threads=on",
+                    "-display", "none", "-nodefaults", "-m", "64", "-chardev", "file,id=dbg,path=\(dir)/d\(i).log", "-device",
+                    "isa-debugcon,iobase=0x402,chardev=dbg", "-serial", "file:\(dir)/s\(i).log", "-fw_cfg",
+                    "name=etc/sercon-port,file=\(dir)/sercon",
+                ])
             #expect(r.status == 0, "\(r.stderr)")
         }
         // Two real boots are not identical: QEMU's start-up before the firmware varies by tens of
@@ -71,13 +84,14 @@ struct RecordCommandTests {
         let dir = tempDir()
         // SeaBIOS also draws its screen on the serial port when etc/sercon-port names it (a binary integer).
         try Data([0xf8, 0x03]).write(to: URL(fileURLWithPath: "\(dir)/sercon"))
-        // SeaBIOS prints its log to 0x402, then waits for a boot device: stop QEMU after a fixed time.
-        let r = try porttrace([
-            "record", "-o", "\(dir)/qemu.pt", "--", "timeout", "-s", "TERM", "4", qemu,
-            "-accel", "kvm", "-name", "porttrace-test,debug-threads=on", "-display", "none", "-nodefaults", "-m", "64",
-            "-chardev", "file,id=dbg,path=\(dir)/debugcon.log", "-device", "isa-debugcon,iobase=0x402,chardev=dbg",
-            "-serial", "file:\(dir)/serial.log", "-fw_cfg", "name=etc/sercon-port,file=\(dir)/sercon",
-        ])
+        // SeaBIOS prints its log to 0x402, then waits for a boot device: stop QEMU once it says so.
+        let r = try porttrace(
+            ["record", "-o", "\(dir)/qemu.pt", "--"] + untilSeaBIOSGivesUp("\(dir)/debugcon.log") + [
+                qemu,
+                "-accel", "kvm", "-name", "porttrace-test,debug-threads=on", "-display", "none", "-nodefaults", "-m", "64",
+                "-chardev", "file,id=dbg,path=\(dir)/debugcon.log", "-device", "isa-debugcon,iobase=0x402,chardev=dbg",
+                "-serial", "file:\(dir)/serial.log", "-fw_cfg", "name=etc/sercon-port,file=\(dir)/sercon",
+            ])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(instancesLeft().isEmpty)
         #expect(try porttrace(["verify", "\(dir)/qemu.pt"]).status == 0)
@@ -203,10 +217,8 @@ struct RecordCommandTests {
         // Capturing starts when the recorder's instance has kvm:kvm_pio enabled (setting the
         // instance up takes seconds under a sanitizer); from then on events are in its buffer.
         func capturing() -> Bool {
-            instancesLeft().contains { name in
-                let enable = "/sys/kernel/tracing/instances/\(name)/events/kvm/kvm_pio/enable"
-                return (try? String(contentsOfFile: enable, encoding: .utf8))?.hasPrefix("1") == true
-            }
+            let enable = "/sys/kernel/tracing/instances/porttrace-\(recorder.processIdentifier)/events/kvm/kvm_pio/enable"
+            return (try? String(contentsOfFile: enable, encoding: .utf8))?.hasPrefix("1") == true
         }
         while !capturing() && recorder.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         Thread.sleep(forTimeInterval: 1.0)  // the spinning guest posts 0x43 every few ms
@@ -264,4 +276,23 @@ func waitForThread(named name: String, under pid: Int32, timeout: Double = 30) -
         Thread.sleep(forTimeInterval: 0.02)
     }
     return false
+}
+
+/// A wrapper for a QEMU + SeaBIOS command with no boot disk: runs it, and stops it with SIGTERM
+/// once SeaBIOS has written `No bootable device` to its debug log (`log`), or after two minutes.
+/// Waiting for that, not for a fixed time, keeps the recording whole on a loaded host.
+func untilSeaBIOSGivesUp(_ log: String) -> [String] {
+    let script = """
+        log=$1; shift
+        "$@" & pid=$!
+        for _ in $(seq 1 1200); do
+            grep -q 'No bootable device' "$log" 2>/dev/null && break
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -TERM "$pid" 2>/dev/null
+        wait "$pid"
+        exit 0
+        """
+    return ["/bin/bash", "-c", script, "seabios-until", log]
 }

@@ -11,15 +11,22 @@ let kvmMissing: String? = {
 let guestBuild = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Guests/build").path
 
-/// Starts `porttrace run` on the spinning guest, sends `signal` after `delay`, returns the exit status.
-func runAndSignal(_ signal: Int32, trace: String, delay: Double) throws -> Int32 {
+/// Starts `porttrace run` on the spinning guest, sends `signal` once the trace already holds at
+/// least `events` readable events (waiting for that, not for a fixed time: a loaded host runs the
+/// guest slower), and returns the exit status.
+func runAndSignal(_ signal: Int32, trace: String, once events: Int = 1) throws -> Int32 {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: porttraceBinary())
     p.arguments = ["run", "\(guestBuild)/spin.bin", "-o", trace, "--log-file", scratchOutput()]
     p.standardOutput = FileHandle.nullDevice
     p.standardError = FileHandle.nullDevice
     try p.run()
-    Thread.sleep(forTimeInterval: delay)
+    let deadline = ContinuousClock.now + .seconds(120)
+    while ContinuousClock.now < deadline {
+        let dump = try porttrace(["dump", "--format", "jsonl", trace])
+        if dump.out.split(separator: "\n").count >= events { break }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
     kill(p.processIdentifier, signal)
     p.waitUntilExit()
     return p.terminationStatus
@@ -36,7 +43,7 @@ struct RunCommandTests {
 
     @Test(.enabled(if: kvmMissing == nil, "\(kvmMissing ?? "")")) func sigintClosesTheTraceCleanly() throws {
         let trace = "\(tempDir())/int.pt"
-        #expect(try runAndSignal(SIGINT, trace: trace, delay: 0.6) == 0)
+        #expect(try runAndSignal(SIGINT, trace: trace) == 0)
         let v = try porttrace(["verify", trace])
         #expect(v.status == 0, "\(v.stderr)")
         let dump = try porttrace(["dump", trace])
@@ -45,18 +52,18 @@ struct RunCommandTests {
 
     @Test(.enabled(if: kvmMissing == nil, "\(kvmMissing ?? "")")) func sigtermClosesTheTraceCleanly() throws {
         let trace = "\(tempDir())/term.pt"
-        #expect(try runAndSignal(SIGTERM, trace: trace, delay: 0.6) == 0)
+        #expect(try runAndSignal(SIGTERM, trace: trace) == 0)
         #expect(try porttrace(["verify", trace]).status == 0)
     }
 
     @Test(.enabled(if: kvmMissing == nil, "\(kvmMissing ?? "")")) func sigkillLeavesARecoverableTrace() throws {
         let trace = "\(tempDir())/kill.pt"
-        _ = try runAndSignal(SIGKILL, trace: trace, delay: 0.8)
+        _ = try runAndSignal(SIGKILL, trace: trace, once: 21)
         let v = try porttrace(["verify", trace])
         #expect(v.status == 1)
         #expect(v.stderr.contains("not closed cleanly"))
-        // At most one seal interval (100 ms) plus start-up is lost: the guest posts every few ms.
-        // dump prints every event it can read, then says the trace was not closed (status 1).
+        // What was sealed before the kill is still there (the kill came once 21 events could be
+        // read). dump prints every event it can read, then says the trace was not closed (status 1).
         let dump = try porttrace(["dump", "--format", "jsonl", trace])
         #expect(dump.status == 1)
         #expect(dump.stderr.split(separator: "\n").count == 1, "\(dump.stderr)")

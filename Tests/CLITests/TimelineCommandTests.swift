@@ -20,12 +20,13 @@ import FoundationXML
 
     @Test(arguments: ["text", "json", "svg", "perfetto"])
     func goldenOutput(format: String) throws {
-        let r = try porttrace(["timeline", Self.demo, "--format", format, "--mark", "kernel: booting"])
+        // From the trace's own folder, so the path (and the SVG's label boxes around it) do not
+        // depend on where the repository is.
+        let folder = URL(fileURLWithPath: Self.demo).deletingLastPathComponent().path
+        let r = try porttrace(["timeline", "boot-demo.pt", "--format", format, "--mark", "kernel: booting"], directory: folder)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.isEmpty)
-        try golden(
-            "timeline-boot-demo.\(format == "perfetto" ? "perfetto.json" : format)",
-            r.out.replacingOccurrences(of: Self.demo, with: "boot-demo.pt"))
+        try golden("timeline-boot-demo.\(format == "perfetto" ? "perfetto.json" : format)", r.out)
     }
 
     @Test func svgIsWellFormedXML() throws {
@@ -59,6 +60,53 @@ import FoundationXML
         #expect(names.isSuperset(of: ["boot phases", "vcpu0"]))
         #expect(events.contains { $0["ph"] as? String == "C" })
         #expect(events.filter { $0["ph"] as? String == "i" }.count >= 6)
+    }
+
+    /// Phases from `--phase` that overlap: on threads of their own, each thread's slices nested;
+    /// a window (`--from/--to`) starts the trace's time at its start.
+    @Test func perfettoSlicesNestWithOverlappingPhasesAndAWindow() throws {
+        for extra in [[], ["--from", "30ms", "--to", "70ms"]] {
+            let r = try porttrace(
+                [
+                    "timeline", Self.demo, "--format", "perfetto", "--phase", "a=0x0..0x40", "--phase", "b=0x20..0x61", "--phase",
+                    "c=0x1..0x60",
+                ]
+                    + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            let root = try #require(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
+            let events = try #require(root["traceEvents"] as? [[String: Any]])
+            let slices = events.filter { $0["ph"] as? String == "X" }
+            #expect(Set(slices.compactMap { $0["name"] as? String }) == ["boot", "a", "b", "c"])
+            let threads = Dictionary(grouping: slices) { ($0["tid"] as! NSNumber).intValue }
+            // a, b and c overlap without nesting; clipped to the window, c holds a and b.
+            #expect(threads.count == (extra.isEmpty ? 3 : 2), "\(extra)")
+            for (tid, list) in threads {
+                let spans = list.map {
+                    (($0["ts"] as! NSNumber).doubleValue, ($0["ts"] as! NSNumber).doubleValue + ($0["dur"] as! NSNumber).doubleValue)
+                }
+                for (i, x) in spans.enumerated() {
+                    for y in spans[(i + 1)...] {
+                        let apart = x.1 <= y.0 + 1e-6 || y.1 <= x.0 + 1e-6
+                        let nested = (x.0 >= y.0 - 1e-6 && x.1 <= y.1 + 1e-6) || (y.0 >= x.0 - 1e-6 && y.1 <= x.1 + 1e-6)
+                        #expect(apart || nested, "thread \(tid): \(x) and \(y)")
+                    }
+                }
+            }
+            let times = events.compactMap { ($0["ts"] as? NSNumber)?.doubleValue }
+            #expect(times.min() == 0)
+            if !extra.isEmpty { #expect(times.max()! <= 40_000, "the window is 40 ms long") }
+            let metadata = try #require(root["metadata"] as? [String: Any])
+            #expect(metadata["left_out"] is [String: Any])
+        }
+    }
+
+    /// The SVG of a window starts its axis at the window: its first time label reads 30.0ms.
+    @Test func svgOfAWindowStartsAtIt() throws {
+        let r = try porttrace(["timeline", Self.demo, "--format", "svg", "--from", "30ms", "--to", "70ms"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let first = try #require(r.out.firstMatch(of: /data-label="tick" data-box="[^"]*">([^<]*)</))
+        #expect(first.1 == "30.0ms")
+        #expect(r.out.contains("shown: from 30.0ms to 70.0ms since the VM started"))
     }
 
     @Test func badInputGetsOneLine() throws {

@@ -102,7 +102,9 @@ let checkedInTraces: [String] = {
             let groups = try ReleaseComparison.groups(
                 source: .memory(a, name: "a.pt"), releases: try ReleaseComparison.releases(recipe.choices.releaseRange).get())
             #expect(!groups.groups.isEmpty)
-            #expect(try TableExport.labelKeys(of: [.memory(a, name: "a.pt")]) == ["board", "run"])
+            #expect(try TraceSource.memory(a, name: "a.pt").open().metadata.labels.map(\.0) == ["board", "run"])
+            let boots = TableExport(table: .boots, format: .jsonl).rows(of: t, key: "a")
+            #expect(boots.contains(#""labels":{"board""#), "\(boots)")
         }
     }
 

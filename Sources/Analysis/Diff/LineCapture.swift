@@ -14,10 +14,15 @@ final class LineCapture: OutputObserver {
     private var currentLength = [0, 0, 0, 0]
     private var atLineStart = [true, true, true, true]
     private(set) var lines: [[Int: [UInt8]]] = [[:], [:], [:], [:]]
+    /// Fold repeated debug-port lines as pass 1 did (`RecordKeyer`, masked mode), so the line
+    /// numbers agree.
+    private let foldsRepeats: Bool
+    private var lastCode: UInt8?
 
-    init(formatter: LogFormatter, wanted: [[Range<Int>]]) {
+    init(formatter: LogFormatter, wanted: [[Range<Int>]], foldsRepeats: Bool = false) {
         self.formatter = formatter
         self.wanted = wanted
+        self.foldsRepeats = foldsRepeats
     }
 
     /// Whether line `i` of `output` is wanted (lines are asked for in order).
@@ -28,6 +33,10 @@ final class LineCapture: OutputObserver {
     }
 
     func record(_ r: LogRecord) {
+        if foldsRepeats, case .debugPortCode(let code, _) = r.message {
+            if code == lastCode { return }
+            lastCode = code
+        }
         let i = index[0]
         index[0] += 1
         guard wants(0, i) else { return }

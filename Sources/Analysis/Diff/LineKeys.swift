@@ -91,90 +91,37 @@ struct LineHasher {
     }
 }
 
-/// A part of each line that is compared masked: whatever those bytes hold, two lines that
-/// differ only there are the same. The lines shown are always the real ones. Today the VMM
-/// log's time fields are masked (structurally, by `RecordKeyer`); a kernel's printk time or a
-/// user's `--mask PATTERN` come as masks like this one.
-public protocol LineMask: Sendable {
-    /// What the report calls it.
-    var name: String { get }
-    /// The byte ranges of `line` (its content, without the newline) to mask; any order, may overlap.
-    func maskedRanges(in line: ArraySlice<UInt8>) -> [Range<Int>]
-}
-
-/// A mask given as a function (a pattern matcher's matches, say).
-public struct FunctionMask: LineMask {
-    public let name: String
-    let ranges: @Sendable (ArraySlice<UInt8>) -> [Range<Int>]
-
-    public init(name: String, ranges: @escaping @Sendable (ArraySlice<UInt8>) -> [Range<Int>]) {
-        self.name = name
-        self.ranges = ranges
-    }
-
-    public func maskedRanges(in line: ArraySlice<UInt8>) -> [Range<Int>] { ranges(line) }
-}
-
-/// The masks of a comparison, per output (0: the VMM log, 1: debug console, 2: firmware debug,
-/// 3: serial). Masks see the first `LineMasking.window` bytes of a line.
-public struct OutputMasks: Sendable {
-    public var perOutput: [[any LineMask]] = [[], [], [], []]
-
-    public init() {}
-
-    public var isEmpty: Bool { perOutput.allSatisfy(\.isEmpty) }
-}
-
-enum LineMasking {
-    /// Masks see this much of a line (the longest line a console tap keeps).
-    static let window = 64 * 1024
-
-    /// Hashes `line` with the masks' ranges (merged) each compared as one masked field.
-    static func hash(_ line: ArraySlice<UInt8>, masks: [any LineMask], into h: inout LineHasher) {
-        var ranges = masks.flatMap { $0.maskedRanges(in: line) }.map { r in
-            max(r.lowerBound, line.startIndex)..<min(max(r.upperBound, line.startIndex), line.endIndex)
-        }.filter { !$0.isEmpty }
-        guard !ranges.isEmpty else {
-            h.bytes(line)
-            return
-        }
-        ranges.sort { $0.lowerBound < $1.lowerBound }
-        var at = line.startIndex
-        var i = 0
-        while i < ranges.count {
-            var r = ranges[i]
-            while i + 1 < ranges.count && ranges[i + 1].lowerBound <= r.upperBound {
-                r = r.lowerBound..<max(r.upperBound, ranges[i + 1].upperBound)
-                i += 1
-            }
-            if r.lowerBound >= at {
-                h.bytes(line[at..<r.lowerBound])
-                h.mask()
-                at = r.upperBound
-            } else if r.upperBound > at {
-                at = r.upperBound
-            }
-            i += 1
-        }
-        h.bytes(line[at...])
-    }
-}
-
 /// Console bytes, as printed, into one key per line (the line's bytes, its CR included; a
 /// last line without a newline is keyed as such, so "x" and "x\n" differ as in `diff`).
+///
+/// Masks come in three ways: none (the bytes are hashed as they come); the printk prefix alone
+/// (the default of `diff`: read as the line streams, `PrintkPrefixScanner`, so only the bytes
+/// of a prefix in the making wait, and a line that does not open with `[` costs one byte's
+/// look); any other masks (the line is kept, up to the mask window, and hashed at its end).
 struct ConsoleLineKeyer {
     let seed: LineKeySeed
-    let masks: [any LineMask]
+    let masks: [(entry: Int, mask: any LineMask)]
+    /// The masks are the printk prefix alone, read as the line streams.
+    private let streamsPrefix: Bool
     private var hasher: LineHasher
-    /// With masks: the line so far (up to the mask window); past it, the rest is hashed as it comes.
+    /// With masks other than the prefix alone: the line so far (up to the mask window); past
+    /// it, the rest is hashed as it comes.
     private var line: [UInt8] = []
+    /// With the prefix alone: the bytes read while the prefix is not decided, and the scanner.
+    private var pending: [UInt8] = []
+    private var scanner = PrintkPrefixScanner()
+    private var deciding = true
     private var lineLength = 0
     private(set) var lines = 0
     private(set) var bytes = 0
+    /// Lines each mask masked something in, by entry of the comparison's `OutputMasks`.
+    private(set) var matched: [Int]
 
-    init(seed: LineKeySeed, masks: [any LineMask]) {
+    init(seed: LineKeySeed, masks: [(entry: Int, mask: any LineMask)], entries: Int) {
         self.seed = seed
         self.masks = masks
+        streamsPrefix = masks.count == 1 && masks[0].mask is PrintkPrefixMask
+        matched = Array(repeating: 0, count: entries)
         hasher = LineHasher(seed)
     }
 
@@ -202,13 +149,24 @@ struct ConsoleLineKeyer {
         lineLength += part.count
         if masks.isEmpty {
             hasher.bytes(part)
-            return
-        }
-        if line.count < LineMasking.window {
+        } else if streamsPrefix {
+            var i = part.startIndex
+            while deciding && i < part.endIndex {
+                pending.append(part[i])
+                let outcome = scanner.next(part[i])
+                i += 1
+                if outcome != .undecided {
+                    settle(outcome)
+                } else if pending.count >= LineMasking.window {
+                    settle(scanner.end())
+                }
+            }
+            if i < part.endIndex { hasher.bytes(part[i...]) }
+        } else if line.count < LineMasking.window {
             let room = LineMasking.window - line.count
             line.append(contentsOf: part.prefix(room))
             if line.count == LineMasking.window {
-                LineMasking.hash(line[...], masks: masks, into: &hasher)
+                LineMasking.hash(line[...], masks: masks, into: &hasher, matched: &matched)
                 hasher.bytes(part.dropFirst(room))
             }
         } else {
@@ -216,8 +174,27 @@ struct ConsoleLineKeyer {
         }
     }
 
+    /// The prefix is decided: masked (one masked field) or not, and the bytes after it hashed.
+    private mutating func settle(_ outcome: PrintkPrefixScanner.Outcome) {
+        deciding = false
+        if case .prefix(let n) = outcome {
+            hasher.mask()
+            matched[masks[0].entry] += 1
+            hasher.bytes(pending[n...])
+        } else {
+            hasher.bytes(pending)
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
     private mutating func endLine(tag: UInt64) -> UInt64 {
-        if !masks.isEmpty && line.count < LineMasking.window { LineMasking.hash(line[...], masks: masks, into: &hasher) }
+        if streamsPrefix {
+            if deciding { settle(scanner.end()) }
+            scanner = PrintkPrefixScanner()
+            deciding = true
+        } else if !masks.isEmpty && line.count < LineMasking.window {
+            LineMasking.hash(line[...], masks: masks, into: &hasher, matched: &matched)
+        }
         let key = hasher.finish(tag: tag)
         hasher = LineHasher(seed)
         line.removeAll(keepingCapacity: line.count <= 4096)
@@ -236,6 +213,11 @@ struct ConsoleLineKeyer {
 /// field (elapsed and wall-clock times, a debug-port line's seconds) set apart as masked, so no
 /// text is built; the lines of two runs of one guest compare equal. Exact: the line as printed
 /// (one trace under two releases: the times are the same, only the text may differ).
+///
+/// Masked, a debug-port line repeating the code of the one before it (no other code between,
+/// other lines may be) is folded into it, as the timeline folds repeats into one step: a guest
+/// that writes one code again and again while it waits (Linux's `outb_p` delays, a polling loop)
+/// writes it as many times as the wait lasts, which is timing, not behaviour.
 struct RecordKeyer {
     enum Mode {
         case masked
@@ -244,7 +226,7 @@ struct RecordKeyer {
 
     let seed: LineKeySeed
     let mode: Mode
-    let masks: [any LineMask]
+    let masks: [(entry: Int, mask: any LineMask)]
     let formatter: LogFormatter
     private let layoutKey: UInt64
     private let hasThread: Bool
@@ -258,12 +240,22 @@ struct RecordKeyer {
     private var scratch: [UInt8] = []
     static let timeMask: [UInt8] = Array("#".utf8)
 
-    init(formatter: LogFormatter, seed: LineKeySeed, mode: Mode, masks: [any LineMask] = []) {
+    /// Lines each mask masked something in, by entry of the comparison's `OutputMasks`.
+    private(set) var matched: [Int]
+    /// Debug-port lines folded into the one before (masked mode).
+    private(set) var folded = 0
+    private var lastCode: UInt8?
+    /// Masked mode with masks: the masked key (and the masks that matched, as bits) of the
+    /// records seen, by their fields' key; at most `maskedKeysKept`, then started afresh.
+    private var maskedKeys: [UInt64: (key: UInt64, matched: UInt64)] = [:]
+    static let maskedKeysKept = 1 << 16
+
+    init(formatter: LogFormatter, seed: LineKeySeed, mode: Mode, masks: [(entry: Int, mask: any LineMask)] = [], entries: Int = 0) {
         self.formatter = formatter
         self.seed = seed
         self.mode = mode
         self.masks = masks
-        rendersText = mode == .exact || !masks.isEmpty
+        matched = Array(repeating: 0, count: entries)
         var h = LineHasher(seed)
         var fields: [LogFormatter.Token] = []
         for piece in formatter.layout {
@@ -291,17 +283,50 @@ struct RecordKeyer {
         hasMessage = fields.contains(.msg)
     }
 
-    /// Whether records are keyed from their text (exact mode, or masks that read text).
-    let rendersText: Bool
-
-    mutating func key(_ r: LogRecord) -> UInt64 {
-        if rendersText {
-            scratch.removeAll(keepingCapacity: true)
-            formatter.write(r, into: &scratch, timeMask: mode == .masked ? RecordKeyer.timeMask : nil)
-            var h = LineHasher(seed)
-            LineMasking.hash(scratch[...], masks: masks, into: &h)
-            return h.finish(tag: 1)
+    /// The record's key, nil when it is folded into the line before (a repeated code).
+    mutating func key(_ r: LogRecord) -> UInt64? {
+        if mode == .masked, case .debugPortCode(let code, _) = r.message {
+            if code == lastCode {
+                folded += 1
+                return nil
+            }
+            lastCode = code
         }
+        if mode == .exact { return textKey(r).key }
+        let fields = fieldsKey(r)
+        guard !masks.isEmpty else { return fields }
+        // With masks, the line is keyed from its text. The masked text is a function of the
+        // fields (equal field keys, equal masked lines), so its key is too: a record whose
+        // fields were seen is not rendered again (a log repeats a few messages).
+        if let hit = maskedKeys[fields] {
+            var bits = hit.matched
+            while bits != 0 {
+                matched[masks[bits.trailingZeroBitCount].entry] += 1
+                bits &= bits - 1
+            }
+            return hit.key
+        }
+        let (key, bits) = textKey(r)
+        if masks.count <= 64 {
+            if maskedKeys.count >= RecordKeyer.maskedKeysKept { maskedKeys.removeAll(keepingCapacity: true) }
+            maskedKeys[fields] = (key, bits)
+        }
+        return key
+    }
+
+    /// The key of the line as printed (times masked, in masked mode), with the masks; and which
+    /// masks masked something in it.
+    private mutating func textKey(_ r: LogRecord) -> (key: UInt64, matched: UInt64) {
+        scratch.removeAll(keepingCapacity: true)
+        formatter.write(r, into: &scratch, timeMask: mode == .masked ? RecordKeyer.timeMask : nil)
+        var h = LineHasher(seed)
+        let bits = LineMasking.hash(scratch[...], masks: masks, into: &h, matched: &matched)
+        return (h.finish(tag: 1), bits)
+    }
+
+    /// The key of a record's fields, time fields left out.
+    @inline(__always)
+    private mutating func fieldsKey(_ r: LogRecord) -> UInt64 {
         // The fields the layout prints, each at a fixed place in four words (the layout's key
         // says which are printed and in which order): equal keys, equal masked lines. Three
         // folded multiplications with the seed's secrets, no text.

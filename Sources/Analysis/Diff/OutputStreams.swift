@@ -22,6 +22,10 @@ struct OutputEnds: Sendable, Equatable {
     var bytes = [0, 0, 0, 0]
     /// The last line has no newline (consoles only: log lines always end with one).
     var noNewlineAtEnd = [false, false, false, false]
+    /// Lines each mask masked something in, over all outputs, by entry of `OutputMasks`.
+    var maskedLines: [Int] = []
+    /// VMM log lines of a POST code written again, compared as one (`RecordKeyer`).
+    var foldedRepeats = 0
 }
 
 /// Keys of the lines one side produced since the last batch.
@@ -50,8 +54,8 @@ final class KeyStream: OutputObserver {
 
         /// Keys a record; true when the batch is full.
         mutating func record(_ r: LogRecord) -> Bool {
-            guard !stopped else { return false }
-            batch.keys[0].append(records.key(r))
+            guard !stopped, let key = records.key(r) else { return false }
+            batch.keys[0].append(key)
             logLines += 1
             batchSize += 1
             return batchSize >= KeyStream.batchKeys
@@ -90,6 +94,9 @@ final class KeyStream: OutputObserver {
                 ends.lines[k] = consoles[k - 1].lines
                 ends.bytes[k] = consoles[k - 1].bytes
             }
+            ends.maskedLines = records.matched
+            ends.foldedRepeats = records.folded
+            for c in consoles { for (i, n) in c.matched.enumerated() { ends.maskedLines[i] += n } }
             batch.ends = ends
         }
     }
@@ -103,8 +110,9 @@ final class KeyStream: OutputObserver {
         core = .allocate(capacity: 1)
         core.initialize(
             to: Core(
-                records: RecordKeyer(formatter: formatter, seed: seed, mode: mode, masks: masks.perOutput[0]),
-                consoles: (1...3).map { ConsoleLineKeyer(seed: seed, masks: masks.perOutput[$0]) }))
+                records: RecordKeyer(
+                    formatter: formatter, seed: seed, mode: mode, masks: masks.masks(for: 0), entries: masks.entries.count),
+                consoles: (1...3).map { ConsoleLineKeyer(seed: seed, masks: masks.masks(for: $0), entries: masks.entries.count) }))
         self.deliver = deliver
     }
 

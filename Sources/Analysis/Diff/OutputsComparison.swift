@@ -113,6 +113,9 @@ struct OutputsComparison {
                 lines += UnifiedDiff.render(h, lineA: lineA, lineB: lineB, lastA: lastA, lastB: lastB, limit: limit)
             }
             var diff = TraceDiff.OutputDiff(name: name, hunks: lines)
+            if k == 0 && (ends.0.foldedRepeats > 0 || ends.1.foldedRepeats > 0) {
+                diff.folded = (ends.0.foldedRepeats, ends.1.foldedRepeats)
+            }
             if plan.omittedLines > 0 || plan.omittedHunks > 0 {
                 diff.omitted = .init(hunks: plan.omittedHunks, lines: plan.omittedLines, limit: shownLines)
             }

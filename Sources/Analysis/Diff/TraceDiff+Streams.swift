@@ -18,21 +18,24 @@ import TraceFormat
 /// lines the hunks show, and nothing else.
 extension TraceDiff {
     /// Compares two traces: timelines, traffic, and outputs (the VMM log with its time fields
-    /// masked, plus `masks`).
+    /// masked, plus `masks`: by default the consoles' printk prefix). `judgingTimes`: see
+    /// `compare(_:_:...)`.
     public static func compare(
         pathA: String, pathB: String, options: TimelineOptions = TimelineOptions(), tolerance: Tolerance = Tolerance(),
-        ignoring: Set<DiffSection> = [], masks: OutputMasks = OutputMasks(), shownLines: Int = TraceDiff.OutputDiff.defaultShownLines,
+        ignoring: Set<DiffSection> = [], judgingTimes: Bool = false, masks: OutputMasks = .standard,
+        shownLines: Int = TraceDiff.OutputDiff.defaultShownLines,
         workLimit: Int = EditScript.defaultWorkLimit, progress: ProgressMeter? = nil
     ) throws -> TraceDiff {
         try compare(
-            a: .file(pathA), b: .file(pathB), options: options, tolerance: tolerance, ignoring: ignoring, masks: masks,
-            shownLines: shownLines, workLimit: workLimit, progress: progress)
+            a: .file(pathA), b: .file(pathB), options: options, tolerance: tolerance, ignoring: ignoring,
+            judgingTimes: judgingTimes, masks: masks, shownLines: shownLines, workLimit: workLimit, progress: progress)
     }
 
     /// Compares two traces, from files or memory.
     public static func compare(
         a: TraceSource, b: TraceSource, options: TimelineOptions = TimelineOptions(), tolerance: Tolerance = Tolerance(),
-        ignoring: Set<DiffSection> = [], masks: OutputMasks = OutputMasks(), shownLines: Int = TraceDiff.OutputDiff.defaultShownLines,
+        ignoring: Set<DiffSection> = [], judgingTimes: Bool = false, masks: OutputMasks = .standard,
+        shownLines: Int = TraceDiff.OutputDiff.defaultShownLines,
         workLimit: Int = EditScript.defaultWorkLimit, progress: ProgressMeter? = nil
     ) throws -> TraceDiff {
         // Open both first, in order, so a missing or bad file is named the same way every time.
@@ -44,6 +47,11 @@ extension TraceDiff {
         if total > 0 { progress?.expect(total) }
         let seed = LineKeySeed()
         let paths = [a, b]
+        // A comparison shows no console lines (the outputs are compared as keys): keeping them
+        // would make memory grow with the consoles. Marks still see every line.
+        var walk = options
+        walk.keptLines = 0
+        let pass1 = walk
         let channels = [KeyChannel(), KeyChannel()]
         let walks = (0..<2).map { side in
             BackgroundWork { [channels] () -> Result<BootTimeline, any Error> in
@@ -53,7 +61,7 @@ extension TraceDiff {
                     let keys = { (formatter: LogFormatter) -> OutputObserver in
                         KeyStream(formatter: formatter, seed: seed, mode: .masked, masks: masks) { channels[side].put($0) }
                     }
-                    return try TimelineBuilder.build(reader: reader, options: options, progress: nil, outputs: keys)
+                    return try TimelineBuilder.build(reader: reader, options: pass1, progress: nil, outputs: keys)
                 }
             }
         }
@@ -105,7 +113,7 @@ extension TraceDiff {
                         _ = try TimelineBuilder.build(
                             reader: try openForAnalysis(paths[side]), options: quiet, progress: nil,
                             outputs: { formatter in
-                                let c = LineCapture(formatter: formatter, wanted: wanted)
+                                let c = LineCapture(formatter: formatter, wanted: wanted, foldsRepeats: true)
                                 capture = c
                                 return c
                             })
@@ -118,7 +126,22 @@ extension TraceDiff {
             let shown = try results.map { try $0.get() }
             diffs = outputs.diffs(plans, shownA: shown[0], shownB: shown[1], nameA: "a", nameB: "b")
         }
-        return compare(timelines[0], timelines[1], tolerance: tolerance, ignoring: ignoring, outputs: diffs)
+        let folded = outputs.ends.map { $0?.foldedRepeats ?? 0 }
+        var applied = [
+            AppliedMask.logTimes,
+            AppliedMask(
+                kind: .logRepeats, name: "repeated POST code lines", outputs: [Outputs.names[0]], linesA: folded[0], linesB: folded[1]),
+        ]
+        for (i, entry) in masks.entries.enumerated() {
+            let lines = outputs.ends.map { $0.flatMap { i < $0.maskedLines.count ? $0.maskedLines[i] : nil } ?? 0 }
+            applied.append(
+                AppliedMask(
+                    kind: entry.mask is PrintkPrefixMask ? .printkTime : .pattern, name: entry.mask.name,
+                    outputs: entry.outputs.map { Outputs.names[$0] }, linesA: lines[0], linesB: lines[1]))
+        }
+        return compare(
+            timelines[0], timelines[1], tolerance: tolerance, ignoring: ignoring, judgingTimes: judgingTimes, outputs: diffs,
+            masks: applied)
     }
 }
 

@@ -2,7 +2,9 @@ import Devices
 import Foundation
 import TraceFormat
 
-/// When a time or a count has changed enough to make two traces different.
+/// When a time or a count has changed enough to be marked as changed. `--tolerance` sets these
+/// thresholds and nothing else: which changes decide the verdict is `TraceDiff`'s rule (OUT
+/// counts always; times and IN counts with `--times`).
 public struct Tolerance: Sendable, Equatable {
     /// A time must change by both this fraction and `absoluteNs` to count.
     public var relative = 0.10
@@ -52,34 +54,107 @@ public struct Tolerance: Sendable, Equatable {
     }
 }
 
-/// Sections of a diff report; all but metadata can decide the verdict.
+/// Sections of a diff report; `--ignore` leaves one out of the report and the verdict.
 public enum DiffSection: String, Sendable, CaseIterable {
     case times, counts, outputs, metadata
 }
 
 /// Two traces compared: the same guest under two VMM versions, two guest builds, two hosts.
+///
+/// The verdict is about behaviour (`reasons`): the POST code sequence (repeats collapsed), the
+/// regenerated outputs after masking, ports appearing or disappearing, and OUT access counts
+/// beyond the count tolerance. Times (the boot, its phases, the intervals of its chain, named
+/// intervals) and IN access counts follow the host's speed and the guest's polling: they are
+/// compared and those beyond the tolerance are marked, and they decide only when asked
+/// (`judgingTimes`, `diff --times`); otherwise they are listed in `notJudged`. Two single boots
+/// cannot tell a slower guest from a slower host: `stats` over many boots can.
 public struct TraceDiff: Sendable {
+    /// A step of each boot, aligned: POST codes as sequences (repeats collapsed), marks and
+    /// console starts by name.
     public struct StepPair: Sendable {
         public enum Change: String, Sendable { case same, changed, added, removed }
         public var change: Change
         public var a: BootStep?
         public var b: BootStep?
-        /// The time moved by more than the tolerance (pairs present on both sides).
-        public var timeChanged: Bool
+        /// The interval the step closes in each boot, ns. For a step both boots have, from the
+        /// last step before it that both boots have in their chains (or the VM's start), so the
+        /// two sides time the same stretch; for a step one boot has, its own chain interval.
+        /// nil outside the chain (back-steps, console starts).
+        public var intervalA: Int64?
+        public var intervalB: Int64?
+        /// Where each interval starts: `VM start` or a step's label.
+        public var fromA: String?
+        public var fromB: String?
+        /// Both intervals are known and differ beyond the tolerance.
+        public var intervalChanged: Bool
+
+        public init(
+            change: Change, a: BootStep?, b: BootStep?, intervalA: Int64? = nil, intervalB: Int64? = nil, fromA: String? = nil,
+            fromB: String? = nil, intervalChanged: Bool = false
+        ) {
+            self.change = change
+            self.a = a
+            self.b = b
+            self.intervalA = intervalA
+            self.intervalB = intervalB
+            self.fromA = fromA
+            self.fromB = fromB
+            self.intervalChanged = intervalChanged
+        }
+
+        /// Both boots have the step, repeated a different number of times (shown, not judged).
+        public var repeatsDiffer: Bool {
+            guard let a, let b, change == .same else { return false }
+            return a.count != b.count
+        }
+
+        /// How the interval is named in reports: `FROM -> TO` on side a (or b, for an added step).
+        public var intervalName: String {
+            let step = (a ?? b)!.label
+            return "\((a != nil ? fromA : fromB) ?? "?") -> \(step)"
+        }
     }
 
+    /// A phase of each boot, by name (POST-code phases and phases from marks alike).
     public struct PhasePair: Sendable {
-        public var component: DebugPortComponent
+        public var name: String
         public var a: BootPhase?
         public var b: BootPhase?
+        /// Both phases ended and their durations differ beyond the tolerance (an unfinished
+        /// phase runs to the trace's end, which says when the recording stopped, not how long
+        /// the phase took).
+        public var changed: Bool
+    }
+
+    /// A named interval (`--interval`) of each boot.
+    public struct IntervalPair: Sendable {
+        public var name: String
+        public var from: String
+        public var to: String
+        public var a: Int64?
+        public var b: Int64?
         public var changed: Bool
     }
 
     public struct PortChange: Sendable {
+        /// How a port's traffic counts in the verdict.
+        public enum Judged: String, Sendable {
+            /// OUT accesses: a count beyond the count tolerance is behaviour.
+            case count
+            /// A port whose content is compared instead (port 0x80's codes, a console's bytes):
+            /// the count is shown, the content decides. Repeats of a code and masked console
+            /// text change counts without changing behaviour.
+            case content
+            /// IN accesses: their number follows polling, which follows timing (`--times`).
+            case times
+        }
+
         public var key: PortKey
         public var a: UInt64
         public var b: UInt64
+        /// The count changed beyond the count tolerance.
         public var changed: Bool
+        public var judged: Judged
     }
 
     public struct InDifference: Sendable {
@@ -88,6 +163,39 @@ public struct TraceDiff: Sendable {
         public var index: UInt64?
         public var a: [UInt8]
         public var b: [UInt8]
+    }
+
+    /// A mask the outputs were compared with, and on how many lines of each side it masked something.
+    public struct AppliedMask: Sendable, Equatable {
+        public enum Kind: String, Sendable {
+            /// The VMM log's time fields (always).
+            case logTimes = "vmm_log_times"
+            /// VMM log lines of a POST code written again (no other code between), folded into
+            /// the first, as the steps fold repeats (always); the lines are the ones folded.
+            case logRepeats = "vmm_log_repeats"
+            /// Linux's printk prefix on the consoles (by default).
+            case printkTime = "printk_time"
+            /// `--mask PATTERN`.
+            case pattern
+        }
+
+        public var kind: Kind
+        /// `VMM log times`, `printk time`, or the pattern.
+        public var name: String
+        public var outputs: [String]
+        /// Lines it masked something in (nil: not counted, the log's times are masked in every line).
+        public var linesA: Int?
+        public var linesB: Int?
+
+        public init(kind: Kind, name: String, outputs: [String], linesA: Int? = nil, linesB: Int? = nil) {
+            self.kind = kind
+            self.name = name
+            self.outputs = outputs
+            self.linesA = linesA
+            self.linesB = linesB
+        }
+
+        public static let logTimes = AppliedMask(kind: .logTimes, name: "VMM log times", outputs: [Outputs.names[0]])
     }
 
     /// One regenerated output that differs: its unified diff, and what it does not show.
@@ -102,6 +210,9 @@ public struct TraceDiff: Sendable {
         public var omitted: Omitted?
         /// Where the outputs stopped being aligned, when they were too different to align.
         public var unaligned: Unaligned?
+        /// VMM log lines of a repeated POST code folded into the line before them, per side: the
+        /// hunks' line numbers count the log without them.
+        public var folded: (a: Int, b: Int)?
 
         public init(name: String, hunks: [String], omitted: Omitted? = nil, unaligned: Unaligned? = nil) {
             self.name = name
@@ -137,6 +248,11 @@ public struct TraceDiff: Sendable {
                     "\(name): outputs diverge from line \(u.lineA) (a) and line \(u.lineB) (b); \(u.restA) and \(u.restB) more lines not aligned (\(u.reason))"
                 )
             }
+            if let f = folded {
+                notes.append(
+                    "\(name): line numbers count the log with the lines of a repeated POST code folded into the first (\(f.a) folded in a, \(f.b) in b)"
+                )
+            }
             if let o = omitted {
                 notes.append(
                     "\(name): \(o.lines) more removed or added lines not shown" + (o.hunks > 0 ? " (\(o.hunks) more hunks)" : "")
@@ -150,150 +266,26 @@ public struct TraceDiff: Sendable {
     public var b: BootTimeline
     public var tolerance: Tolerance
     public var ignored: Set<DiffSection>
+    /// Times decide too (`--times`).
+    public var judgesTimes: Bool
     public var steps: [StepPair]
+    /// The POST code sequences were aligned within the work limit (else the differing middle
+    /// is listed as removed and added).
+    public var stepsAligned: Bool
     public var phases: [PhasePair]
     public var total: (a: Int64?, b: Int64?, changed: Bool)
+    public var intervals: [IntervalPair]
     public var outputs: [OutputDiff]
+    public var masks: [AppliedMask]
     public var ports: [PortChange]
     public var inDifferences: [InDifference]
     public var metadata: [(key: String, a: String, b: String)]
-    /// Why the traces differ (empty: equal as far as the verdict goes).
+    /// Why the traces differ (empty: the same as far as the verdict goes).
     public var reasons: [String]
+    /// What differs but does not decide: times beyond the tolerance without `--times`, repeat counts.
+    public var notJudged: [String]
+    /// What a reader should know about the boots (consoles that outlast the POST codes).
+    public var notes: [String]
 
     public var isDifferent: Bool { !reasons.isEmpty }
-}
-
-extension TraceDiff {
-    /// Compares two timelines; `outputs` are their regenerated outputs' differences (from the
-    /// streamed comparison, `compare(pathA:pathB:...)`).
-    public static func compare(
-        _ a: BootTimeline, _ b: BootTimeline, tolerance: Tolerance = Tolerance(), ignoring: Set<DiffSection> = [],
-        outputs: [OutputDiff] = []
-    ) -> TraceDiff {
-        var reasons: [String] = []
-
-        // Steps: POST codes aligned as sequences (back-steps included: they are behaviour too).
-        let postA = a.steps.filter { $0.code != nil }
-        let postB = b.steps.filter { $0.code != nil }
-        var steps: [StepPair] = []
-        var pendingRemoved: [BootStep] = []
-        func flushRemoved() {
-            steps += pendingRemoved.map { StepPair(change: .removed, a: $0, b: nil, timeChanged: false) }
-            pendingRemoved.removeAll()
-        }
-        let codesA = postA.map(\.code)
-        let codesB = postB.map(\.code)
-        let aligned = EditScript.align(codesA, codesB)
-        let blocks = aligned ?? EditScript.wholeReplacement(codesA, codesB)
-        for e in EditScript.edits(blocks, countA: codesA.count, countB: codesB.count) {
-            switch e {
-            case .keep(let i, let j):
-                flushRemoved()
-                steps.append(
-                    StepPair(change: .same, a: postA[i], b: postB[j], timeChanged: tolerance.timeChanged(postA[i].time, postB[j].time)))
-            case .remove(let i):
-                pendingRemoved.append(postA[i])
-            case .insert(let j):
-                // A removal followed by an insertion at the same place is a changed code.
-                if !pendingRemoved.isEmpty {
-                    let old = pendingRemoved.removeFirst()
-                    steps.append(StepPair(change: .changed, a: old, b: postB[j], timeChanged: false))
-                } else {
-                    steps.append(StepPair(change: .added, a: nil, b: postB[j], timeChanged: false))
-                }
-            }
-        }
-        flushRemoved()
-        // Marks and console starts, matched by label.
-        let othersA = a.steps.filter { $0.code == nil }
-        let othersB = b.steps.filter { $0.code == nil }
-        for s in othersA {
-            if let t = othersB.first(where: { $0.label == s.label }) {
-                steps.append(StepPair(change: .same, a: s, b: t, timeChanged: tolerance.timeChanged(s.time, t.time)))
-            } else {
-                steps.append(StepPair(change: .removed, a: s, b: nil, timeChanged: false))
-            }
-        }
-        for t in othersB where !othersA.contains(where: { $0.label == t.label }) {
-            steps.append(StepPair(change: .added, a: nil, b: t, timeChanged: false))
-        }
-        let codeChanges = steps.filter { $0.change != .same && ($0.a?.code != nil || $0.b?.code != nil) }.count
-        if codeChanges > 0 {
-            reasons.append(
-                "the POST code sequences differ (\(codeChanges) added, removed or changed"
-                    + (aligned == nil
-                        ? "; too different to align within the work limit, so the differing middle is listed as removed and added)" : ")"))
-        }
-        let markChanges = steps.filter { $0.change != .same && $0.a?.code == nil && $0.b?.code == nil }
-        if !markChanges.isEmpty { reasons.append("\(markChanges.count) marks or console starts appear on one side only") }
-
-        // Phases and the whole boot.
-        var phases: [PhasePair] = []
-        for c in [DebugPortComponent.firmware, .bootloader, .kernel, .userspace, .custom] {
-            let pa = a.phase(c)
-            let pb = b.phase(c)
-            guard pa != nil || pb != nil else { continue }
-            let changed = pa != nil && pb != nil && tolerance.timeChanged(pa!.duration, pb!.duration)
-            phases.append(PhasePair(component: c, a: pa, b: pb, changed: changed))
-        }
-        let totalChanged = a.total != nil && b.total != nil && tolerance.timeChanged(a.total!, b.total!)
-        if !ignoring.contains(.times) {
-            let slowSteps = steps.filter(\.timeChanged).count
-            let slowPhases = phases.filter(\.changed).map { $0.component.rawValue.lowercased() }
-            if totalChanged { reasons.append("the boot took \(TimeText.span(a.total!)) against \(TimeText.span(b.total!))") }
-            if !slowPhases.isEmpty { reasons.append("phase times changed beyond the tolerance: \(slowPhases.joined(separator: ", "))") }
-            if slowSteps > 0 { reasons.append("\(slowSteps) step times changed beyond the tolerance") }
-        }
-
-        // Outputs: compared as they were streamed (the VMM log with its times masked).
-        if !ignoring.contains(.outputs) && !outputs.isEmpty {
-            reasons.append("regenerated output differs: \(outputs.map(\.name).joined(separator: ", "))")
-        }
-
-        // Port traffic.
-        var ports: [PortChange] = []
-        for key in Set(a.portCounts.keys).union(b.portCounts.keys).sorted() {
-            let ca = a.portCounts[key] ?? 0
-            let cb = b.portCounts[key] ?? 0
-            ports.append(PortChange(key: key, a: ca, b: cb, changed: tolerance.countChanged(ca, cb)))
-        }
-        let appeared = ports.filter { $0.a == 0 && $0.b > 0 }.map(\.key.description)
-        let gone = ports.filter { $0.a > 0 && $0.b == 0 }.map(\.key.description)
-        if !appeared.isEmpty { reasons.append("ports appear: \(appeared.joined(separator: ", "))") }
-        if !gone.isEmpty { reasons.append("ports disappear: \(gone.joined(separator: ", "))") }
-        if !ignoring.contains(.counts) {
-            let counts = ports.filter { $0.changed && $0.a > 0 && $0.b > 0 }.count
-            if counts > 0 { reasons.append("access counts changed beyond the tolerance on \(counts) ports") }
-        }
-
-        // IN values at the same place in each port's sequence (shown, not judged).
-        var inDifferences: [InDifference] = []
-        for port in Set(a.inValues.keys).intersection(b.inValues.keys).sorted() {
-            let sa = a.inValues[port]!
-            let sb = b.inValues[port]!
-            guard sa.digest != sb.digest || sa.count != sb.count else { continue }
-            var listed = 0
-            for (i, (x, y)) in zip(sa.kept, sb.kept).enumerated() where x != y {
-                inDifferences.append(InDifference(port: port, index: UInt64(i), a: x, b: y))
-                listed += 1
-                if listed == 5 { break }
-            }
-            if listed == 0 { inDifferences.append(InDifference(port: port, index: nil, a: [], b: [])) }
-        }
-
-        // Metadata: shown, never judged.
-        var metadata: [(String, String, String)] = []
-        let keys = (a.metadata.fields.map(\.0) + b.metadata.fields.map(\.0)).reduce(into: [String]()) {
-            if !$0.contains($1) { $0.append($1) }
-        }
-        for key in keys {
-            let va = a.metadata[key]?.serialized() ?? "-"
-            let vb = b.metadata[key]?.serialized() ?? "-"
-            if va != vb { metadata.append((key, va, vb)) }
-        }
-
-        return TraceDiff(
-            a: a, b: b, tolerance: tolerance, ignored: ignoring, steps: steps, phases: phases, total: (a.total, b.total, totalChanged),
-            outputs: outputs, ports: ports, inDifferences: inDifferences, metadata: metadata, reasons: reasons)
-    }
 }

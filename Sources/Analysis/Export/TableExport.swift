@@ -2,106 +2,69 @@ import Devices
 import Foundation
 import TraceFormat
 
-/// `porttrace export`: one row per event, step or phase of many traces, with each trace's path,
-/// `trace_id`, labels and header fields as columns, so DuckDB, Spark or pandas read a fleet's
-/// traces with one glob. CSV (RFC 4180) or JSON lines.
+/// `porttrace export`: long tables of many traces for the engines fleets use (DuckDB, Spark,
+/// pandas), as CSV (RFC 4180) or JSON lines. The columns are `ExportSchema`'s: every row starts
+/// with `schema_version` and `trace_key`; what belongs to a trace (its path, header, labels, boot
+/// summary) is one row of the `boots` table, joined on `trace_key`.
 public struct TableExport: Sendable {
-    public enum Table: String, Sendable, CaseIterable { case events, steps, phases }
+    public enum Table: String, Sendable, CaseIterable { case events, steps, phases, intervals, boots }
     public enum Format: String, Sendable, CaseIterable { case csv, jsonl }
-
-    /// Header fields every row carries (empty where a trace lacks them).
-    public static let headerColumns = ["source", "vmm_kind", "vmm_version", "profile", "host", "kernel", "recorder"]
 
     public let table: Table
     public let format: Format
-    /// Label keys, as columns `label.KEY`, in order of first appearance over all the traces.
-    public let labelKeys: [String]
+    public let columns: [ExportSchema.Column]
 
-    public init(table: Table, format: Format, labelKeys: [String]) {
+    public init(table: Table, format: Format) {
         self.table = table
         self.format = format
-        self.labelKeys = labelKeys
+        columns = ExportSchema.columns(table)
     }
-
-    /// The label keys of these traces' headers (read without reading their events).
-    public static func labelKeys(of paths: [String]) throws -> [String] {
-        try labelKeys(of: paths.map(TraceSource.file))
-    }
-
-    public static func labelKeys(of sources: [TraceSource]) throws -> [String] {
-        var keys: [String] = []
-        for source in sources {
-            let md: TraceMetadata
-            do {
-                md = try source.open().metadata
-            } catch let e as TraceError {
-                throw AnalysisError.trace(path: source.name, e)
-            }
-            for (k, _) in md.labels where !keys.contains(k) { keys.append(k) }
-        }
-        return keys
-    }
-
-    var rowColumns: [String] {
-        switch table {
-        case .events:
-            return ["time_ns", "vcpu", "kind", "port", "direction", "size", "count", "incomplete", "data", "marker", "value", "text"]
-        case .steps: return ["step", "kind", "code", "component", "name", "time_ns", "since_previous_ns", "vcpu", "back_step"]
-        case .phases: return ["phase", "start_ns", "end_ns", "duration_ns"]
-        }
-    }
-
-    public var columns: [String] { ["trace", "trace_id"] + TableExport.headerColumns + labelKeys.map { "label.\($0)" } + rowColumns }
 
     /// The CSV header line (nothing for JSON lines).
-    public func header() -> String { format == .csv ? columns.map(TableExport.csvField).joined(separator: ",") + "\n" : "" }
-
-    /// The per-trace cells.
-    func traceCells(path: String, metadata md: TraceMetadata) -> [Cell] {
-        let labels = md.labels
-        let recorder = md["recorder"].map { r in
-            [r["name"]?.stringValue, r["version"]?.stringValue].compactMap { $0 }.joined(separator: " ")
-        }
-        let fixed: [String?] = [
-            path, md.traceID, md.source, md["vmm_kind"]?.stringValue, md["vmm_version"]?.stringValue, md["profile"]?.stringValue,
-            md["host"]?["name"]?.stringValue, md["host"]?["kernel"]?.stringValue, recorder,
-        ]
-        return (fixed + labelKeys.map { k in labels.first { $0.0 == k }?.1 }).map(Cell.of)
+    public func header() -> String {
+        format == .csv ? columns.map { TableExport.csvField($0.name) }.joined(separator: ",") + "\n" : ""
     }
 
+    // MARK: Rows from a timeline
+
+    /// A cell of a row.
     enum Cell {
         case none
         case text(String)
-        case number(String)
+        case int(Int64)
         case bool(Bool)
+        /// A JSON value (an object in JSON lines; its text in CSV).
+        case json(JSONValue)
 
         static func of(_ s: String?) -> Cell { s.map(Cell.text) ?? .none }
-        static func int<T: BinaryInteger>(_ v: T) -> Cell { .number(String(v)) }
+        static func of(_ v: Int64?) -> Cell { v.map(Cell.int) ?? .none }
     }
 
-    /// One row. Missing cells are empty in CSV and null in JSON; numbers stay numbers in JSON.
-    func row(_ cells: [Cell], into out: inout String) {
+    /// One row: `schema_version`, `trace_key`, then `cells`. Missing cells are empty in CSV and null in JSON.
+    func row(key: String, _ cells: [Cell], into out: inout String) {
+        let all: [Cell] = [.int(Int64(ExportSchema.version)), .text(key)] + cells
+        precondition(all.count == columns.count, "\(table) row of \(all.count) cells for \(columns.count) columns")
         switch format {
         case .csv:
-            var first = true
-            for c in cells {
-                if !first { out += "," }
-                first = false
+            for (i, c) in all.enumerated() {
+                if i > 0 { out += "," }
                 switch c {
                 case .none: break
                 case .text(let s): out += TableExport.csvField(s)
-                case .number(let n): out += n
+                case .int(let n): out += String(n)
                 case .bool(let b): out += b ? "true" : "false"
+                case .json(let v): out += TableExport.csvField(v.serialized())
                 }
             }
             out += "\n"
         case .jsonl:
-            let fields: [(String, JSONValue)] = zip(columns, cells).map { name, c in
+            let fields: [(String, JSONValue)] = zip(columns, all).map { column, c in
                 switch c {
-                case .none: return (name, .null)
-                case .text(let s): return (name, .string(s))
-                case .number(let n): return (name, .number(n))
-                case .bool(let b): return (name, .bool(b))
+                case .none: return (column.name, .null)
+                case .text(let s): return (column.name, .string(s))
+                case .int(let n): return (column.name, .int(n))
+                case .bool(let b): return (column.name, .bool(b))
+                case .json(let v): return (column.name, v)
                 }
             }
             JSONValue.object(fields).write(to: &out)
@@ -109,84 +72,176 @@ public struct TableExport: Sendable {
         }
     }
 
-    /// Rows for the steps or phases of a timeline (the phases table ends with a `total` row).
-    public func rows(of t: BootTimeline) -> String {
-        let head = traceCells(path: t.path, metadata: t.metadata)
+    /// The rows of a timeline for the steps, phases, intervals or boots table. `verdict` says
+    /// what reading it found (for `boots`).
+    public func rows(of t: BootTimeline, key: String, verdict: TraceVerdict? = nil) -> String {
         var out = ""
         switch table {
         case .steps:
             for (i, s) in t.steps.enumerated() {
-                var cells: [Cell] = [.int(i)]
+                var cells: [Cell] = [.int(Int64(i))]
                 switch s.kind {
                 case .post(let code):
-                    cells += [.text("post"), .int(code), .text(DebugPortComponent(code: code).rawValue), .text(s.label)]
+                    cells += [.text("post"), .int(Int64(code)), .text(DebugPortComponent(code: code).rawValue), .text(s.label)]
                 case .mark(let name, _, _):
                     cells += [.text("mark"), .none, .none, .text(name)]
                 case .consoleStart(let device):
                     cells += [.text("console_start"), .none, .none, .text(device)]
                 }
-                cells += [.int(s.time), s.interval.map { .int($0) } ?? .none, .int(s.vcpu), .bool(s.isBackStep)]
-                row(head + cells, into: &out)
+                let from: Cell = s.inChain && s.interval != nil ? .text(s.intervalFrom ?? "VM start") : .none
+                cells += [
+                    .int(s.time), .int(Int64(s.count)), .int(s.lastTime), .bool(s.inChain), .of(s.interval), from, .bool(s.isBackStep),
+                    .int(Int64(s.vcpu)),
+                ]
+                row(key: key, cells, into: &out)
             }
         case .phases:
-            for p in t.phases { row(head + [.text(p.name), .int(p.start), .int(p.end), .int(p.duration)], into: &out) }
-            if let total = t.total, let start = t.bootStart, let end = t.bootEnd {
-                row(head + [.text("total"), .int(start), .int(end), .int(total)], into: &out)
+            for p in t.phases {
+                row(
+                    key: key,
+                    [
+                        .text(p.name), .of(p.component?.rawValue), .int(p.start), .int(p.end), .int(p.duration), .bool(p.unfinished),
+                    ], into: &out)
             }
+        case .intervals:
+            for i in t.intervals {
+                row(
+                    key: key, [.text(i.name), .text("chain"), .text(i.from), .text(i.to), .int(i.start), .int(i.end), .int(i.duration)],
+                    into: &out)
+            }
+            for i in t.namedIntervals {
+                row(
+                    key: key, [.text(i.name), .text("named"), .text(i.from), .text(i.to), .of(i.start), .of(i.end), .of(i.duration)],
+                    into: &out)
+            }
+        case .boots:
+            row(key: key, bootCells(t, verdict: verdict), into: &out)
         case .events:
             break
         }
         return out
     }
 
-    /// Streams every event of a trace as rows, handing out text in chunks of about 1 MiB.
-    public func eventRows(reader: TraceReader, progress: ProgressMeter? = nil, _ chunk: (String) throws -> Void) throws
-        -> TraceReader.ScanReport
-    {
-        var visitor = EventRows(
-            export: self, head: traceCells(path: reader.path, metadata: reader.metadata), origin: reader.timeOrigin)
+    func bootCells(_ t: BootTimeline, verdict: TraceVerdict?) -> [Cell] {
+        let md = t.metadata
+        let recorder = md["recorder"].map { r in
+            [r["name"]?.stringValue, r["version"]?.stringValue].compactMap { $0 }.joined(separator: " ")
+        }
+        let phaseSource: String
+        switch t.phaseSource {
+        case .postCodes: phaseSource = "post codes"
+        case .marks(let set): phaseSource = "marks (\(set))"
+        }
+        var cells: [Cell] = [
+            .text(t.path), .of(md.traceID), .of(md.source), .of(md["vmm_kind"]?.stringValue), .of(md["vmm_version"]?.stringValue),
+            .text(t.release.release.tag), .of(md["host"]?["name"]?.stringValue), .of(md["host"]?["kernel"]?.stringValue), .of(recorder),
+            .json(.object(md.labels.map { ($0.0, .string($0.1)) })), .text(phaseSource), .of(t.bootStart), .of(t.bootEnd),
+            .of(t.total), .bool(t.unfinished),
+        ]
+        for c in [DebugPortComponent.firmware, .bootloader, .kernel, .userspace, .custom] {
+            cells.append(.of(t.phase(c)?.duration))
+        }
+        cells += [
+            .of(t.ending?.reason), .bool(t.ending?.failed ?? false), .int(Int64(clamping: t.events)), .bool(t.closedCleanly),
+            .bool(verdict?.isDamaged ?? false),
+        ]
+        return cells
+    }
+
+    // MARK: Events, streamed
+
+    /// Streams every event of a trace as rows, handing out about 1 MiB of bytes at a time:
+    /// memory stays bounded by one block of the trace whatever its length.
+    public func eventRows(
+        reader: TraceReader, key: String, progress: ProgressMeter? = nil, _ chunk: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> TraceReader.ScanReport {
+        var visitor = EventRows(format: format, key: key, origin: reader.timeOrigin)
         let report = try reader.scan { block in
             block.walk(&visitor)
             progress?.advance(events: UInt64(block.count))
-            if visitor.out.utf8.count >= 1 << 20 {
-                try chunk(visitor.out)
-                visitor.out = ""
-            }
+            if visitor.rows.count >= 1 << 20 { try visitor.rows.drain(chunk) }
             return true
         }
-        try chunk(visitor.out)
+        try visitor.rows.drain(chunk)
         return report
     }
 
+    /// Event rows written straight into a `RowBuffer` (no per-cell appends: they cost more than
+    /// the formatting), each row's fixed start (schema version and trace key) made once per trace.
     struct EventRows: EventVisitor {
-        let export: TableExport
-        let head: [Cell]
+        let format: Format
         let origin: UInt64
-        var out = ""
+        /// `2,KEY,` or `{"schema_version":2,"trace_key":"KEY","time_ns":`.
+        let start: [UInt8]
+        let rows = RowBuffer(capacity: (1 << 20) + 65536)
 
-        static let hexDigits = Array("0123456789abcdef")
+        init(format: Format, key: String, origin: UInt64) {
+            self.format = format
+            self.origin = origin
+            switch format {
+            case .csv: start = Array("\(ExportSchema.version),\(TableExport.csvField(key)),".utf8)
+            case .jsonl:
+                start = Array(
+                    "{\"schema_version\":\(ExportSchema.version),\"trace_key\":\(JSONValue.string(key).serialized()),\"time_ns\":".utf8)
+            }
+        }
 
         mutating func visit(timestamp: UInt64, shape: EventShape, data: UnsafeRawBufferPointer) {
-            var hex = ""
-            hex.reserveCapacity(data.count * 2)
-            for b in data {
-                hex.append(EventRows.hexDigits[Int(b >> 4)])
-                hex.append(EventRows.hexDigits[Int(b & 0xf)])
+            let time = Int64(bitPattern: timestamp &- origin)
+            let csv = format == .csv
+            // SAFETY: `start` is this visitor's own array, read for the closure only.
+            start.withUnsafeBufferPointer { start in
+                // The fixed text and five numbers need under 192 bytes besides the start and two hex
+                // digits per data byte; LineBuffer checks every write against the room anyway.
+                rows.write(room: start.count + 192 + 2 * data.count) { w in
+                    w.put(bytes: start)
+                    w.signedDecimal(time)
+                    if csv {
+                        w.put(",")
+                        w.decimal(UInt64(shape.vcpu))
+                        w.put(",access,")
+                        w.decimal(UInt64(shape.port))
+                        w.put(shape.direction == .out ? ",out," : ",in,")
+                        w.decimal(UInt64(shape.size))
+                        w.put(",")
+                        w.decimal(UInt64(shape.count))
+                        w.put(shape.incomplete ? ",true," : ",false,")
+                        w.hex(data)
+                        w.put(",,,\n")
+                    } else {
+                        w.put(#","vcpu":"#)
+                        w.decimal(UInt64(shape.vcpu))
+                        w.put(#","kind":"access","port":"#)
+                        w.decimal(UInt64(shape.port))
+                        w.put(shape.direction == .out ? #","direction":"out","size":"# : #","direction":"in","size":"#)
+                        w.decimal(UInt64(shape.size))
+                        w.put(#","count":"#)
+                        w.decimal(UInt64(shape.count))
+                        w.put(shape.incomplete ? #","incomplete":true,"data":""# : #","incomplete":false,"data":""#)
+                        w.hex(data)
+                        w.put(#"","marker":null,"marker_value":null,"marker_text":null}"#)
+                        w.put(0x0a)
+                    }
+                }
             }
-            export.row(
-                head + [
-                    .int(Int64(bitPattern: timestamp &- origin)), .int(shape.vcpu), .text("access"), .int(shape.port),
-                    .text(shape.direction.description),
-                    .int(shape.size), .int(shape.count), .bool(shape.incomplete), .text(hex), .none, .none, .none,
-                ], into: &out)
         }
 
         mutating func visit(timestamp: UInt64, vcpu: UInt32, marker: Marker) {
-            export.row(
-                head + [
-                    .int(Int64(bitPattern: timestamp &- origin)), .int(vcpu), .text("marker"), .none, .none, .none, .none, .none, .none,
-                    .text(marker.name), .int(marker.value), .of(marker.text.isEmpty ? nil : marker.text),
-                ], into: &out)
+            let time = Int64(bitPattern: timestamp &- origin)
+            var row = String(time)
+            switch format {
+            case .csv:
+                row += ",\(vcpu),marker,,,,,,,\(TableExport.csvField(marker.name)),\(marker.value),"
+                if !marker.text.isEmpty { row += TableExport.csvField(marker.text) }
+                row += "\n"
+            case .jsonl:
+                row +=
+                    #","vcpu":\#(vcpu),"kind":"marker","port":null,"direction":null,"size":null,"count":null,"incomplete":null,"data":null,"marker":"#
+                row += JSONValue.string(marker.name).serialized() + #","marker_value":\#(marker.value),"marker_text":"#
+                row += (marker.text.isEmpty ? "null" : JSONValue.string(marker.text).serialized()) + "}\n"
+            }
+            rows.append(start)
+            rows.append(Array(row.utf8))
         }
     }
 
@@ -194,5 +249,15 @@ public struct TableExport: Sendable {
     static func csvField(_ s: String) -> String {
         guard s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    // MARK: Trace keys
+
+    /// The key every row of a trace carries: its `trace_id`, or for a trace without one
+    /// `fnv1a64:` and the FNV-1a hash of the file's bytes (read in 1 MiB pieces).
+    public static func traceKey(path: String, metadata: TraceMetadata) throws -> String {
+        if let id = metadata.traceID, !id.isEmpty { return id }
+        let hash = try FileDigest.fnv1a64(path: path)
+        return "fnv1a64:" + String(hash, radix: 16)
     }
 }

@@ -60,7 +60,7 @@ struct CloudHypervisorLogParser {
     func parse(_ raw: UnsafeBufferPointer<UInt8>, line: Int) -> Result<DebugPortLine, Failure> {
         guard let at = CloudHypervisorLogParser.markerIndex(raw) else { return .failure(.notDebugPort) }
         let crlf = raw.last == 0x0d
-        let bytes = UnsafeBufferPointer(rebasing: raw[0..<(crlf ? raw.count - 1 : raw.count)])
+        let bytes = ByteScanner.slice(raw, 0..<(crlf ? raw.count - 1 : raw.count))
         guard let (code, micros) = CloudHypervisorLogParser.message(bytes, at: at) else {
             return .failure(.unreadable("the message is not '[Debug I/O port: COMPONENT code 0xNN] S.UUUUUU seconds'"))
         }
@@ -73,12 +73,12 @@ struct CloudHypervisorLogParser {
         }
         var fields = LogTemplatePrefix.Fields()
         if let prefix {
-            switch prefix.read(UnsafeBufferPointer(rebasing: bytes[0..<at])) {
+            switch prefix.read(ByteScanner.slice(bytes, 0..<at)) {
             case .success(let f): fields = f
             case .failure(let why): return .failure(why)
             }
         } else {
-            guard let f = CloudHypervisorLogParser.fixedPrefix(UnsafeBufferPointer(rebasing: bytes[0..<at])) else {
+            guard let f = CloudHypervisorLogParser.fixedPrefix(ByteScanner.slice(bytes, 0..<at)) else {
                 return .failure(.unreadable("the prefix is not 'cloud-hypervisor: TIME: [<THREAD> ]LEVEL:FILE:LINE -- '"))
             }
             (fields.time, fields.thread, fields.level, fields.location) = (f.time, f.thread, f.level, f.location)
@@ -132,14 +132,14 @@ struct CloudHypervisorLogParser {
         let timeStart = c.at
         while !c.atEnd && !(b[c.at] == 0x3a && c.at + 1 < b.count && b[c.at + 1] == 0x20) { c.at += 1 }
         guard !c.atEnd, c.at > timeStart else { return nil }
-        let time = String(decoding: UnsafeBufferPointer(rebasing: b[timeStart..<c.at]), as: UTF8.self)
+        let time = ByteScanner.text(b, timeStart..<c.at)
         c.at += 2
         var thread: String?
         if c.take("<") {
             let start = c.at
             while !c.atEnd && b[c.at] != 0x3e { c.at += 1 }
             guard !c.atEnd else { return nil }
-            thread = String(decoding: UnsafeBufferPointer(rebasing: b[start..<c.at]), as: UTF8.self)
+            thread = ByteScanner.text(b, start..<c.at)
             c.at += 1
             guard c.take(" ") else { return nil }
         }
@@ -158,7 +158,7 @@ struct CloudHypervisorLogParser {
         guard colon > c.at else { return nil }
         var n = ByteScanner(b, at: colon + 1)
         guard let lineNumber = n.decimal(), n.at == end, lineNumber <= UInt64(Int32.max) else { return nil }
-        let file = String(decoding: UnsafeBufferPointer(rebasing: b[c.at..<colon]), as: UTF8.self)
+        let file = ByteScanner.text(b, c.at..<colon)
         return (time, thread, level, SourceLocation(file, Int(lineNumber)))
     }
 

@@ -172,10 +172,7 @@ public struct CloudHypervisorLogImport {
                 } else if l.crlf != (layout.lineEnding == "\r\n") {
                     report.unreproducible.add(line: number, "its line ending differs from the file's")
                 }
-                var code = l.code
-                withUnsafeBytes(of: &code) {
-                    writer.append(timestamp: t, shape: EventShape(vcpu: vcpu, port: 0x80, direction: .out, size: 1), data: $0)
-                }
+                writer.append(timestamp: t, shape: EventShape(vcpu: vcpu, port: 0x80, direction: .out, size: 1), bytes: [l.code])
             },
             overlong: { _ in })
         try writer.close(at: last)

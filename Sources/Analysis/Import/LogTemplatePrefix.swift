@@ -63,7 +63,7 @@ struct LogTemplatePrefix {
                 } else {
                     end = b.count
                 }
-                let value = UnsafeBufferPointer(rebasing: b[at..<end])
+                let value = ByteScanner.slice(b, at..<end)
                 at = end
                 switch token {
                 case .boottime: fields.time = String(decoding: value, as: UTF8.self)
@@ -77,11 +77,11 @@ struct LogTemplatePrefix {
                     }
                     fields.level = l
                 case .location:
-                    guard let colon = value.lastIndex(of: 0x3a), let n = Self.number(UnsafeBufferPointer(rebasing: value[(colon + 1)...])),
+                    guard let colon = value.lastIndex(of: 0x3a), let n = Self.number(ByteScanner.slice(value, (colon + 1)..<value.count)),
                         n <= UInt64(Int32.max)
                     else { return mismatch }
                     fields.location = SourceLocation(
-                        String(decoding: UnsafeBufferPointer(rebasing: value[..<colon]), as: UTF8.self), Int(n))
+                        ByteScanner.text(value, 0..<colon), Int(n))
                 case .pid:
                     guard let n = Self.number(value) else { return mismatch }
                     fields.pid = n

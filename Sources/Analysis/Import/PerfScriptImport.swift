@@ -132,7 +132,7 @@ public struct PerfScriptImport {
             timeWord = before  // `-F period`: the sample period sits between the time and the event
         }
         guard b[timeWord.end - 1] == 0x3a else { return .failure(noTime) }
-        let timeText = UnsafeBufferPointer(rebasing: b[timeWord.start..<(timeWord.end - 1)])
+        let timeText = ByteScanner.slice(b, timeWord.start..<(timeWord.end - 1))
         guard let timestamp = time(timeText) else {
             return .failure(
                 .unreadable("the time \(LineProblems.quote(String(decoding: timeText, as: UTF8.self))) is not SECONDS.FRACTION"))
@@ -156,7 +156,7 @@ public struct PerfScriptImport {
         while first < end && b[first] == 0x20 { first += 1 }
         var last = end
         while last > first && b[last - 1] == 0x20 { last -= 1 }
-        let comm = last > first ? String(decoding: UnsafeBufferPointer(rebasing: b[first..<last]), as: UTF8.self) : nil
+        let comm = last > first ? ByteScanner.text(b, first..<last) : nil
         return .success(
             Line(
                 comm: comm, tid: tid, timestamp: timestamp, out: out, port: UInt32(port), size: UInt32(size), count: UInt32(count),
@@ -251,7 +251,7 @@ public struct PerfScriptImport {
                 let shape = EventShape(
                     vcpu: vcpu, port: UInt16(line.port), direction: line.out ? .out : .in, size: UInt8(line.size), count: line.count,
                     incomplete: line.count > 1)
-                data.withUnsafeBytes { writer!.append(timestamp: line.timestamp, shape: shape, data: $0) }
+                writer!.append(timestamp: line.timestamp, shape: shape, bytes: data)
                 report.events += 1
                 last = max(last, line.timestamp)
             },

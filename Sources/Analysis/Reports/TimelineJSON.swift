@@ -28,6 +28,7 @@ public enum TimelineJSON {
             ("steps_left_out", .uint(UInt64(t.stepsLeftOut))),
             ("console_lines_left_out", .uint(UInt64(t.consoleLinesLeftOut))),
             ("note", t.consoleOutlastsTheCodes.map(JSONValue.string) ?? .null),
+            ("ending", t.ending.map { .object([("reason", .string($0.reason)), ("failed", .bool($0.failed))]) } ?? .null),
         ]
         fields.append(("phases", .array(t.phases.map(phase))))
         fields.append(("intervals", .array(t.intervals.map(interval))))

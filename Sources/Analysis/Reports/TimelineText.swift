@@ -6,6 +6,7 @@ public enum TimelineText {
         var out = summary(t) + "\n"
         out += "trace: \(t.path), read as cloud-hypervisor \(t.release.release) (\(t.release.source.rawValue))\n"
         out += ending(t) + "\n"
+        if let e = t.ending { out += "the recording ended: \(e.reason)\(e.failed ? " (a failed boot)" : "")\n" }
         if let note = t.consoleOutlastsTheCodes { out += "note: \(note)\n" }
         if t.backSteps > 0 {
             out +=
@@ -78,6 +79,14 @@ public enum TimelineText {
 
     /// `Startup finished in 8.5ms (before first step) + 17.4ms (firmware) + ... = 61.1ms`.
     public static func summary(_ t: BootTimeline) -> String {
+        if let w = t.shownWindow {
+            // A window shows parts of phases: their sum is not the boot's length.
+            let from = w.lowerBound == .min ? "the start" : TimeText.span(w.lowerBound)
+            let to = w.upperBound == .max ? "the end" : TimeText.span(w.upperBound)
+            let parts = t.phases.map { "\($0.name) \(TimeText.span($0.duration))" }
+            return "From \(from) to \(to): " + (parts.isEmpty ? "no phase" : parts.joined(separator: ", "))
+                + " (phases clipped to the window)"
+        }
         guard !t.phases.isEmpty, let total = t.total else {
             return t.steps.isEmpty ? "No boot steps in \(t.path)." : "No phases in \(t.path); its steps are below."
         }

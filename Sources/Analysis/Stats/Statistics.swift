@@ -24,6 +24,14 @@ public enum Statistics {
         return (x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count - 1)).squareRoot()
     }
 
+    /// Population standard deviation (n in the denominator; numpy's `std()`, what
+    /// cloud-hypervisor's boot-time CI prints).
+    public static func populationStandardDeviation(_ x: [Double]) -> Double {
+        precondition(!x.isEmpty)
+        let m = mean(x)
+        return (x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count)).squareRoot()
+    }
+
     /// How a Mann-Whitney p-value is computed.
     public enum MannWhitneyMethod: String, Sendable {
         /// The exact null distribution of U (every arrangement of the two groups' ranks).

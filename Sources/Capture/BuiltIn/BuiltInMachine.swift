@@ -188,6 +188,8 @@ public final class BuiltInMachine {
 }
 
 /// The device models, handed to vCPU threads that use them only while holding the run's lock.
+// SAFETY: the models are not thread-safe; every vCPU thread touches `machine` only while it holds
+// `RunState.lock` (BuiltInMachine's exit loop), so one thread at a time uses them.
 final class LockedDevices: @unchecked Sendable {
     let machine: DebugMachine
     init(_ machine: DebugMachine) { self.machine = machine }

@@ -9,6 +9,9 @@ import Glibc
 
 /// Shared state of one run: thread start-up, the lock around the models and the trace,
 /// and how each vCPU ended.
+// SAFETY: `writer` is set before any vCPU thread starts and used under `lock`; the other mutable
+// state (tids, threads, outcomes, started/finished counts) is read and written only while
+// holding `condition`.
 final class RunState: @unchecked Sendable {
     /// Held while a vCPU timestamps an exit, drives the models and appends to the trace.
     let lock = NSLock()

@@ -19,6 +19,23 @@ public struct RecordOutcome: Sendable {
     public var vmmStatus: Int32?
     /// SIGINT or SIGTERM that stopped the recording, if any.
     public var signal: Int32?
+    /// Why the recording stopped the VMM itself, if it did (`--until` met, `--boot-timeout` passed).
+    public var stopped: StopReason?
+}
+
+/// Why `record` stopped a VMM it started.
+public enum StopReason: Sendable, Equatable {
+    /// The `--until` condition was met (what met it).
+    case until(String)
+    /// The boot took longer than its time limit.
+    case timeout(Duration)
+
+    public var marker: Marker {
+        switch self {
+        case .until(let why): return Marker(Marker.bootEnded, value: 0, text: "until: \(why)")
+        case .timeout(let d): return Marker(Marker.bootEnded, value: 1, text: "timeout: no end after \(d)")
+        }
+    }
 }
 
 /// Runs a capture from start to cleanup. The tracefs instance is removed on every path out.
@@ -51,7 +68,12 @@ public final class HostRecorder {
 
     /// Records until the VMM exits (or, attached, until it exits or a signal arrives).
     /// `makeWriter` gets the VMM's pid and start time once known and returns the trace writer.
-    public func run(makeWriter: (_ pid: Int32, _ startNs: UInt64) throws -> TraceWriter) throws -> RecordOutcome {
+    /// A VMM that `record` started is also stopped with SIGTERM (as `timeout` would) when
+    /// `until` returns a reason (polled every 20 ms) or after `timeLimit`; the trace ends with a
+    /// `boot_ended` marker saying why.
+    public func run(
+        until: (() -> String?)? = nil, timeLimit: Duration? = nil, makeWriter: (_ pid: Int32, _ startNs: UInt64) throws -> TraceWriter
+    ) throws -> RecordOutcome {
         defer { capture.destroy() }
         let signals = StopSignals()
         defer { signals.restore() }
@@ -71,8 +93,10 @@ public final class HostRecorder {
             pid = try HostRecorder.spawn(argv)
         }
         let writer = try makeWriter(pid, startNs)
+        let started = ContinuousClock.now
         var status: Int32?
         var stoppedBy: Int32?
+        var stopped: StopReason?
         var forwardedAt: ContinuousClock.Instant?
         while true {
             capture.pump(into: writer)
@@ -91,6 +115,17 @@ public final class HostRecorder {
                 kill(pid, SIGTERM)  // a VMM we started ends with the recording
                 forwardedAt = .now
             }
+            if stopped == nil, stoppedBy == nil, case .launch = target {
+                if let why = until?() {
+                    stopped = .until(why)
+                } else if let timeLimit, ContinuousClock.now - started > timeLimit {
+                    stopped = .timeout(timeLimit)
+                }
+                if stopped != nil {
+                    kill(pid, SIGTERM)
+                    forwardedAt = .now
+                }
+            }
             if let f = forwardedAt, ContinuousClock.now - f > .seconds(3) { kill(pid, SIGKILL) }
             if let s = signals.wait(milliseconds: 20), s != StopSignals.wakeSignal { stopSignal = s }
             // The trace cannot take more (a full disk): stop as if interrupted, and say why at close.
@@ -103,10 +138,11 @@ public final class HostRecorder {
         let end = Monotonic.now()
         if let status { writer.append(marker: Marker("vmm_exited", value: UInt64(status)), timestamp: end) }
         if let s = stoppedBy { writer.append(marker: Marker(Marker.signal, value: UInt64(s)), timestamp: end) }
+        if let stopped { writer.append(marker: stopped.marker, timestamp: end) }
         try writer.close(at: end)
         return RecordOutcome(
             events: capture.recorded, lostEvents: capture.lostEvents, lostReports: capture.lostReports,
-            unmappedThreads: capture.unmappedThreads, vmmStatus: status, signal: stoppedBy)
+            unmappedThreads: capture.unmappedThreads, vmmStatus: status, signal: stoppedBy, stopped: stopped)
     }
 
     /// Starts `argv` with default signal handling and an empty signal mask.
