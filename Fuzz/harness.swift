@@ -4,6 +4,7 @@ import FuzzTargets
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    // SAFETY: libFuzzer passes `size` readable bytes at `data` (or nil and 0), valid until we return.
     fuzzTarget.run(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }

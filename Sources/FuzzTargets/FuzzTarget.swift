@@ -132,13 +132,13 @@ extension FuzzTarget {
     }
 
     static func logTemplate(_ input: UnsafeRawBufferPointer) {
-        let text = String(decoding: input.bindMemory(to: UInt8.self), as: UTF8.self)
+        let text = String(decoding: input, as: UTF8.self)
         _ = try? LogFormatter.parse(text, tokens: Profile(Release.latest).logFormatTokens)
         _ = try? CloudHypervisorLogImport(template: text)
     }
 
     static func options(_ input: UnsafeRawBufferPointer) {
-        let text = String(decoding: input.bindMemory(to: UInt8.self), as: UTF8.self)
+        let text = String(decoding: input, as: UTF8.self)
         _ = TimeSpec.nanoseconds(text)
         _ = ValueSyntax.portList(text)
         _ = ValueSyntax.codeRanges(text)

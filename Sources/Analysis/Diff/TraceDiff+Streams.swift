@@ -156,8 +156,8 @@ func openForAnalysis(_ source: TraceSource) throws -> TraceReader {
 
 /// One producer's key batches on their way to the consumer: at most `capacity` wait, so a
 /// producer that runs ahead waits for the consumer (memory stays bounded).
+// SAFETY: `queue`, `ended` and `cancelled` are read and written only with `condition` locked.
 final class KeyChannel: @unchecked Sendable {
-    // SAFETY: `queue`, `ended` and `cancelled` are read and written only with `condition` locked.
     private let condition = NSCondition()
     private var queue: [KeyBatch] = []
     private var head = 0
@@ -213,8 +213,8 @@ final class KeyChannel: @unchecked Sendable {
 }
 
 /// Work on a thread of its own; `wait()` returns its result (as often as asked).
+// SAFETY: `result` is written once by the worker and read by `wait()`, both with `condition` locked.
 final class BackgroundWork<T: Sendable>: @unchecked Sendable {
-    // SAFETY: `result` is written once by the worker and read by `wait()`, both with `condition` locked.
     private let condition = NSCondition()
     private var result: T?
 

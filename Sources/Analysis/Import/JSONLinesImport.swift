@@ -159,6 +159,8 @@ public struct JSONLinesImport: Sendable {
         try lines.forEachLine(
             { lineNumber, raw in
                 var line = raw
+                // SAFETY: `dropLast()` of a non-empty line is a slice within it, so the rebased
+                // buffer lies in the line's memory, which the reader keeps valid for this call.
                 if line.last == 0x0d { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
                 if let event = JSONLines.parseAccess(line) { return try body(lineNumber, .event(event)) }

@@ -56,6 +56,8 @@ public final class LineReader {
                 try body(number, tail)
             } else {
                 carry.append(contentsOf: tail)
+                // SAFETY: `carry`'s storage is valid for the closure; `body` only reads it and
+                // does not keep the pointer (the carry is cleared right after).
                 try carry.withUnsafeBufferPointer { try body(number, $0) }
             }
             carry.removeAll(keepingCapacity: true)
@@ -67,6 +69,7 @@ public final class LineReader {
             let n = chunk.count
             while i < n {
                 if chunk[i] == 0x0a {
+                    // SAFETY: start <= i < n, so the slice lies within `chunk`, valid for this call.
                     try finish(UnsafeBufferPointer(rebasing: chunk[start..<i]))
                     start = i + 1
                 }
@@ -80,6 +83,7 @@ public final class LineReader {
                     carry.append(contentsOf: chunk[start..<n])
                 }
             }
+            // SAFETY: an empty buffer with no base address: nothing is read through it.
             if final && (carryIsOver || !carry.isEmpty) { try finish(UnsafeBufferPointer(start: nil, count: 0)) }
         }
         if let held {
@@ -101,6 +105,9 @@ public final class LineReader {
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var offset: UInt64 = 0
         while true {
+            // SAFETY: `read` writes at most the buffer's count bytes into the array's storage, which
+            // is valid for the closure, and returns how many it wrote (got <= buffer.count); the
+            // rebased slice 0..<got lies within the storage, which `body` reads during the call only.
             let got = try buffer.withUnsafeMutableBytes { try file.read(at: offset, into: $0) }
             offset += UInt64(got)
             let final = got < buffer.count

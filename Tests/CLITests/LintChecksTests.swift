@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+/// scripts/check-safety and scripts/check-imports, each shown a planted violation (and the real
+/// tree, which must pass).
+@Suite struct LintChecksTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .path
+
+    static func run(_ script: String, _ root: String) throws -> RunResult {
+        try runProcess("/usr/bin/env", ["python3", Self.root + "/scripts/" + script, root])
+    }
+
+    static func write(_ text: String, to path: String) throws {
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test func theTreeKeepsItsRules() throws {
+        let safety = try Self.run("check-safety", Self.root)
+        #expect(safety.status == 0, "\(safety.out)\(safety.stderr)")
+        let imports = try Self.run("check-imports", Self.root)
+        #expect(imports.status == 0, "\(imports.out)\(imports.stderr)")
+    }
+
+    @Test func anUnsafeOperationNeedsANote() throws {
+        try withScratch { dir in
+            let file = "\(dir)/Sources/Thing/Thing.swift"
+            // Covered: a note above, and a run of sites each within 3 lines of the previous one.
+            try Self.write(
+                """
+                func f(_ a: [UInt8]) {
+                    // SAFETY: the array's bytes, for the closure only.
+                    a.withUnsafeBytes { _ in }
+                    a.withUnsafeBufferPointer { _ in }
+
+                    let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+                    p.deallocate()
+                }
+                """, to: file)
+            #expect(try Self.run("check-safety", dir).status == 0)
+            // Planted: a site more than 3 lines after the last covered one, and none above it.
+            try Self.write(
+                """
+                func f(_ a: [UInt8]) {
+                    // SAFETY: the array's bytes, for the closure only.
+                    a.withUnsafeBytes { _ in }
+                    let x = 1
+                    let y = 2
+                    let z = 3
+                    let q = 4
+                    let r = 5
+                    let s = 6
+                    let t = 7
+                    let u = 8
+                    let b = UnsafeRawBufferPointer(start: nil, count: 0)
+                }
+                // Words in comments and strings are not sites: withUnsafeBytes, "UnsafeRawBufferPointer("
+                let text = "unsafeBitCast(1)"
+                let annotated: UnsafeRawBufferPointer? = nil
+                """, to: file)
+            let r = try Self.run("check-safety", dir)
+            #expect(r.status == 1)
+            #expect(r.out.split(separator: "\n") == ["Sources/Thing/Thing.swift:12: UnsafeRawBufferPointer( without a // SAFETY: note"], "\(r.out)")
+        }
+    }
+
+    @Test func anImportTheMapDoesNotAllowFails() throws {
+        try withScratch { dir in
+            try FileManager.default.copyItem(atPath: Self.root + "/ARCHITECTURE.md", toPath: "\(dir)/ARCHITECTURE.md")
+            try Self.write("import TraceFormat\nimport Devices\nimport Foundation\n", to: "\(dir)/Sources/Analysis/A.swift")
+            #expect(try Self.run("check-imports", dir).status == 0)
+            for (module, text) in [
+                ("Analysis", "#if os(Linux)\nimport Capture\n#endif\n"), ("TraceFormat", "import Devices\n"), ("porttrace", "@testable import KVM\n"),
+                ("NewModule", "import Foundation\n"),
+            ] {
+                try Self.write(text, to: "\(dir)/Sources/\(module)/Planted.swift")
+                let r = try Self.run("check-imports", dir)
+                #expect(r.status == 1, "\(module): \(r.out)")
+                try FileManager.default.removeItem(atPath: "\(dir)/Sources/\(module)/Planted.swift")
+            }
+        }
+    }
+}
