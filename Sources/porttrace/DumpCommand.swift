@@ -92,7 +92,6 @@ struct DumpCommand: ParsableCommand {
         try TraceJudgement.reading.finish([TraceVerdict(reader, report)])
     }
 
-
     /// `+0.019004000 vcpu0 out  0x0080 1x1 00`, written byte by byte (no strings per event).
     static func text(_ t: UInt64, origin: UInt64, shape: EventShape, data: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         out.appendSignedSeconds(Int64(bitPattern: t &- origin))

@@ -62,7 +62,9 @@ import Testing
                 """, to: file)
             let r = try Self.run("check-safety", dir)
             #expect(r.status == 1)
-            #expect(r.out.split(separator: "\n") == ["Sources/Thing/Thing.swift:12: UnsafeRawBufferPointer( without a // SAFETY: note"], "\(r.out)")
+            #expect(
+                r.out.split(separator: "\n") == ["Sources/Thing/Thing.swift:12: UnsafeRawBufferPointer( without a // SAFETY: note"],
+                "\(r.out)")
         }
     }
 
@@ -72,7 +74,8 @@ import Testing
             try Self.write("import TraceFormat\nimport Devices\nimport Foundation\n", to: "\(dir)/Sources/Analysis/A.swift")
             #expect(try Self.run("check-imports", dir).status == 0)
             for (module, text) in [
-                ("Analysis", "#if os(Linux)\nimport Capture\n#endif\n"), ("TraceFormat", "import Devices\n"), ("porttrace", "@testable import KVM\n"),
+                ("Analysis", "#if os(Linux)\nimport Capture\n#endif\n"), ("TraceFormat", "import Devices\n"),
+                ("porttrace", "@testable import KVM\n"),
                 ("NewModule", "import Foundation\n"),
             ] {
                 try Self.write(text, to: "\(dir)/Sources/\(module)/Planted.swift")
