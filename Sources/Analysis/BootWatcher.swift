@@ -14,7 +14,7 @@ public enum UntilCondition: Sendable, CustomStringConvertible {
     /// `0xNN` is a POST code; anything else is a mark's pattern.
     public static func parse(_ text: String) throws -> UntilCondition {
         if text.hasPrefix("0x") || text.hasPrefix("0X") {
-            guard let v = UInt8(text.dropFirst(2), radix: 16) else {
+            guard let v: UInt8 = ValueSyntax.hex(Substring(text)) else {
                 throw AnalysisError.badOption("--until '\(text)': a POST code is 0x00 to 0xff")
             }
             return .code(v)

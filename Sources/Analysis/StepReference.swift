@@ -1,3 +1,5 @@
+import Devices
+
 /// A step named on the command line, for `--interval` and `--phase`: a POST code written
 /// `0xNN`, a mark's name (`--mark NAME=...` or a mark set's), `start` (the VM's start) or
 /// `end` (the boot's end; intervals only).
@@ -16,7 +18,7 @@ public enum StepReference: Sendable, Equatable, CustomStringConvertible {
         default: break
         }
         if text.hasPrefix("0x") || text.hasPrefix("0X") {
-            guard let v = UInt8(text.dropFirst(2), radix: 16) else { return nil }
+            guard let v: UInt8 = ValueSyntax.hex(text) else { return nil }
             return .code(v)
         }
         guard !text.isEmpty, text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else { return nil }

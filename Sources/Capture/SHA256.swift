@@ -1,5 +1,7 @@
 // Linux only, and only with the KVMCapture trait (see Package.swift).
 #if os(Linux) && KVMCapture
+import TraceFormat
+
 /// SHA-256 (FIPS 180-4), for naming guest images in trace metadata.
 public enum SHA256 {
     static let k: [UInt32] = [
@@ -14,7 +16,7 @@ public enum SHA256 {
     ]
 
     public static func hex(_ data: [UInt8]) -> String {
-        digest(data).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        TextBytes.hex(digest(data))
     }
 
     public static func digest(_ data: [UInt8]) -> [UInt8] {

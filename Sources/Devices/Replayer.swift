@@ -222,7 +222,7 @@ public struct DeviceChoice: Sendable, Equatable {
                 mode = .file(path)
             } else if allowIobase, item.hasPrefix("iobase=") {
                 let v = item.dropFirst(7)
-                guard v.hasPrefix("0x"), let p = UInt16(v.dropFirst(2), radix: 16) else {
+                guard let p: UInt16 = ValueSyntax.hex(v, lowercasePrefixOnly: true) else {
                     return .failure(.init("the IO port was not properly provided in hex or a `0x` prefix is missing: \(v)"))
                 }
                 iobase = p

@@ -8,6 +8,24 @@ public enum ValueSyntax {
         return t.hasPrefix("0x") ? T(t.dropFirst(2), radix: 16) : T(t)
     }
 
+    /// A value written in hex with a `0x` prefix, where a bare number means something else (a
+    /// mark's name) or is refused (cloud-hypervisor's `iobase=`, whose check wants the prefix in
+    /// lower case: `lowercasePrefixOnly`). The digits are read as Swift and Rust read them.
+    public static func hex<T: FixedWidthInteger>(_ text: Substring, lowercasePrefixOnly: Bool = false) -> T? {
+        guard text.hasPrefix("0x") || (!lowercasePrefixOnly && text.hasPrefix("0X")) else { return nil }
+        return T(text.dropFirst(2), radix: 16)
+    }
+
+    /// A percentage (`5%`, `2.5%`, 0 to 1,000,000) as a fraction (0.05, 0.025): `diff
+    /// --tolerance`'s and `stats --threshold`'s.
+    public static func percent(_ text: Substring) -> Double? {
+        guard text.hasSuffix("%"), let v = Double(text.dropLast()), v.isFinite, v >= 0, v <= 1e6 else { return nil }
+        return v / 100
+    }
+
+    /// A port in decimal or 0x-hex (`0xe9`, `233`), as QEMU's `iobase=` takes it.
+    public static func port(_ text: String) -> UInt16? { integer(Substring(text)) }
+
     /// One value (`0x80`, `128`) or an ascending range of them (`0x3f8-0x3ff`).
     static func range<T: FixedWidthInteger>(_ text: Substring) -> ClosedRange<T>? {
         let ends = text.split(separator: "-", omittingEmptySubsequences: false)

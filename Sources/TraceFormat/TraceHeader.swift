@@ -14,8 +14,6 @@ public struct TraceHeader: Equatable, Sendable {
     public static let readableFormatVersion: UInt16 = 2
     /// Offset of the state byte from the start of the file.
     public static let stateOffset: UInt64 = 16
-    /// No reader accepts blocks larger than this, whatever a header declares.
-    public static let hardBlockLimit = UInt32(TraceLimits.maxBlockBytes)
     /// Header frames larger than this are refused (metadata is small).
     public static let maxHeaderBytes = UInt32(TraceLimits.maxHeaderBytes)
 
@@ -120,7 +118,7 @@ public struct TraceHeader: Equatable, Sendable {
             return nil
         }
         func damaged(at offset: UInt64, _ reason: String) throws -> (TraceHeader, Int) {
-            var header = TraceHeader(metadata: TraceMetadata(), maxBlockBytes: TraceHeader.hardBlockLimit)
+            var header = TraceHeader(metadata: TraceMetadata(), maxBlockBytes: UInt32(TraceLimits.maxBlockBytes))
             if let start = try firstFrame() {
                 header.damage = Damage(offset: offset, truncated: false, reason: reason)
                 return (header, start)

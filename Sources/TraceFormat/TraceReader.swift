@@ -39,7 +39,7 @@ public final class TraceReader {
         fileSize = st.size
         if st.isRegular && fileSize == 0 { throw TraceError.emptyFile }
         (header, headerFrameLength) = try TraceHeader.read(from: self.file, fileSize: fileSize)
-        blockLimit = min(header.maxBlockBytes, TraceHeader.hardBlockLimit)
+        blockLimit = min(header.maxBlockBytes, UInt32(TraceLimits.maxBlockBytes))
         timeOrigin = TraceLimits.timeOrigin(of: header.metadata)
         decompressor = ZstdDecompressor(maxContent: Int(blockLimit))
         (index, indexProblem) = TraceIndex.read(from: self.file, fileSize: fileSize, headerFrameLength: headerFrameLength)

@@ -46,7 +46,7 @@ struct RecordCommand: ParsableCommand {
 
     func consolePort(_ text: String) -> UInt16? {
         let v = text.hasPrefix("iobase=") ? String(text.dropFirst(7)) : text
-        return v.hasPrefix("0x") ? UInt16(v.dropFirst(2), radix: 16) : nil
+        return ValueSyntax.hex(Substring(v), lowercasePrefixOnly: true)
     }
 
     func run() throws {

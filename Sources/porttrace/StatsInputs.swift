@@ -1,5 +1,6 @@
 import Analysis
 import ArgumentParser
+import Devices
 import Foundation
 import TraceFormat
 
@@ -23,8 +24,7 @@ struct StatsInputs: ParsableArguments {
     @OptionGroup var timeline: TimelineArguments
 
     var thresholdFraction: Double? {
-        guard let threshold, threshold.hasSuffix("%"), let v = Double(threshold.dropLast()), v.isFinite, v >= 0 else { return nil }
-        return v / 100
+        threshold.flatMap { ValueSyntax.percent(Substring($0)) }
     }
 
     func validate() throws {

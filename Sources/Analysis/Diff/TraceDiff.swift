@@ -25,9 +25,9 @@ public struct Tolerance: Sendable, Equatable {
         for part in parts {
             let p = part.trimmingCharacters(in: .whitespaces)
             if p.hasSuffix("%") {
-                guard !sawFraction, let v = Double(p.dropLast()), v >= 0, v <= 1e6, v.isFinite else { return nil }
-                t.relative = v / 100
-                t.countRelative = v / 100
+                guard !sawFraction, let v = ValueSyntax.percent(Substring(p)) else { return nil }
+                t.relative = v
+                t.countRelative = v
                 sawFraction = true
             } else if !sawTime, p.contains(where: \.isLetter), let ns = TimeSpec.nanoseconds(p), ns >= 0 {
                 t.absoluteNs = ns

@@ -41,7 +41,7 @@ public enum DiffReport {
     }
 
     static func clip(_ s: String) -> String { s.count > 100 ? String(s.prefix(97)) + "..." : s }
-    static func hex(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined() }
+    static func hex(_ b: [UInt8]) -> String { TextBytes.hex(b) }
 
     /// An output's diff in JSON: its lines, and what is not shown (only when something is not).
     static func json(_ o: TraceDiff.OutputDiff) -> JSONValue {

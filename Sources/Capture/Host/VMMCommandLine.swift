@@ -61,8 +61,7 @@ public struct VMMCommandLine: Sendable {
     }
 
     static func port(_ text: String?) -> UInt16? {
-        guard let t = text?.lowercased() else { return nil }
-        return t.hasPrefix("0x") ? UInt16(t.dropFirst(2), radix: 16) : UInt16(t)
+        text.flatMap(ValueSyntax.port)
     }
 
     /// QEMU: `-device isa-debugcon[,iobase=N]` (default 0xe9) becomes the debug console, or the
