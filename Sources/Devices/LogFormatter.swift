@@ -246,16 +246,7 @@ struct CivilTime {
         hour = Int(rem / 3600)
         minute = Int(rem % 3600 / 60)
         second = Int(rem % 60)
-        // Days since 1970-01-01 to a civil date (proleptic Gregorian).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        day = Int(doy - (153 * mp + 2) / 5 + 1)
-        month = Int(mp < 10 ? mp + 3 : mp - 9)
-        year4 = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        (year4, month, day) = CivilDate.date(days: days)
     }
 
     func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }

@@ -6,13 +6,22 @@ import TraceFormat
 /// kernel) and by `import --format perf-script` (thread names perf printed). A number at or over
 /// `TraceLimits.maxVCPUs` is no vCPU's: such a thread is numbered like an unknown one.
 public enum VCPUThreadNames {
-    public static func vcpuIndex(threadName raw: String) -> UInt32? {
+    /// What a thread's name says about it.
+    public enum Reading: Equatable, Sendable {
+        /// A vCPU thread's name with its index.
+        case vcpu(UInt32)
+        /// A vCPU thread's name whose number is at or over `TraceLimits.maxVCPUs`.
+        case overLimit
+        /// Not a vCPU thread's name.
+        case other
+    }
+
+    public static func read(threadName raw: String) -> Reading {
         let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        func digits<S: StringProtocol>(_ s: S) -> UInt32? {
-            guard !s.isEmpty, s.allSatisfy(\.isASCII), s.allSatisfy(\.isNumber), let n = UInt32(s), n < TraceLimits.maxVCPUs else {
-                return nil
-            }
-            return n
+        func digits<S: StringProtocol>(_ s: S) -> Reading {
+            guard !s.isEmpty, s.allSatisfy({ $0.isASCII && $0.isNumber }) else { return .other }
+            guard let n = UInt32(s), n < TraceLimits.maxVCPUs else { return .overLimit }
+            return .vcpu(n)
         }
         if name.hasPrefix("CPU "), name.hasSuffix("/KVM") {
             return digits(name.dropFirst(4).dropLast(4))
@@ -20,6 +29,12 @@ public enum VCPUThreadNames {
         if name.hasPrefix("fc_vcpu ") { return digits(name.dropFirst(8)) }
         if name.hasPrefix("fc_vcpu") { return digits(name.dropFirst(7)) }
         if name.hasPrefix("vcpu") { return digits(name.dropFirst(4)) }
+        return .other
+    }
+
+    /// The vCPU index a thread's name gives, if it gives one below the limit.
+    public static func vcpuIndex(threadName raw: String) -> UInt32? {
+        if case .vcpu(let n) = read(threadName: raw) { return n }
         return nil
     }
 }

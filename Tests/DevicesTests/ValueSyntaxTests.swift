@@ -37,3 +37,34 @@ extension ValueSyntaxTests {
         #expect(ValueSyntax.percent("%") == nil)
     }
 }
+
+/// The calendar arithmetic the log formatter and the log importer share, both ways.
+@Suite struct CivilDateTests {
+    @Test func knownDates() {
+        #expect(CivilDate.days(year: 1970, month: 1, day: 1) == 0)
+        #expect(CivilDate.days(year: 2000, month: 3, day: 1) == 11_017)
+        #expect(CivilDate.days(year: 1969, month: 12, day: 31) == -1)
+        #expect(CivilDate.date(days: 20_454) == (2026, 1, 1))
+        #expect(CivilDate.date(days: -719_468) == (0, 3, 1))
+        #expect(CivilDate.daysIn(month: 2, of: 2000) == 29)
+        #expect(CivilDate.daysIn(month: 2, of: 1900) == 28)
+    }
+
+    /// Every day from 1600 to 2600 goes to its date and back, and dates follow each other.
+    @Test func roundTripsAcrossCenturies() {
+        let first = CivilDate.days(year: 1600, month: 1, day: 1)
+        let last = CivilDate.days(year: 2600, month: 12, day: 31)
+        var previous = CivilDate.date(days: first - 1)
+        for d in first...last {
+            let date = CivilDate.date(days: d)
+            #expect(CivilDate.days(year: date.year, month: date.month, day: date.day) == d)
+            let next = previous.day < CivilDate.daysIn(month: previous.month, of: previous.year)
+            if next {
+                #expect(date == (previous.year, previous.month, previous.day + 1))
+            } else {
+                #expect(date.day == 1)
+            }
+            previous = date
+        }
+    }
+}

@@ -180,7 +180,8 @@ public struct CloudHypervisorLogImport {
     }
 }
 
-/// vCPU indices from cloud-hypervisor's thread names: `vcpuN` is vCPU N; other names (and none,
+/// vCPU indices from cloud-hypervisor's thread names, read by `VCPUThreadNames` (`vcpuN` is vCPU
+/// N; a vCPU name over the limit makes the line unreadable); other names (and none,
 /// in F0 logs, where every line is vCPU 0) get indices from `firstUnnamed` in order of first
 /// appearance. Every index is below `TraceLimits.maxVCPUs`; a thread that would need another is
 /// an unreadable line.
@@ -197,19 +198,15 @@ struct ThreadNumbering {
 
     mutating func vcpu(_ thread: String?) -> Result<UInt32, Refusal> {
         guard let thread else { return .success(0) }
-        let u = thread.utf8
-        let digits = u.dropFirst(4)
-        if u.starts(with: "vcpu".utf8), !digits.isEmpty, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-            digits.first != 0x30 || digits.count == 1
-        {
-            guard digits.count <= 10, let n = UInt32(String(decoding: digits, as: UTF8.self)), n < TraceLimits.maxVCPUs else {
-                return .failure(
-                    Refusal(
-                        description:
-                            "its thread \(LineProblems.quote(thread)) names a vCPU over the limit: indices run from 0 to \(TraceLimits.maxVCPUs - 1)"
-                    ))
-            }
-            return .success(n)
+        switch VCPUThreadNames.read(threadName: thread) {
+        case .vcpu(let n): return .success(n)
+        case .overLimit:
+            return .failure(
+                Refusal(
+                    description:
+                        "its thread \(LineProblems.quote(thread)) names a vCPU over the limit: indices run from 0 to \(TraceLimits.maxVCPUs - 1)"
+                ))
+        case .other: break
         }
         if let n = names[thread] { return .success(n) }
         let n = ThreadNumbering.firstUnnamed + UInt32(min(names.count, Int(TraceLimits.maxVCPUs)))

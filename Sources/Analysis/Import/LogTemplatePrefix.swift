@@ -169,8 +169,6 @@ struct WallClockFields {
         return true
     }
 
-    static func isLeap(_ y: Int) -> Bool { y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) }
-
     /// The instant the tokens named (nil when the template has none), or why they name none a
     /// trace can hold: a date that does not exist, or one past 2554-07-21T23:34:33.709551Z, the
     /// last whose ns since 1970 fit 64 bits. A missing year is 2000, a leap year, so every month
@@ -184,20 +182,14 @@ struct WallClockFields {
         let mi = minute ?? 0
         let s = second ?? 0
         let us = micros ?? 0
-        let monthDays = [31, Self.isLeap(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        guard (1970...9999).contains(y), (1...12).contains(mo), (1...monthDays[mo - 1]).contains(d), h < 24, mi < 60, s < 61,
+        guard (1970...9999).contains(y), (1...12).contains(mo), (1...CivilDate.daysIn(month: mo, of: Int64(y))).contains(d), h < 24,
+            mi < 60, s < 61,
             us < 1_000_000
         else {
             return .failure(.unreadable("its wall-clock fields name no date and time from 1970 on (year \(y), month \(mo), day \(d))"))
         }
-        // Days from 1970-01-01 to y-mo-d (proleptic Gregorian): all small, non-negative numbers.
-        let yy = mo <= 2 ? y - 1 : y
-        let era = yy / 400
-        let yoe = yy - era * 400
-        let mp = (mo + 9) % 12
-        let doy = (153 * mp + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
+        // From 1970 on, a small non-negative number.
+        let days = CivilDate.days(year: Int64(y), month: mo, day: d)
         let secs = UInt64(days) * 86400 + UInt64(h * 3600 + mi * 60 + s)
         let (ns, o1) = secs.multipliedReportingOverflow(by: 1_000_000_000)
         let (total, o2) = ns.addingReportingOverflow(UInt64(us) * 1000)
