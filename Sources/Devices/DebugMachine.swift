@@ -55,8 +55,6 @@ public final class DebugMachine {
         self.log = log
         self.sinks = sinks
         profile = configuration.profile
-        let r = profile.release
-        func at(_ a: Int, _ b: Int, _ c: Int = 0) -> Release { Release.r(a, b, c) }
 
         switch profile.debugPortEra {
         case .absent:
@@ -81,21 +79,15 @@ public final class DebugMachine {
         if let port = map.port(of: .debugConsole) {
             try bus.insert(DebugConsole(sink: sinks.debugConsole), base: port, length: 1)
         }
-        // Devices whose ports must not look unregistered.
-        try bus.insert(I8042(), base: 0x61, length: 4)
-        try bus.insert(PassiveDevice(name: "pci-config"), base: 0xcf8, length: 8)
-        if r >= at(0, 3, 0) { try bus.insert(PassiveDevice(name: "cmos"), base: 0x70, length: 2) }
-        if r <= at(27, 0) { try bus.insert(ACPIShutdown(), base: 0x3c0, length: 4) }
-        if r >= at(26, 0) { try bus.insert(ACPIShutdown(), base: 0x600, length: 4) }
-        if r >= at(0, 9, 0) && r <= at(27, 0) { try bus.insert(PassiveDevice(name: "pm-timer"), base: 0xb008, length: 4) }
-        if r >= at(26, 0) { try bus.insert(PassiveDevice(name: "pm-timer"), base: 0x608, length: 4) }
-        if r <= at(0, 12, 0) {
-            if r >= at(0, 4, 0) { try bus.insert(PassiveDevice(name: "ged"), base: 0xb000, length: 1) }
-            if r >= at(0, 5, 0) { try bus.insert(PassiveDevice(name: "memory-hotplug"), base: 0xa00, length: 0x18) }
-            if r >= at(0, 6, 0) {
-                try bus.insert(PassiveDevice(name: "pci-hotplug"), base: 0xae00, length: 0x10)
-                try bus.insert(PassiveDevice(name: "cpu-hotplug"), base: 0x0cd8, length: 0xc)
+        // The release's fixed devices, as the map places them.
+        for fixed in DeviceMap.fixedDevices(for: profile.release) {
+            let device: any PortDevice
+            switch fixed.kind {
+            case .i8042: device = I8042()
+            case .acpiShutdown: device = ACPIShutdown()
+            case .passive(let name): device = PassiveDevice(name: name)
             }
+            try bus.insert(device, base: fixed.port, length: fixed.length)
         }
     }
 

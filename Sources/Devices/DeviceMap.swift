@@ -99,6 +99,46 @@ public struct DeviceMap: Equatable, Sendable, CustomStringConvertible {
 
     // MARK: Per release
 
+    /// A device a release always has at a fixed place, which prints nothing: its ports must
+    /// not look unregistered (no "unregistered address" line for them).
+    public struct FixedDevice: Equatable, Sendable {
+        public enum Kind: Equatable, Sendable {
+            /// The i8042's reset line (a write of 0xfe ends the VM).
+            case i8042
+            /// The ACPI shutdown/reboot device.
+            case acpiShutdown
+            /// A device whose accesses change nothing porttrace models.
+            case passive(name: String)
+        }
+        public let kind: Kind
+        public let port: UInt16
+        public let length: Int
+    }
+
+    /// The fixed devices of `release`, with the releases that have each.
+    public static func fixedDevices(for release: Release) -> [FixedDevice] {
+        func at(_ a: Int, _ b: Int, _ c: Int = 0) -> Release { Release.r(a, b, c) }
+        func d(_ kind: FixedDevice.Kind, _ port: UInt16, _ length: Int) -> FixedDevice {
+            FixedDevice(kind: kind, port: port, length: length)
+        }
+        let r = release
+        var out = [d(.i8042, 0x61, 4), d(.passive(name: "pci-config"), 0xcf8, 8)]
+        if r >= at(0, 3, 0) { out.append(d(.passive(name: "cmos"), 0x70, 2)) }
+        if r <= at(27, 0) { out.append(d(.acpiShutdown, 0x3c0, 4)) }
+        if r >= at(26, 0) { out.append(d(.acpiShutdown, 0x600, 4)) }
+        if r >= at(0, 9, 0) && r <= at(27, 0) { out.append(d(.passive(name: "pm-timer"), 0xb008, 4)) }
+        if r >= at(26, 0) { out.append(d(.passive(name: "pm-timer"), 0x608, 4)) }
+        if r <= at(0, 12, 0) {
+            if r >= at(0, 4, 0) { out.append(d(.passive(name: "ged"), 0xb000, 1)) }
+            if r >= at(0, 5, 0) { out.append(d(.passive(name: "memory-hotplug"), 0xa00, 0x18)) }
+            if r >= at(0, 6, 0) {
+                out.append(d(.passive(name: "pci-hotplug"), 0xae00, 0x10))
+                out.append(d(.passive(name: "cpu-hotplug"), 0x0cd8, 0xc))
+            }
+        }
+        return out
+    }
+
     /// What an official build of `profile` has with no options, plus a debug console at `debugConsole`.
     public static func defaults(for profile: Profile, debugConsole: UInt16? = nil) -> DeviceMap {
         var map = DeviceMap()
