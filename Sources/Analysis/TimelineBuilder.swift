@@ -1,6 +1,7 @@
 import Devices
 import Foundation
 import Patterns
+import SystemCalls
 import TraceFormat
 
 /// What to build a timeline from, beyond the trace.
@@ -82,10 +83,13 @@ public enum AnalysisError: Error, CustomStringConvertible, Sendable {
     case badOption(String)
     case trace(path: String, TraceError)
     case devices(path: String, String)
+    /// An input that could not be read (a system call failed on it).
+    case unreadable(path: String, SystemError)
 
     public var description: String {
         switch self {
         case .badOption(let why): return why
+        case .unreadable(let path, let e): return "\(path): \(e)"
         case .trace(let path, let e): return "\(path): \(e)"
         case .devices(let path, let why): return "\(path): \(why)"
         }

@@ -6,10 +6,13 @@ import SystemCalls
 public struct KVMError: Error, Equatable, CustomStringConvertible, Sendable {
     public let operation: String
     public let errno: Int32
+    /// Opening the KVM device itself failed (no module, no permission): KVM is unavailable.
+    public let openingTheDevice: Bool
 
-    public init(_ operation: String, errno: Int32) {
+    public init(_ operation: String, errno: Int32, openingTheDevice: Bool = false) {
         self.operation = operation
         self.errno = errno
+        self.openingTheDevice = openingTheDevice
     }
 
     public var description: String {

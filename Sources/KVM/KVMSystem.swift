@@ -1,37 +1,37 @@
 // Linux only, and only with the KVMCapture trait (see Package.swift).
 #if os(Linux) && KVMCapture
 import CKVM
+import SystemCalls
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// The `/dev/kvm` system file descriptor. One per process is enough.
 public final class KVMSystem {
-    public let fd: Int32
+    let file: OwnedFile
+    public var fd: Int32 { file.raw }
     /// Size of each vCPU's shared `kvm_run` mapping.
     public let vcpuMmapSize: Int
 
     /// Opens `/dev/kvm` and checks the API version.
     public init(path: String = "/dev/kvm") throws {
-        var fd: Int32
-        repeat { fd = open(path, O_RDWR | O_CLOEXEC) } while fd < 0 && errno == EINTR
-        guard fd >= 0 else { throw KVMError("open \(path)", errno: errno) }
-        self.fd = fd
+        do {
+            file = try OwnedFile.openForReadingAndWriting(path)
+        } catch {
+            throw KVMError("open \(path)", errno: error.errno, openingTheDevice: true)
+        }
+        // A failure below closes the descriptor with `file`.
+        let fd = file.raw
         let version = ckvm_ioctl_int(fd, CKVM_GET_API_VERSION, 0)
         guard version == CKVM_API_VERSION else {
-            close(fd)
             throw KVMError("KVM_GET_API_VERSION (got \(version), need \(CKVM_API_VERSION))", errno: version < 0 ? errno : EINVAL)
         }
         let size = ckvm_ioctl_int(fd, CKVM_GET_VCPU_MMAP_SIZE, 0)
         guard size > 0 else {
-            let e = errno
-            close(fd)
-            throw KVMError("KVM_GET_VCPU_MMAP_SIZE", errno: e)
+            throw KVMError("KVM_GET_VCPU_MMAP_SIZE", errno: errno)
         }
         vcpuMmapSize = Int(size)
     }
-
-    deinit { close(fd) }
 
     /// Whether the kernel has `extension`. The corresponding ioctl is `KVM_CHECK_EXTENSION`.
     public func checkExtension(_ ext: Int32) -> Int32 {
@@ -52,7 +52,7 @@ public final class KVMSystem {
     public func createVM() throws -> VirtualMachine {
         let vmfd = ckvm_ioctl_int(fd, CKVM_CREATE_VM, 0)
         guard vmfd >= 0 else { throw KVMError("KVM_CREATE_VM", errno: errno) }
-        return VirtualMachine(fd: vmfd, system: self)
+        return VirtualMachine(file: OwnedFile(adoptingRaw: vmfd), system: self)
     }
 }
 

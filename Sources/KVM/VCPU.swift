@@ -1,6 +1,7 @@
 // Linux only, and only with the KVMCapture trait (see Package.swift).
 #if os(Linux) && KVMCapture
 import CKVM
+import SystemCalls
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -51,19 +52,20 @@ public enum VCPUExit: Equatable, Sendable {
 // the kvm_run page mapped in init and unmapped in deinit, touched only by that thread, and only
 // while KVM_RUN is not running.
 public final class VCPU: @unchecked Sendable {
-    public let fd: Int32
+    let file: OwnedFile
+    public var fd: Int32 { file.raw }
     public let index: UInt32
     let run: UnsafeMutablePointer<kvm_run>
     let mmapSize: Int
 
-    init(fd: Int32, index: UInt32, mmapSize: Int) throws {
+    /// A failure closes the descriptor with `file`.
+    init(file: consuming OwnedFile, index: UInt32, mmapSize: Int) throws {
+        let fd = file.raw
         // SAFETY: maps the size KVM_GET_VCPU_MMAP_SIZE reports for this vCPU's descriptor; checked against MAP_FAILED.
         guard let p = mmap(nil, mmapSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), p != MAP_FAILED else {
-            let e = errno
-            close(fd)
-            throw KVMError("mmap kvm_run of vCPU \(index)", errno: e)
+            throw KVMError("mmap kvm_run of vCPU \(index)", errno: errno)
         }
-        self.fd = fd
+        self.file = file
         self.index = index
         self.mmapSize = mmapSize
         // SAFETY: the kernel maps a `struct kvm_run` at offset 0 of the vCPU fd.
@@ -72,7 +74,6 @@ public final class VCPU: @unchecked Sendable {
 
     deinit {
         munmap(run, mmapSize)
-        close(fd)
     }
 
     /// Runs the vCPU until the next exit. The corresponding ioctl is `KVM_RUN`.

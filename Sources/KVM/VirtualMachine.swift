@@ -1,22 +1,22 @@
 // Linux only, and only with the KVMCapture trait (see Package.swift).
 #if os(Linux) && KVMCapture
 import CKVM
+import SystemCalls
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A KVM virtual machine file descriptor.
 public final class VirtualMachine {
-    public let fd: Int32
+    let file: OwnedFile
+    public var fd: Int32 { file.raw }
     public let system: KVMSystem
     public private(set) var memory: [GuestMemory] = []
 
-    init(fd: Int32, system: KVMSystem) {
-        self.fd = fd
+    init(file: consuming OwnedFile, system: KVMSystem) {
+        self.file = file
         self.system = system
     }
-
-    deinit { close(fd) }
 
     /// Sets the three-page TSS area Intel VMX needs below 4 GiB. The corresponding ioctl is `KVM_SET_TSS_ADDR`.
     public func setTSSAddress(_ address: UInt64) throws {
@@ -43,7 +43,7 @@ public final class VirtualMachine {
     public func createVCPU(_ index: UInt32) throws -> VCPU {
         let vcpufd = ckvm_ioctl_int(fd, CKVM_CREATE_VCPU, UInt(index))
         guard vcpufd >= 0 else { throw KVMError("KVM_CREATE_VCPU \(index)", errno: errno) }
-        return try VCPU(fd: vcpufd, index: index, mmapSize: system.vcpuMmapSize)
+        return try VCPU(file: OwnedFile(adoptingRaw: vcpufd), index: index, mmapSize: system.vcpuMmapSize)
     }
 }
 

@@ -29,7 +29,7 @@ public enum X86Boot {
         let gib: UInt64 = 1 << 30
         let directories = (UInt64(memory.size) + gib - 1) / gib
         guard directories <= 4 else {
-            throw MachineSetupError("long mode maps at most 4 GiB of RAM here; --mem is \(memory.size >> 20) MiB")
+            throw MachineSetupError("long mode maps at most 4 GiB of RAM here; guest memory is \(memory.size >> 20) MiB")
         }
         let pdpt = pml4Address + 0x1000
         try memory.write64(pdpt | 0x3, at: pml4Address)

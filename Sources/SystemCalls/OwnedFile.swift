@@ -8,6 +8,24 @@ public struct OwnedFile: ~Copyable, Sendable {
 
     public init(adopting descriptor: FileDescriptor) { self.descriptor = descriptor }
 
+    /// Takes ownership of a descriptor a system call outside this module returned (KVM's
+    /// `KVM_CREATE_VM` and `KVM_CREATE_VCPU` return new descriptors).
+    public init(adoptingRaw descriptor: Int32) { self.descriptor = FileDescriptor(rawValue: descriptor) }
+
+    /// The descriptor's number, for system calls outside this module (ioctl, mmap); it stays
+    /// this value's to close.
+    public var raw: Int32 { descriptor.rawValue }
+
+    /// Opens an existing `path` for reading and writing (a device such as `/dev/kvm`). The
+    /// corresponding call is `open(2)` with `O_RDWR`.
+    public static func openForReadingAndWriting(_ path: String) throws(SystemError) -> OwnedFile {
+        do {
+            return OwnedFile(adopting: try FileDescriptor.open(FilePath(path), .readWrite, options: [.closeOnExec]))
+        } catch {
+            throw SystemError("open", error)
+        }
+    }
+
     /// Opens `path` for reading. The corresponding call is `open(2)` with `O_RDONLY`.
     public static func openForReading(_ path: String) throws -> OwnedFile {
         do {

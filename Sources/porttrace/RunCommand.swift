@@ -34,7 +34,10 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         if noTrace == (output != nil) { throw ValidationError("give either -o TRACE or --no-trace") }
-        if cpus < 1 || cpus > 64 { throw ValidationError("--cpus must be 1 to 64") }
+        if !RunConfiguration.vcpuCounts.contains(cpus) { throw ValidationError("--cpus must be 1 to 64") }
+        if !RunConfiguration.memorySizes.contains(mem.bytes) || mem.bytes % 4096 != 0 {
+            throw ValidationError("--mem must be between 1 MiB and 4 GiB, in whole pages")
+        }
         if let t = timeout, t.ns <= 0 { throw ValidationError("--timeout must be positive") }
         try validateLabels(label)
     }

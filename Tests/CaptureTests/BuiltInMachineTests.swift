@@ -117,6 +117,38 @@ import TraceFormat
 
     @Test func missingKVMIsAClearError() {
         #expect(throws: KVMError.self) { try KVMSystem(path: "/nonexistent/kvm") }
+        do {
+            _ = try KVMSystem(path: "/nonexistent/kvm")
+        } catch let e as KVMError {
+            #expect(e.openingTheDevice)
+            #expect(CaptureError.converting(e) is CaptureError)
+            #expect((CaptureError.converting(e) as? CaptureError)?.kvmUnavailable == true)
+        } catch {
+            Issue.record("\(error)")
+        }
+        // A file that is not KVM opens and fails the API check: not "unavailable", and closed.
+        #expect((CaptureError.converting(KVMError("KVM_GET_API_VERSION", errno: EINVAL)) as? CaptureError)?.kvmUnavailable == false)
+    }
+
+    /// The KVM objects own their descriptors: 200 machines with a vCPU each, made and dropped,
+    /// leave no descriptor open.
+    @Test(.enabled(if: kvmUnavailable == nil, "\(kvmUnavailable ?? "")")) func descriptorsAreClosedWithTheirOwners() throws {
+        func openDescriptors() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0 }
+        let system = try KVMSystem()
+        let before = openDescriptors()
+        for _ in 0..<200 {
+            let vm = try system.createVM()
+            _ = try vm.createVCPU(0)
+        }
+        #expect(openDescriptors() <= before + 2, "before \(before), after \(openDescriptors())")
+        // A device that is not KVM: opened, refused by the API check, and closed again.
+        let dir = NSTemporaryDirectory() + "porttrace-kvm-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        FileManager.default.createFile(atPath: "\(dir)/not-kvm", contents: Data([0]))
+        let start = openDescriptors()
+        for _ in 0..<50 { #expect(throws: KVMError.self) { try KVMSystem(path: "\(dir)/not-kvm") } }
+        #expect(openDescriptors() <= start + 2)
     }
 
     /// Every ELF field is untrusted: a program header table offset of 2^63 or more used to trap.

@@ -94,7 +94,7 @@ public final class LineReader {
         do {
             try LineReader.readChunks(path!) { chunk, final in try lines(in: chunk, final: final) }
         } catch let e as SystemError {
-            throw AnalysisError.badOption("\(name): \(e)")
+            throw AnalysisError.unreadable(path: name, e)
         }
         return number
     }

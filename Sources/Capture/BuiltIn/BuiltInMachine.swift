@@ -30,9 +30,9 @@ public final class BuiltInMachine {
 
     private init(setting c: RunConfiguration, kvmPath: String) throws {
         configuration = c
-        guard c.cpus >= 1, c.cpus <= 64 else { throw MachineSetupError("--cpus must be 1 to 64 (got \(c.cpus))") }
-        guard c.memorySize >= 1 << 20, c.memorySize <= 4 << 30, c.memorySize % 4096 == 0 else {
-            throw MachineSetupError("--mem must be between 1 MiB and 4 GiB, in whole pages")
+        guard RunConfiguration.vcpuCounts.contains(c.cpus) else { throw MachineSetupError("\(c.cpus) vCPUs: a machine has 1 to 64") }
+        guard RunConfiguration.memorySizes.contains(c.memorySize), c.memorySize % 4096 == 0 else {
+            throw MachineSetupError("guest memory of \(c.memorySize) bytes: it must be 1 MiB to 4 GiB, in whole pages")
         }
         system = try KVMSystem(path: kvmPath)
         vm = try system.createVM()

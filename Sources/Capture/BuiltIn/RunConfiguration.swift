@@ -30,7 +30,7 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
     /// The KVM layer's errors as `CaptureError`s; others unchanged.
     static func converting(_ error: Error) -> Error {
         switch error {
-        case let e as KVMError: return CaptureError("\(e)", kvmUnavailable: e.operation.hasPrefix("open"))
+        case let e as KVMError: return CaptureError("\(e)", kvmUnavailable: e.openingTheDevice)
         case let e as MachineSetupError: return CaptureError(e.description)
         default: return error
         }
@@ -44,6 +44,10 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
 
 /// What `porttrace run` boots.
 public struct RunConfiguration: Sendable {
+    /// The vCPU counts and guest memory sizes (bytes, in whole 4 KiB pages) a machine can have.
+    public static let vcpuCounts: ClosedRange<UInt32> = 1...64
+    public static let memorySizes: ClosedRange<UInt64> = (1 << 20)...(4 << 30)
+
     public var image: GuestImage
     public var mode: GuestMode
     /// Where a flat image was loaded (for real mode, CS = load >> 4).
