@@ -95,7 +95,12 @@ public struct ByteWriter {
     }
 }
 
-/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), as used by zlib and PNG.
+/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), as used by zlib and PNG: the
+/// checksum of a trace's header and index (docs/trace-format.md). Written here rather than
+/// taken from a library: porttrace does not link zlib (libzstd is its only compression library,
+/// and zstd checksums frames with XXH64, which it does not export), and a header and an index
+/// are a few kilobytes, so a table-driven loop costs nothing measurable. Known answers are in
+/// `CodecTests`.
 public enum CRC32 {
     static let table: [UInt32] = (0..<256).map { i -> UInt32 in
         var c = UInt32(i)

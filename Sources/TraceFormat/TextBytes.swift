@@ -4,13 +4,13 @@
 extension Array where Element == UInt8 {
     /// Appends an ASCII literal.
     @inline(__always)
-    public mutating func appendASCII(_ s: StaticString) {
+    package mutating func appendASCII(_ s: StaticString) {
         s.withUTF8Buffer { append(contentsOf: $0) }
     }
 
     /// Appends a string's UTF-8 bytes.
     @inline(__always)
-    public mutating func append(utf8 s: String) {
+    package mutating func append(utf8 s: String) {
         append(contentsOf: s.utf8)
     }
 
@@ -29,17 +29,17 @@ extension Array where Element == UInt8 {
     }
 
     /// Appends `v` in decimal, zero-padded to at least `width` digits.
-    public mutating func appendDecimal(_ v: UInt64, width: Int = 1) {
+    package mutating func appendDecimal(_ v: UInt64, width: Int = 1) {
         appendWriting(room: Swift.max(20, width)) { $0.decimal(v, width: width) }
     }
 
     /// Appends a signed integer in decimal.
-    public mutating func appendSignedDecimal(_ v: Int) {
+    package mutating func appendSignedDecimal(_ v: Int) {
         appendWriting(room: 21) { $0.signedDecimal(Int64(v)) }
     }
 
     /// Appends `v` in lower-case hexadecimal, zero-padded to at least `width` digits.
-    public mutating func appendHex(_ v: UInt64, width: Int = 1) {
+    package mutating func appendHex(_ v: UInt64, width: Int = 1) {
         var n = 1
         while n < 16 && v >> UInt64(4 * n) != 0 { n += 1 }
         let digits = Swift.max(n, width)
@@ -50,12 +50,12 @@ extension Array where Element == UInt8 {
     }
 
     /// Appends two lower-case hex digits per byte.
-    public mutating func appendHex(bytes: UnsafeRawBufferPointer) {
+    package mutating func appendHex(bytes: UnsafeRawBufferPointer) {
         appendWriting(room: 2 * bytes.count) { $0.hex(bytes) }
     }
 
     /// `+1.500000000`: signed seconds with 9 decimals (the text dump's time).
-    public mutating func appendSignedSeconds(_ ns: Int64) {
+    package mutating func appendSignedSeconds(_ ns: Int64) {
         append(ns < 0 ? 0x2d : 0x2b)
         let m = ns.magnitude
         appendDecimal(m / 1_000_000_000)
@@ -65,9 +65,9 @@ extension Array where Element == UInt8 {
 }
 
 /// The same writers for a `String`.
-public enum TextBytes {
+package enum TextBytes {
     /// Lower-case hex of bytes: `00ff`.
-    public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+    package static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         var out: [UInt8] = []
         out.reserveCapacity(2 * bytes.count)
         for b in bytes { out.appendHex(UInt64(b), width: 2) }
@@ -75,7 +75,7 @@ public enum TextBytes {
     }
 
     /// `+1.500000000`.
-    public static func signedSeconds(_ ns: Int64) -> String {
+    package static func signedSeconds(_ ns: Int64) -> String {
         var out: [UInt8] = []
         out.appendSignedSeconds(ns)
         return String(decoding: out, as: UTF8.self)

@@ -7,8 +7,7 @@ import TraceFormat
 /// Replaying a block as runs of same-shape writes must give exactly what event-by-event replay gives.
 @Suite struct ReplayRunTests {
     func events(seed: UInt64) -> [PortIOEvent] {
-        var rng = SystemRandomNumberGenerator()
-        _ = seed
+        var rng = SeededGenerator(seed: seed)
         var t: UInt64 = 1_000_000
         var out: [PortIOEvent] = []
         let ports: [UInt16] = [0xe9, 0x80, 0x402, 0x3f8, 0x3fd, 0x1234]

@@ -3,6 +3,15 @@ import Testing
 @testable import TraceFormat
 
 @Suite struct CodecTests {
+    /// The header's and the index's checksum: the known answers of CRC-32/ISO-HDLC (zlib's).
+    @Test(arguments: [
+        ("", UInt32(0)), ("123456789", 0xCBF4_3926), ("a", 0xE8B7_BE43),
+        ("The quick brown fox jumps over the lazy dog", 0x414F_A339),
+    ])
+    func crc32KnownAnswers(text: String, crc: UInt32) {
+        #expect(CRC32.checksum(Array(text.utf8)) == crc)
+    }
+
     @Test func timeSpecs() {
         #expect(TimeSpec.nanoseconds("1.5s") == 1_500_000_000)
         #expect(TimeSpec.nanoseconds("200ms") == 200_000_000)
@@ -63,6 +72,7 @@ import Testing
             }
         }
         // The garbage was mostly caught, and nothing trapped on the way.
-        #expect(refused > 0 && decoded + refused == 3000)
+        #expect(refused > 0, "no garbage was refused")
+        #expect(decoded > 0, "no mutation decoded: the check of what decodes never ran")
     }
 }
