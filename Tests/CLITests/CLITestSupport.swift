@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The built `porttrace` binary, next to the test bundle.
 func porttraceBinary() -> String {
@@ -57,11 +58,23 @@ func runProcess(
     return RunResult(status: p.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
 }
 
+/// A new folder under the temporary directory, removed when the test process exits (all of
+/// them, whatever test made them; a test that wants one gone sooner removes it itself).
 func tempDir() -> String {
     let d = FileManager.default.temporaryDirectory.appendingPathComponent("porttrace-cli-\(UUID().uuidString)").path
     try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    madeDirectories.withLock { made in
+        if made.isEmpty {
+            atexit {
+                for dir in madeDirectories.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: dir) }
+            }
+        }
+        made.append(d)
+    }
     return d
 }
+
+private let madeDirectories = Mutex<[String]>([])
 
 /// A file to send an output the test does not read. Never a path under `/dev`: outputs there are
 /// the machine's own devices, and a test must not write to (or replace) them.

@@ -33,6 +33,7 @@ let checkedInTraces: [String] = {
     @Test(arguments: checkedInTraces) func cutsAndFlipsAreReported(_ trace: String) throws {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: trace))
         let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let damaged = "\(dir)/damaged.pt"
         let commands = ["info", "dump", "verify", "replay"]
         var whole: [String: Data] = [:]
@@ -41,10 +42,12 @@ let checkedInTraces: [String] = {
             #expect(r.status == 0, "\(command) of \(trace): \(r.stderr)")
             whole[command] = r.stdout
         }
-        // About 30 offsets spread over the file, every byte of the header's fixed part, and the
-        // last 24 bytes (the end of the seek table and its footer).
+        // About 30 offsets spread over the file and the last 24 bytes (the end of the seek table
+        // and its footer); every byte of the header's fixed part on one trace only (the header's
+        // code is the same for all, and sweeping it on each cost some 1,700 processes).
         let step = max(1, bytes.count / 30)
-        let offsets = Set(Array(stride(from: 0, to: bytes.count, by: step)) + Array(0..<min(36, bytes.count)))
+        let header = trace.hasSuffix("/boot-demo.pt") ? Array(0..<min(36, bytes.count)) : []
+        let offsets = Set(Array(stride(from: 0, to: bytes.count, by: step)) + header)
         let cuts = offsets.union(max(0, bytes.count - 24)..<bytes.count)
         func check(_ what: String, at offset: Int, _ file: Data) throws {
             try file.write(to: URL(fileURLWithPath: damaged))
@@ -86,6 +89,7 @@ let checkedInTraces: [String] = {
         var bytes = try Data(contentsOf: URL(fileURLWithPath: source))
         bytes[16] = 0
         let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         try bytes.write(to: URL(fileURLWithPath: "\(dir)/open.pt"))
         let whole = try porttrace(["dump", source])
         for args in [["info"], ["dump"], ["verify"], ["replay", "--out-dir", "\(dir)/out"]] {
