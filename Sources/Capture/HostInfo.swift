@@ -33,9 +33,17 @@ public enum HostInfo {
 
 extension TraceMetadata {
     /// What every recorder writes: who recorded, from what, on which host, with which clock,
-    /// a wall-clock anchor and the user's labels.
-    public static func recording(recorder: String, version: String, source: Source, labels: [String]) -> TraceMetadata {
+    /// a wall-clock anchor and the user's labels; the VMM's start, the VM's (the time origin of
+    /// the 0x80 device), the VMM's process and its command line.
+    public static func recording(
+        recorder: String, version: String, source: Source, labels: [String], vmmStartNs: UInt64, vmStartNs: UInt64, vmmPid: Int32,
+        commandLine: [String]
+    ) -> TraceMetadata {
         var md = TraceMetadata()
+        md.vmmStartNs = vmmStartNs
+        md.vmStartNs = vmStartNs
+        md.vmmPid = UInt64(vmmPid)
+        md["vmm_command_line"] = .array(commandLine.map(JSONValue.string))
         md["recorder"] = .object([("name", .string(recorder)), ("version", .string(version))])
         md.source = source.rawValue
         md.traceID = TraceMetadata.newTraceID()

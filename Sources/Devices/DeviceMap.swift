@@ -60,6 +60,13 @@ public struct DeviceMap: Equatable, Sendable, CustomStringConvertible {
         devices.append(DeviceMap.device(model, port: port))
     }
 
+    /// Adds a debug-console-type device another VMM has at `port`: at 0x402, where
+    /// cloud-hypervisor's firmware debug port sits, it is that device; anywhere else, the debug
+    /// console (QEMU's `isa-debugcon`, `record --debug-console iobase=`).
+    public mutating func addConsole(at port: UInt16) {
+        add(port == DeviceMap.firmwareDebugAddress ? .firmwareDebug : .debugConsole, port: port)
+    }
+
     public mutating func remove(_ model: Model) { devices.removeAll { $0.model == model } }
 
     /// Removes whatever device sits at `port`.

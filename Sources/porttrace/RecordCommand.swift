@@ -83,14 +83,11 @@ struct RecordCommand: ParsableCommand {
             let met = { watcher?.reached }
             outcome = try recorder.run(until: met, timeLimit: series.timeLimit) { vmmPid, startNs in
                 let argv = pid.map { ProcessInfoReader.commandLine(of: $0) } ?? vmm
-                var md = TraceMetadata.recording(
-                    recorder: "porttrace record", version: PorttraceVersion.string, source: .tracefs, labels: label)
-                md.vmmStartNs = startNs
                 // VM creation is not visible to the tracepoint: the VMM's start stands in for it.
-                md.vmStartNs = startNs
+                var md = TraceMetadata.recording(
+                    recorder: "porttrace record", version: PorttraceVersion.string, source: .tracefs, labels: label,
+                    vmmStartNs: startNs, vmStartNs: startNs, vmmPid: vmmPid, commandLine: argv)
                 md["vm_start_source"] = .string("vmm start (VM creation is not visible to kvm:kvm_pio)")
-                md.vmmPid = UInt64(vmmPid)
-                md["vmm_command_line"] = .array(argv.map(JSONValue.string))
                 md["vcpu_map"] = .string("thread-names")
                 if let ports { md["ports_filter"] = .string(HostCapture.filter(ports.ranges)) }
                 let detected = VMMCommandLine(argv)
@@ -100,7 +97,7 @@ struct RecordCommand: ParsableCommand {
                 if let d = debugConsole, let port = consolePort(d) {
                     devices.remove(.debugConsole)
                     devices.remove(port: port)
-                    devices.add(port == DeviceMap.firmwareDebugAddress ? .firmwareDebug : .debugConsole, port: port)
+                    devices.addConsole(at: port)
                 }
                 // An unknown VMM gets no device map: replay then uses the release's own devices.
                 if detected.kind != .unknown || debugConsole != nil { devices.store(in: &md) }

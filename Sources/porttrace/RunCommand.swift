@@ -87,17 +87,15 @@ struct RunCommand: ParsableCommand {
             throw CLIFailure.cannot(e.kvmUnavailable ? "\(e) (is the kvm module loaded, and may you use /dev/kvm?)" : "\(e)")
         }
 
-        var metadata = TraceMetadata.recording(recorder: "porttrace run", version: PorttraceVersion.string, source: .kvmRun, labels: label)
-        metadata.vmmStartNs = vmmStart
-        metadata.vmStartNs = vm.vmStartNs
+        var metadata = TraceMetadata.recording(
+            recorder: "porttrace run", version: PorttraceVersion.string, source: .kvmRun, labels: label, vmmStartNs: vmmStart,
+            vmStartNs: vm.vmStartNs, vmmPid: getpid(), commandLine: CommandLine.arguments)
         metadata.vcpus = cpus
-        metadata.vmmPid = UInt64(getpid())
         metadata["guest"] = .object([
             ("image", .string(placed.name)), ("sha256", .string(placed.sha256)),
             ("format", .string(placed.kind.rawValue)), ("mode", .string(cpuMode.rawValue)),
             ("entry", .uint(config.effectiveEntry)), ("memory", .uint(mem.bytes)),
         ])
-        metadata["vmm_command_line"] = .array(CommandLine.arguments.map(JSONValue.string))
         metadata["profile"] = .string(release.tag)
 
         let (devices, sinks) = try machine.makeMachine(

@@ -76,7 +76,7 @@ public struct VMMCommandLine: Sendable {
             let value = i + 1 < args.count ? args[i + 1] : ""
             if a == "-device" || a == "--device", value.hasPrefix("isa-debugcon") {
                 let port = VMMCommandLine.port(options(value)["iobase"]) ?? DeviceMap.defaultDebugConsolePort
-                devices.add(port == DeviceMap.firmwareDebugAddress ? .firmwareDebug : .debugConsole, port: port)
+                devices.addConsole(at: port)
                 i += 2
                 continue
             }
