@@ -19,15 +19,7 @@ import Devices
 ///   mark; a `--phase` from the first FROM to the first TO after it. A phase whose end never
 ///   comes runs to the end of the trace and is unfinished; the boot ends where its last phase does.
 enum PhaseRules {
-    static func order(_ c: DebugPortComponent) -> Int {
-        switch c {
-        case .firmware: return 0
-        case .bootloader: return 1
-        case .kernel: return 2
-        case .userspace: return 3
-        case .custom: return 4
-        }
-    }
+    static func order(_ c: DebugPortComponent) -> Int { DebugPortComponent.allCases.firstIndex(of: c)! }
 
     /// POST-code phases, fed one write at a time (every write, listed or not, so phases and the
     /// boot's end stay right past the steps a timeline lists).

@@ -1,5 +1,7 @@
 /// The components that own ranges of POST codes (reference 1.1).
-public enum DebugPortComponent: String, Sendable {
+/// cloud-hypervisor's components of the POST code ranges, in boot order (`allCases` is the one
+/// statement of that order: phases, reports and the export's columns follow it).
+public enum DebugPortComponent: String, Sendable, CaseIterable {
     case firmware = "Firmware"
     case bootloader = "Bootloader"
     case kernel = "Kernel"

@@ -1,3 +1,5 @@
+import Devices
+
 /// The columns of every table `porttrace export` writes: names, types and units, the one
 /// description that the header lines, the JSON keys and docs/export-schema.md follow (a test
 /// checks the document against it). Every row starts with `schema_version`; the version goes up
@@ -108,20 +110,22 @@ public enum ExportSchema {
                 c("boot_end_ns", .int64, "Where the boot ends, since the VM's start.", unit: "ns", null: true),
                 c("total_ns", .int64, "The boot's length.", unit: "ns", null: true),
                 c("unfinished", .boolean, "The last phase never ended."),
-                c("firmware_ns", .int64, "The Firmware phase's duration (null when there is none).", unit: "ns", null: true),
-                c("bootloader_ns", .int64, "The Bootloader phase's duration.", unit: "ns", null: true),
-                c("kernel_ns", .int64, "The Kernel phase's duration.", unit: "ns", null: true),
-                c("userspace_ns", .int64, "The Userspace phase's duration.", unit: "ns", null: true),
-                c("custom_ns", .int64, "The Custom phase's duration.", unit: "ns", null: true),
-                c(
-                    "ended_by", .string,
-                    "How the recording ended, when its recorder said (`every vCPU halted`, `until: POST code 0x41`, `the VMM exited with status 1`).",
-                    null: true),
-                c("failed", .boolean, "The boot failed: it passed `--boot-timeout`, its VMM failed, or its guest faulted."),
-                c("events", .int64, "Events read."),
-                c("closed_cleanly", .boolean, "The recorder closed the trace."),
-                c("damaged", .boolean, "Reading found damage (the rows cover what was readable)."),
             ]
+                + DebugPortComponent.allCases.map { phase in
+                    c(
+                        "\(phase.rawValue.lowercased())_ns", .int64,
+                        "The \(phase.rawValue) phase's duration\(phase == .firmware ? " (null when there is none)" : "").", unit: "ns",
+                        null: true)
+                } + [
+                    c(
+                        "ended_by", .string,
+                        "How the recording ended, when its recorder said (`every vCPU halted`, `until: POST code 0x41`, `the VMM exited with status 1`).",
+                        null: true),
+                    c("failed", .boolean, "The boot failed: it passed `--boot-timeout`, its VMM failed, or its guest faulted."),
+                    c("events", .int64, "Events read."),
+                    c("closed_cleanly", .boolean, "The recorder closed the trace."),
+                    c("damaged", .boolean, "Reading found damage (the rows cover what was readable)."),
+                ]
         }
     }
 }

@@ -138,7 +138,7 @@ public struct TableExport: Sendable {
             .json(.object(md.labels.map { ($0.0, .string($0.1)) })), .text(phaseSource), .of(t.bootStart), .of(t.bootEnd),
             .of(t.total), .bool(t.unfinished),
         ]
-        for c in [DebugPortComponent.firmware, .bootloader, .kernel, .userspace, .custom] {
+        for c in DebugPortComponent.allCases {
             cells.append(.of(t.phase(c)?.duration))
         }
         cells += [
