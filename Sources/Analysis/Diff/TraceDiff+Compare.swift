@@ -36,14 +36,7 @@ extension TraceDiff {
         }
 
         // Phases (by name, whatever made them) and the whole boot.
-        var phases: [PhasePair] = []
-        for name in (a.phases.map(\.name) + b.phases.map(\.name)).reduce(into: [String](), { if !$0.contains($1) { $0.append($1) } }) {
-            let pa = a.phase(named: name)
-            let pb = b.phase(named: name)
-            var changed = false
-            if let pa, let pb, !pa.unfinished, !pb.unfinished { changed = tolerance.timeChanged(pa.duration, pb.duration) }
-            phases.append(PhasePair(name: name, a: pa, b: pb, changed: changed))
-        }
+        let phases = phasePairs(a, b, tolerance: tolerance)
         var totalChanged = false
         if let ta = a.total, let tb = b.total, !a.unfinished, !b.unfinished { totalChanged = tolerance.timeChanged(ta, tb) }
         if totalChanged { timing.append("the boot took \(TimeText.span(a.total!)) against \(TimeText.span(b.total!))") }
@@ -77,15 +70,7 @@ extension TraceDiff {
 
         // Port traffic: ports appearing or going are behaviour; OUT counts beyond the tolerance
         // too, except where the content is compared instead; IN counts are timing.
-        let contentPorts = Self.contentPorts(a).union(Self.contentPorts(b))
-        var ports: [PortChange] = []
-        for key in Set(a.portCounts.keys).union(b.portCounts.keys).sorted() {
-            let ca = a.portCounts[key] ?? 0
-            let cb = b.portCounts[key] ?? 0
-            let judged: PortChange.Judged =
-                key.direction == .in ? .times : contentPorts.contains(key.port) ? .content : .count
-            ports.append(PortChange(key: key, a: ca, b: cb, changed: tolerance.countChanged(ca, cb), judged: judged))
-        }
+        let ports = portChanges(a, b, tolerance: tolerance)
         let appeared = ports.filter { $0.a == 0 && $0.b > 0 }.map(\.key.description)
         let gone = ports.filter { $0.a > 0 && $0.b == 0 }.map(\.key.description)
         if !appeared.isEmpty { reasons.append("ports appear: \(appeared.joined(separator: ", "))") }
@@ -107,48 +92,80 @@ extension TraceDiff {
             if judgingTimes { reasons += timing } else { notJudged += timing }
         }
 
-        // IN values at the same place in each port's sequence (shown, not judged).
-        var inDifferences: [InDifference] = []
+        return TraceDiff(
+            a: a, b: b, tolerance: tolerance, ignored: ignoring, judgesTimes: judgingTimes, steps: steps, stepsAligned: aligned,
+            phases: phases, total: (a.total, b.total, totalChanged), intervals: intervals, outputs: outputs, masks: masks, ports: ports,
+            inDifferences: inValueDifferences(a, b), metadata: metadataDifferences(a, b), reasons: reasons, notJudged: notJudged,
+            notes: consoleNotes(a, b))
+    }
+
+    /// The phases of both boots by name (whatever made them), in order of first appearance; an
+    /// unfinished phase is never judged.
+    static func phasePairs(_ a: BootTimeline, _ b: BootTimeline, tolerance: Tolerance) -> [PhasePair] {
+        let names = (a.phases.map(\.name) + b.phases.map(\.name)).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        return names.map { name in
+            let pa = a.phase(named: name)
+            let pb = b.phase(named: name)
+            var changed = false
+            if let pa, let pb, !pa.unfinished, !pb.unfinished { changed = tolerance.timeChanged(pa.duration, pb.duration) }
+            return PhasePair(name: name, a: pa, b: pb, changed: changed)
+        }
+    }
+
+    /// Each port and direction either boot used, with its access counts and what judges it:
+    /// IN counts are timing; OUT counts are behaviour, except where the content is compared.
+    static func portChanges(_ a: BootTimeline, _ b: BootTimeline, tolerance: Tolerance) -> [PortChange] {
+        let contentPorts = Self.contentPorts(a).union(Self.contentPorts(b))
+        return Set(a.portCounts.keys).union(b.portCounts.keys).sorted().map { key in
+            let ca = a.portCounts[key] ?? 0
+            let cb = b.portCounts[key] ?? 0
+            let judged: PortChange.Judged =
+                key.direction == .in ? .times : contentPorts.contains(key.port) ? .content : .count
+            return PortChange(key: key, a: ca, b: cb, changed: tolerance.countChanged(ca, cb), judged: judged)
+        }
+    }
+
+    /// IN values at the same place in each port's sequence (shown, not judged): up to 5 a port.
+    static func inValueDifferences(_ a: BootTimeline, _ b: BootTimeline) -> [InDifference] {
+        var out: [InDifference] = []
         for port in Set(a.inValues.keys).intersection(b.inValues.keys).sorted() {
             let sa = a.inValues[port]!
             let sb = b.inValues[port]!
             guard sa.digest != sb.digest || sa.count != sb.count else { continue }
             var listed = 0
             for (i, (x, y)) in zip(sa.kept, sb.kept).enumerated() where x != y {
-                inDifferences.append(InDifference(port: port, index: UInt64(i), a: x, b: y))
+                out.append(InDifference(port: port, index: UInt64(i), a: x, b: y))
                 listed += 1
                 if listed == 5 { break }
             }
-            if listed == 0 { inDifferences.append(InDifference(port: port, index: nil, a: [], b: [])) }
+            if listed == 0 { out.append(InDifference(port: port, index: nil, a: [], b: [])) }
         }
+        return out
+    }
 
-        // Metadata: shown, never judged.
-        var metadata: [(String, String, String)] = []
+    /// Metadata keys whose values differ: shown, never judged.
+    static func metadataDifferences(_ a: BootTimeline, _ b: BootTimeline) -> [(String, String, String)] {
         let keys = (a.metadata.fields.map(\.0) + b.metadata.fields.map(\.0)).reduce(into: [String]()) {
             if !$0.contains($1) { $0.append($1) }
         }
-        for key in keys {
+        return keys.compactMap { key in
             let va = a.metadata[key]?.serialized() ?? "-"
             let vb = b.metadata[key]?.serialized() ?? "-"
-            if va != vb { metadata.append((key, va, vb)) }
+            return va == vb ? nil : (key, va, vb)
         }
+    }
 
-        // The consoles outlasting the POST codes: said once when both boots show it.
-        var notes: [String] = []
+    /// The consoles outlasting the POST codes: said once when both boots show it.
+    static func consoleNotes(_ a: BootTimeline, _ b: BootTimeline) -> [String] {
         switch (a.consoleOutlastsTheCodes, b.consoleOutlastsTheCodes) {
         case (.some, .some):
-            notes.append(
+            return [
                 "in both traces the consoles kept printing long after the last POST code: the codes do not cover the boot; for a Linux guest, --marks linux compares phases from its console"
-            )
-        case (.some(let n), nil): notes.append("a: \(n)")
-        case (nil, .some(let n)): notes.append("b: \(n)")
-        case (nil, nil): break
+            ]
+        case (.some(let n), nil): return ["a: \(n)"]
+        case (nil, .some(let n)): return ["b: \(n)"]
+        case (nil, nil): return []
         }
-
-        return TraceDiff(
-            a: a, b: b, tolerance: tolerance, ignored: ignoring, judgesTimes: judgingTimes, steps: steps, stepsAligned: aligned,
-            phases: phases, total: (a.total, b.total, totalChanged), intervals: intervals, outputs: outputs, masks: masks, ports: ports,
-            inDifferences: inDifferences, metadata: metadata, reasons: reasons, notJudged: notJudged, notes: notes)
     }
 
     /// The first `most` items, and how many more.
