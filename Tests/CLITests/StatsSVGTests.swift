@@ -139,4 +139,33 @@ import FoundationXML
             }
         }
     }
+
+    /// A boot of thousands of steps: every step interval is a metric. The text lists them all;
+    /// the picture draws the first 40 and says how many more there are; neither takes minutes
+    /// (a one-boot group's intervals need no resampling, and panels are found by key).
+    @Test func aBootOfManyStepsIsSummedUpNotDrawnWhole() throws {
+        try withScratch { dir in
+            let dump = try porttrace(["dump", "--format", "jsonl", "--header", DiffVerdictCLITests.trace("boot-demo.pt")])
+            #expect(dump.status == 0, "\(dump.stderr)")
+            var lines = dump.out.split(separator: "\n").map(String.init)
+            let last = try #require(lines.last.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+            let end = try #require(last["t_ns"] as? Int64)
+            for i in 0..<3_000 {
+                lines.append(
+                    #"{"t_ns":\#(end + Int64(i + 1) * 1000),"vcpu":0,"port":128,"dir":"out","size":1,"count":1,"data":"\#(String(format: "%02x", i % 256))"}"#
+                )
+            }
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: "\(dir)/many.jsonl"))
+            let imported = try porttrace(["import", "--format", "jsonl", "\(dir)/many.jsonl", "-o", "\(dir)/many.pt"])
+            #expect(imported.status == 0, "\(imported.stderr)")
+            let text = try porttrace(["stats", "\(dir)/many.pt"])
+            #expect(text.status == 0, "\(text.stderr)")
+            #expect(text.out.split(separator: "\n").count > 1_000)
+            let svg = try porttrace(["stats", "--format", "svg", "\(dir)/many.pt"])
+            #expect(svg.status == 0, "\(svg.stderr)")
+            let more = try #require(svg.out.range(of: #"[0-9]+ more metrics"#, options: .regularExpression), "\(svg.out.prefix(2000))")
+            let count = Int(svg.out[more].split(separator: " ")[0]) ?? 0
+            #expect(count > 1_000)
+        }
+    }
 }

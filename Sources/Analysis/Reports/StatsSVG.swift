@@ -53,8 +53,18 @@ public enum StatsSVG {
         body += legend(y)
         y += 26
 
-        for m in metrics(r) {
-            body += panel(m, r, y: &y)
+        // One panel a metric, up to `mostPanels` (a boot of thousands of steps would make a
+        // picture no one reads, and take minutes to draw); the rest are in the text and JSON.
+        let all = metrics(r)
+        let summaries = r.groups.map { g in Dictionary(g.summaries.map { ($0.metric, $0) }, uniquingKeysWith: { a, _ in a }) }
+        for m in all.prefix(mostPanels) {
+            body += panel(m, r, summaries: summaries, y: &y)
+        }
+        if all.count > mostPanels {
+            y += 6
+            paragraph(
+                "\(all.count - mostPanels) more metrics (step intervals with smaller changes) are in the text and JSON reports",
+                size: 11, fill: "#444")
         }
         let height = y + 10
         return """
@@ -96,12 +106,17 @@ public enum StatsSVG {
         return out
     }
 
-    static func panel(_ m: BootMetrics.Metric, _ r: StatsReport, y: inout Double) -> String {
+    /// The most metrics drawn, each a panel.
+    static let mostPanels = 40
+
+    static func panel(
+        _ m: BootMetrics.Metric, _ r: StatsReport, summaries: [[BootMetrics.Metric: StatsReport.Summary]], y: inout Double
+    ) -> String {
         var out = ""
         let title = StatsText.name(m, r)
         out += text(labelLeft, y + 12, fit(title, width - 2 * labelLeft, size: 12, bold: true), size: 12, bold: true)
         y += 20
-        let rows = r.groups.map { g in (g, g.summaries.first { $0.metric == m }) }
+        let rows = r.groups.indices.map { i in (r.groups[i], summaries[i][m]) }
         let all = rows.compactMap(\.1).flatMap { [$0.min, $0.max, $0.medianCI.low, $0.medianCI.high] }
         var lo = all.min() ?? 0
         var hi = all.max() ?? 1
