@@ -26,10 +26,12 @@ public struct OwnedFile: ~Copyable, Sendable {
         }
     }
 
-    /// Opens `path` for reading. The corresponding call is `open(2)` with `O_RDONLY`.
+    /// Opens `path` for reading. The corresponding call is `open(2)` with `O_RDONLY|O_NONBLOCK`:
+    /// a FIFO without a writer opens at once instead of waiting for one, so the caller can look
+    /// at what it opened (`status`) and refuse it (the flag changes nothing for regular files).
     public static func openForReading(_ path: String) throws -> OwnedFile {
         do {
-            return OwnedFile(adopting: try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec]))
+            return OwnedFile(adopting: try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec, .nonBlocking]))
         } catch {
             throw SystemError("open", error)
         }

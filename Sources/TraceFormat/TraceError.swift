@@ -9,6 +9,8 @@ public enum TraceError: Error, Equatable, CustomStringConvertible, Sendable {
     case system(operation: String, errno: Int32)
     /// The path names a directory.
     case isDirectory
+    /// The path names a FIFO, a device or a socket: a trace is read by offset, from a file.
+    case notRegularFile
     /// The file is zero bytes long.
     case emptyFile
     /// The file does not start with a porttrace header frame.
@@ -37,6 +39,7 @@ public enum TraceError: Error, Equatable, CustomStringConvertible, Sendable {
         case .system(let operation, let errno):
             return SystemError(operation, errno: errno).description
         case .isDirectory: return "is a directory, not a trace file"
+        case .notRegularFile: return "is not a regular file (a FIFO, device or socket): a trace is read from a file"
         case .emptyFile: return "empty file, not a trace"
         case .notATrace(let why): return "not a porttrace trace (\(why))"
         case .unsupportedVersion(let format, let minimumReader, let supported):

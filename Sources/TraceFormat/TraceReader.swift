@@ -36,6 +36,7 @@ public final class TraceReader {
         self.file = file
         let st = try self.file.status()
         if st.isDirectory { throw TraceError.isDirectory }
+        if !st.isRegular { throw TraceError.notRegularFile }
         fileSize = st.size
         if st.isRegular && fileSize == 0 { throw TraceError.emptyFile }
         (header, headerFrameLength) = try TraceHeader.read(from: self.file, fileSize: fileSize)

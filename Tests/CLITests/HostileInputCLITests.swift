@@ -26,6 +26,34 @@ import Testing
         }
     }
 
+    // MARK: Files that are not files
+
+    /// A FIFO given as a trace is refused at once (a FIFO without a writer used to block every
+    /// reading command forever); as an import's input it is read once, like standard input.
+    @Test func aFIFOIsNoTraceButCanBeImported() throws {
+        try withScratch { dir in
+            let fifo = "\(dir)/fifo"
+            #expect(mkfifo(fifo, 0o600) == 0)
+            for args in [["timeline", fifo], ["diff", fifo, fifo], ["info", fifo], ["stats", fifo], ["dump", fifo]] {
+                let r = try porttrace(args)
+                #expect(r.status == 2, "\(args): \(r.stderr)")
+                #expect(r.stderr.split(separator: "\n").count == 1, "\(args): \(r.stderr)")
+                #expect(r.stderr.contains("not a regular file"), "\(args): \(r.stderr)")
+            }
+            // The writer opens the FIFO from another thread; the import reads it to its end.
+            let writer = Thread {
+                if let h = FileHandle(forWritingAtPath: fifo) {
+                    h.write(Data((Self.good + "\n").utf8))
+                    try? h.close()
+                }
+            }
+            writer.start()
+            let r = try porttrace(["import", "--format", "ch-log", fifo, "-o", "\(dir)/t.pt"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(try porttrace(["dump", "\(dir)/t.pt"]).out.contains("vcpu0 out 0x0080 1x1 00"))
+        }
+    }
+
     // MARK: Overflowing arithmetic
 
     @Test func chLogSecondsThatOverflowAreListed() throws {

@@ -30,6 +30,18 @@ public final class LineReader {
             throw AnalysisError.badOption("\(path): no such file")
         }
         guard !isDir.boolValue else { throw AnalysisError.badOption("\(path): is a directory") }
+        // A FIFO or a device (`<(zcat x.log)`, /dev/stdin) is read once, as standard input is:
+        // it cannot be read twice or by offset.
+        // (Looked at without opening it: an open and close of a FIFO would take what a writer
+        // wrote meanwhile away with it.)
+        if let info = try? FileInfo.of(path: path), info.kind != .regular {
+            guard let handle = FileHandle(forReadingAtPath: path) else { throw AnalysisError.badOption("\(path): cannot be opened") }
+            do {
+                held = [UInt8](try handle.readToEnd() ?? Data())
+            } catch {
+                throw AnalysisError.badOption("\(path): \(error.localizedDescription)")
+            }
+        }
     }
 
     /// Reads `bytes` as the text of a file called `name` (for messages).
