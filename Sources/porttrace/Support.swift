@@ -30,6 +30,22 @@ enum Reached {
 enum Output {
     static func stderrLine(_ s: String) { Descriptor.stderrLine(s) }
 
+    /// An error message as one line a terminal shows and does not obey: what came from a trace
+    /// or the command line (a label, a group name, a pattern) may hold newlines and escape
+    /// sequences; they are written `\xNN`, as guest text is (`ControlEscaper`).
+    static func oneLine(_ s: String) -> String {
+        var out: [UInt8] = []
+        var escaper = ControlEscaper()
+        for b in s.utf8 {
+            switch b {
+            case 0x09, 0x0a, 0x0d: out += Array(("\\x" + TextBytes.hex([b])).utf8)
+            default: escaper.append(b, to: &out)
+            }
+        }
+        escaper.finish(&out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Writes bytes to stdout unbuffered-by-Swift (callers batch). A closed pipe ends the command
     /// quietly with the status reached so far; any other failure is status 2 naming stdout.
     static func stdout(_ bytes: [UInt8]) throws {

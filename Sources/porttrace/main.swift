@@ -10,7 +10,7 @@ do {
     var command = try Porttrace.parseAsRoot()
     try command.run()
 } catch let failure as CLIFailure {
-    Output.stderrLine("porttrace: \(failure.message)")
+    Output.stderrLine("porttrace: \(Output.oneLine(failure.message))")
     exit(failure.status)
 } catch let code as ExitCode {
     exit(code.rawValue)
@@ -21,6 +21,6 @@ do {
     }
     // Argument errors: one line naming the flag and the problem, then status 2.
     let message = Porttrace.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-    Output.stderrLine("porttrace: \(message) (see 'porttrace --help')")
+    Output.stderrLine("porttrace: \(Output.oneLine(message)) (see 'porttrace --help')")
     exit(2)
 }

@@ -22,6 +22,27 @@ import Testing
         }
     }
 
+    /// Group names come from traces: in a message they stay on its one line and cannot drive the
+    /// terminal (a label with a newline, another with an escape sequence). An empty key names nothing.
+    @Test func groupNamesInMessagesAreEscaped() throws {
+        try withScratch { dir in
+            let codes: [[(ms: Double, code: UInt8)]] = [[(19, 0x01), (400, 0x20), (900, 0x40)]]
+            let a = try Self.boots(dir, "a", codes, build: "b\nc")
+            let b = try Self.boots(dir, "b", codes, build: "\u{1b}[31m</script>")
+            for args in [
+                ["stats", "--group-by", "build", "--threshold", "5%"] + a + b,
+                ["stats", "--group-by", "build", "--baseline-group", "zz"] + a + b,
+                ["stats", "--group-by", "", "--threshold", "5%"] + a + b,
+            ] {
+                let r = try porttrace(args)
+                #expect(r.status == 2, "\(args): \(r.stderr)")
+                #expect(r.stderr.split(separator: "\n").count == 1, "\(args): \(r.stderr)")
+                #expect(!r.stderr.utf8.contains(0x1b), "\(args): \(r.stderr)")
+            }
+            #expect(try porttrace(["stats", "--group-by", "", "--threshold", "5%"] + a + b).stderr.contains("no trace has this"))
+        }
+    }
+
     @Test func regressionsAndGroups() throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -92,8 +92,11 @@ public struct BootMetrics: Sendable {
         let labels = metadata.labels
         if key.hasPrefix("labels.") { return labels.first { $0.0 == String(key.dropFirst(7)) }?.1 }
         if let l = labels.first(where: { $0.0 == key }) { return l.1 }
+        // A header field's path: one or more non-empty names (an empty key would name the whole header).
+        let path = key.split(separator: ".", omittingEmptySubsequences: false)
+        guard !key.isEmpty, path.allSatisfy({ !$0.isEmpty }) else { return nil }
         var v: JSONValue? = metadata.json
-        for part in key.split(separator: ".") { v = v?[String(part)] }
+        for part in path { v = v?[String(part)] }
         guard let v else { return nil }
         return v.stringValue ?? v.serialized()
     }
