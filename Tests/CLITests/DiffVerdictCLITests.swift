@@ -113,7 +113,7 @@ import Testing
             #expect(r.status == 0, "\(r.stderr)")
         }
         let same = try porttrace(["diff", "\(dir)/1.pt", "\(dir)/2.pt", "--color", "never"])
-        #expect(same.status == 0, "\(same.out)")
+        #expect(same.status == 0, "\(same.stderr)\n\(same.out)")
         #expect(same.out.contains("\nSAME"))
         let strict = try porttrace(["diff", "\(dir)/1.pt", "\(dir)/2.pt", "--times", "--tolerance", "0%,0ns"])
         #expect(strict.status == 1, "\(strict.out)")
