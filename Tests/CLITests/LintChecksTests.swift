@@ -85,4 +85,24 @@ import Testing
             }
         }
     }
+
+    /// Concepts with one home stay single where a grep can tell (issue 23): each marker is in
+    /// exactly one file of `Sources/`.
+    @Test(arguments: [
+        ("0xcbf2_9ce4_8422_2325", "FNV1a.swift"),  // FNV-1a's offset basis
+        ("719_468", "CivilDate.swift"),  // days from 0000-03-01 to 1970-01-01
+        ("0xEDB8_8320", "ByteCursor.swift"),  // CRC-32's polynomial
+        ("static let firstUnnamed", "CloudHypervisorLogImport.swift"),
+        ("func fixedDevices(for", "DeviceMap.swift"),
+    ])
+    func oneHomeEach(marker: String, home: String) throws {
+        let sources = URL(fileURLWithPath: Self.root + "/Sources")
+        var files: [String] = []
+        let walker = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)
+        while let url = walker?.nextObject() as? URL {
+            guard url.pathExtension == "swift", let text = try? String(contentsOf: url, encoding: .utf8) else { continue }
+            if text.contains(marker) { files.append(url.lastPathComponent) }
+        }
+        #expect(files == [home], "'\(marker)' is in \(files)")
+    }
 }
